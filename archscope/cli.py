@@ -1,0 +1,142 @@
+"""The command line: thin Typer commands that parse, call the library, render.
+
+Errors are converted once, here: an ``ArchscopeError`` becomes one line on
+stderr and exit status 2; any other exception is reported as an internal
+error (exit 1) with a hint to rerun with ``--debug`` for the traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+
+from archscope import __version__
+from archscope.errors import ArchscopeError
+
+app = typer.Typer(
+    name="archscope",
+    help="Understand CNN architectures: the classic zoo, exact costs, claims checked.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+_state = {"debug": bool(os.environ.get("ARCHSCOPE_DEBUG"))}
+
+
+class Format(str, Enum):
+    table = "table"
+    markdown = "markdown"
+    json = "json"
+    csv = "csv"
+
+
+class Source(str, Enum):
+    paper = "paper"
+    torchvision = "torchvision"
+    keras = "keras"
+    d2l = "d2l"
+    tutorial = "tutorial"
+
+
+def _fail(message: str, code: int) -> None:
+    typer.echo(f"archscope: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def handle_errors(fn):
+    """The one place library errors turn into exit codes."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except ArchscopeError as e:
+            if _state["debug"]:
+                raise
+            _fail(str(e), 2)
+        except Exception as e:  # a bug: say so in one line unless --debug
+            if _state["debug"]:
+                raise
+            _fail(f"internal error: {type(e).__name__}: {e} (rerun with --debug for the traceback)", 1)
+
+    return wrapper
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"archscope {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True,
+                                                    help="Print the version and exit.")] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")] = False,
+) -> None:
+    if debug:
+        _state["debug"] = True
+
+
+@app.command("list")
+@handle_errors
+def list_cmd(
+    pattern: Annotated[Optional[str], typer.Argument(help="Glob or substring, e.g. 'resnet*' or 'keras'.")] = None,
+    source: Annotated[Optional[Source], typer.Option(help="Only variants from this source.")] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+) -> None:
+    """List the zoo: name, family, year, source, default input and parameter count."""
+    from archscope.zoo.catalog import catalog_rows
+
+    rows = catalog_rows(pattern, source.value if source else None)
+    if not rows:
+        raise ArchscopeError(f"no model matches {pattern!r}")
+    from archscope.render.table import render_rows
+
+    cols = ["name", "family", "year", "source", "input_shape", "num_classes", "params"]
+    typer.echo(render_rows(rows, cols, fmt.value,
+                           headers=["name", "family", "year", "source", "input", "classes", "params"],
+                           formatters={"params": lambda v: f"{v:,}"}))
+
+
+@app.command("info")
+@handle_errors
+def info_cmd(
+    model: Annotated[str, typer.Argument(help="A zoo name, e.g. resnet50 or vgg16.tutorial.")],
+) -> None:
+    """Show one entry's metadata: paper, source, default input, knobs, notes, published figures."""
+    from archscope.zoo import model_info
+
+    info = model_info(model)
+    lines = [
+        f"{info.name}  ({info.family}, {info.year}; source: {info.source})",
+        f"paper:   {info.paper}",
+        f"input:   {'x'.join(map(str, info.input_shape))}   classes: {info.num_classes}",
+    ]
+    if info.aliases:
+        lines.append(f"aliases: {', '.join(info.aliases)}")
+    knobs = ", ".join(f"{k}={v!r}" for k, v in sorted(info.knobs().items()))
+    lines.append(f"knobs:   {knobs}")
+    for note in info.notes:
+        lines.append(f"note:    {note}")
+    for p in info.published:
+        lines.append(f"published {p.quantity}: {p.value:,g}  ({p.source})")
+    typer.echo("\n".join(lines))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="archscope")
+
+
+if __name__ == "__main__":  # python -m archscope.cli
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""Plain tables in four formats from rows of plain data (tabulate for text)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any, Sequence
+
+FORMATS = ("table", "markdown", "json", "csv")
+
+
+def human(n: float | int | None, unit: str = "") -> str:
+    """1234567 -> '1.23M' (decimal prefixes, as torchinfo and the papers use)."""
+    if n is None:
+        return "-"
+    for factor, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "K")):
+        if abs(n) >= factor:
+            return f"{n / factor:.2f}{suffix}{unit}"
+    return f"{n:g}{unit}" if isinstance(n, float) else f"{n}{unit}"
+
+
+def render_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str,
+                headers: Sequence[str] | None = None, formatters: dict[str, Any] | None = None) -> str:
+    """Rows of exact values -> text. JSON and CSV keep exact values; table and
+    markdown apply ``formatters`` (column -> callable) for humans."""
+    if fmt == "json":
+        return json.dumps([{c: r.get(c) for c in columns} for r in rows], indent=2)
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(columns)
+        for r in rows:
+            writer.writerow(["" if r.get(c) is None else r.get(c) for c in columns])
+        return buf.getvalue().rstrip("\n")
+    from tabulate import tabulate
+
+    formatters = formatters or {}
+    body = [[formatters.get(c, _plain)(r.get(c)) for c in columns] for r in rows]
+    return tabulate(body, headers=list(headers or columns), tablefmt="github" if fmt == "markdown" else "simple",
+                    disable_numparse=True)
+
+
+def _plain(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, (tuple, list)):
+        return "x".join(map(str, v))
+    return str(v)

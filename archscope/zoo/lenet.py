@@ -1,0 +1,236 @@
+"""LeNet-5 (LeCun, Bottou, Bengio, Haffner 1998, "Gradient-Based Learning
+Applied to Document Recognition", Proc. IEEE 86(11), Sec. II-B) and the two
+LeNets of the source articles.
+
+The paper's network, layer by layer (trainable parameters / connections as
+the paper's text gives them):
+  input 32x32
+  C1  6 maps 5x5 conv                      156 /  122,304
+  S2  6 maps 2x2 trainable subsampling      12 /    5,880
+  C3  16 maps 5x5, partial connections   1,516 /  151,600   (Table I)
+  S4  16 maps 2x2 trainable subsampling     32 /    2,000
+  C5  120 maps 5x5 (full connection)    48,120 /   48,120
+  F6  84 units                          10,164 /   10,164
+  output: 10 Euclidean RBF units with fixed 84-dim prototypes (not trained)
+All squashing units are A tanh(S a) (Appendix A).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from archscope.errors import ArchscopeError
+from archscope.zoo._registry import ModelInfo, Published, register
+from archscope.zoo.layers import ScaledTanh, Subsampling, activation
+
+__all__ = ["LeNet5", "C3_TABLE", "DIGIT_PROTOTYPES", "lenet5", "lenet_d2l", "lenet_tutorial"]
+
+PAPER = "Gradient-Based Learning Applied to Document Recognition (LeCun et al., 1998)"
+
+# Table I of the paper: the S2 maps each C3 map takes as input.
+C3_TABLE: tuple[tuple[int, ...], ...] = (
+    (0, 1, 2), (1, 2, 3), (2, 3, 4), (3, 4, 5), (4, 5, 0), (5, 0, 1),
+    (0, 1, 2, 3), (1, 2, 3, 4), (2, 3, 4, 5), (3, 4, 5, 0), (4, 5, 0, 1), (5, 0, 1, 2),
+    (0, 1, 3, 4), (1, 2, 4, 5), (0, 2, 3, 5),
+    (0, 1, 2, 3, 4, 5),
+)
+
+# The output RBF's parameter vectors are "stylized images of the characters
+# drawn on a 7x12 bitmap", +1 black and -1 white (Sec. II-B). The paper does
+# not print the bitmaps; these are hand-drawn digits of that size, fixed.
+_GLYPHS = {
+    0: [".#####.", "##...##", "##...##", "##...##", "##...##", "##...##",
+        "##...##", "##...##", "##...##", "##...##", "##...##", ".#####."],
+    1: ["...##..", "..###..", ".####..", "...##..", "...##..", "...##..",
+        "...##..", "...##..", "...##..", "...##..", "...##..", ".######"],
+    2: [".#####.", "##...##", ".....##", ".....##", "....##.", "...##..",
+        "..##...", ".##....", "##.....", "##.....", "##.....", "#######"],
+    3: [".#####.", "##...##", ".....##", ".....##", ".....##", "..####.",
+        ".....##", ".....##", ".....##", ".....##", "##...##", ".#####."],
+    4: ["....##.", "...###.", "..####.", ".##.##.", "##..##.", "##..##.",
+        "#######", "....##.", "....##.", "....##.", "....##.", "...####"],
+    5: ["#######", "##.....", "##.....", "##.....", "######.", ".....##",
+        ".....##", ".....##", ".....##", ".....##", "##...##", ".#####."],
+    6: ["..####.", ".##....", "##.....", "##.....", "######.", "##...##",
+        "##...##", "##...##", "##...##", "##...##", "##...##", ".#####."],
+    7: ["#######", ".....##", ".....##", "....##.", "....##.", "...##..",
+        "...##..", "..##...", "..##...", "..##...", "..##...", "..##..."],
+    8: [".#####.", "##...##", "##...##", "##...##", "##...##", ".#####.",
+        "##...##", "##...##", "##...##", "##...##", "##...##", ".#####."],
+    9: [".#####.", "##...##", "##...##", "##...##", "##...##", ".######",
+        ".....##", ".....##", ".....##", ".....##", "....##.", ".####.."],
+}
+DIGIT_PROTOTYPES: tuple[tuple[float, ...], ...] = tuple(
+    tuple(1.0 if c == "#" else -1.0 for row in _GLYPHS[d] for c in row) for d in range(10)
+)
+
+
+class PartialConv2d(nn.Module):
+    """C3: each output map sees only the input maps its row of the connection
+    table names. Maps with the same in-degree form one grouped convolution over
+    the gathered inputs, so parameters and multiply-adds are exactly the
+    table's (a dense conv with a mask would count 2,416 weights, not 1,516)."""
+
+    def __init__(self, table, kernel_size: int):
+        super().__init__()
+        self.table = tuple(tuple(r) for r in table)
+        self.convs = nn.ModuleList()
+        start = 0
+        runs = []
+        while start < len(self.table):  # consecutive maps with equal in-degree
+            end = start
+            while end < len(self.table) and len(self.table[end]) == len(self.table[start]):
+                end += 1
+            runs.append((start, end))
+            start = end
+        for i, (a, b) in enumerate(runs):
+            rows = self.table[a:b]
+            index = torch.tensor([c for r in rows for c in r], dtype=torch.long)
+            self.register_buffer(f"index{i}", index, persistent=False)
+            self.convs.append(nn.Conv2d(len(rows) * len(rows[0]), len(rows), kernel_size, groups=len(rows)))
+
+    def forward(self, x):  # (N, 6, 14, 14) -> (N, 16, 10, 10)
+        outs = [conv(x.index_select(1, getattr(self, f"index{i}"))) for i, conv in enumerate(self.convs)]
+        return torch.cat(outs, dim=1)
+
+
+class EuclideanRBF(nn.Module):
+    """Output layer: y_i = sum_j (x_j - w_ij)^2 with fixed w (Sec. II-B, eq. 7).
+
+    The prototypes are a frozen parameter (requires_grad=False): counted as
+    parameters by every tool, but never trained. ``forward`` returns -y, so
+    the most likely class has the largest score, as logits have."""
+
+    def __init__(self, prototypes):
+        super().__init__()
+        self.weight = nn.Parameter(torch.tensor(prototypes, dtype=torch.float32), requires_grad=False)
+
+    def forward(self, x):  # (N, 84) -> (N, 10)
+        return -((x.unsqueeze(1) - self.weight.unsqueeze(0)) ** 2).sum(dim=-1)
+
+
+class LeNet5(nn.Module):
+    def __init__(self, num_classes: int = 10, in_channels: int = 1):
+        super().__init__()
+        if num_classes != 10:
+            raise ArchscopeError("lenet5's RBF output has one fixed prototype per digit: num_classes must be 10")
+        self.c1 = nn.Conv2d(in_channels, 6, 5)  # (N, 6, 28, 28)
+        self.act1 = ScaledTanh()
+        self.s2 = Subsampling(6)  # (N, 6, 14, 14)
+        self.act2 = ScaledTanh()
+        self.c3 = PartialConv2d(C3_TABLE, 5)  # (N, 16, 10, 10)
+        self.act3 = ScaledTanh()
+        self.s4 = Subsampling(16)  # (N, 16, 5, 5)
+        self.act4 = ScaledTanh()
+        self.c5 = nn.Conv2d(16, 120, 5)  # (N, 120, 1, 1)
+        self.act5 = ScaledTanh()
+        self.flatten = nn.Flatten()
+        self.f6 = nn.Linear(120, 84)
+        self.act6 = ScaledTanh()
+        self.output = EuclideanRBF(DIGIT_PROTOTYPES)
+        self._init_weights()
+
+    def _init_weights(self):
+        # Appendix C: weights uniform in [-2.4/F, 2.4/F], F the fan-in of the unit.
+        for m in self.modules():
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                fan_in = m.weight[0].numel()
+                nn.init.uniform_(m.weight, -2.4 / fan_in, 2.4 / fan_in)
+                nn.init.uniform_(m.bias, -2.4 / fan_in, 2.4 / fan_in)
+            elif isinstance(m, Subsampling):
+                nn.init.uniform_(m.weight, -2.4 / 4, 2.4 / 4)
+                nn.init.uniform_(m.bias, -2.4 / 4, 2.4 / 4)
+
+    def forward(self, x):
+        x = self.act2(self.s2(self.act1(self.c1(x))))
+        x = self.act4(self.s4(self.act3(self.c3(x))))
+        x = self.flatten(self.act5(self.c5(x)))
+        return self.output(self.act6(self.f6(x)))
+
+
+def lenet5(num_classes: int = 10, in_channels: int = 1) -> LeNet5:
+    return LeNet5(num_classes, in_channels)
+
+
+def _pool(kind: str, size: int) -> nn.Module:
+    if kind == "avg":
+        return nn.AvgPool2d(size, size)
+    if kind == "max":
+        return nn.MaxPool2d(size, size)
+    raise ArchscopeError(f"unknown pool {kind!r}; choose from avg, max")
+
+
+def _classic_lenet(num_classes, in_channels, *, size, first_padding, act, pool, kernel_size, pool_size):
+    """The conv-pool-conv-pool-dense(120)-dense(84) LeNet that d2l and Keras
+    tutorials write, with the knobs the ablations of article 002 vary."""
+    if not isinstance(kernel_size, int) or kernel_size < 1 or not isinstance(pool_size, int) or pool_size < 1:
+        raise ArchscopeError("kernel_size and pool_size must be positive integers")
+    s = size + 2 * first_padding - kernel_size + 1
+    s = s // pool_size
+    s = s - kernel_size + 1
+    s = s // pool_size
+    if s < 1:
+        raise ArchscopeError(
+            f"kernel_size={kernel_size}, pool_size={pool_size} leave no spatial extent on a {size}x{size} input"
+        )
+    return nn.Sequential(
+        nn.Conv2d(in_channels, 6, kernel_size, padding=first_padding), activation(act),
+        _pool(pool, pool_size),
+        nn.Conv2d(6, 16, kernel_size), activation(act),
+        _pool(pool, pool_size),
+        nn.Flatten(),
+        nn.Linear(16 * s * s, 120), activation(act),
+        nn.Linear(120, 84), activation(act),
+        nn.Linear(84, num_classes),
+    )
+
+
+def lenet_d2l(num_classes=10, in_channels=1, *, activation="sigmoid", pool="avg", kernel_size=5, pool_size=2):
+    """d2l 6.6 (and article 002): a 28x28 input padded by 2 in the first
+    convolution (so C1 is 28x28 as in the paper), sigmoid, average pooling,
+    no Gaussian/RBF output."""
+    return _classic_lenet(num_classes, in_channels, size=28, first_padding=kernel_size // 2, act=activation,
+                          pool=pool, kernel_size=kernel_size, pool_size=pool_size)
+
+
+def lenet_tutorial(num_classes=10, in_channels=1, *, activation="tanh", pool="max", kernel_size=5, pool_size=2):
+    """Article 000's Keras LeNet: 28x28x1, 'valid' convolutions, tanh, max pooling."""
+    return _classic_lenet(num_classes, in_channels, size=28, first_padding=0, act=activation,
+                          pool=pool, kernel_size=kernel_size, pool_size=pool_size)
+
+
+register(ModelInfo(
+    name="lenet5", family="LeNet", year=1998, paper=PAPER, source="paper",
+    input_shape=(1, 32, 32), num_classes=10, aliases=("lenet",),
+    notes=(
+        "Scaled tanh 1.7159*tanh(2a/3) everywhere (Appendix A).",
+        "S2/S4 are trainable subsampling: 2x2 sum x coefficient + bias per map.",
+        "C3 follows Table I's partial connection scheme (1,516 parameters).",
+        "Output: 10 Euclidean RBF units with fixed 7x12 bitmap prototypes (840 frozen parameters); "
+        "the paper does not print the bitmaps, so these are hand-drawn digits of that size.",
+        "forward() returns minus the RBF penalties, so argmax is the prediction.",
+    ),
+    published=(Published("trainable_params", 60_000, "LeCun et al. 1998, Sec. II-B: 'about 60,000 trainable parameters'"),),
+    builder=lenet5,
+))
+register(ModelInfo(
+    name="lenet.d2l", family="LeNet", year=1998, paper=PAPER, source="d2l",
+    input_shape=(1, 28, 28), num_classes=10,
+    notes=(
+        "d2l 6.6 / article 002: Conv(6,5x5,pad 2)-sigmoid-AvgPool-Conv(16,5x5)-sigmoid-AvgPool-"
+        "Dense 120-84-10; C3 fully connected, plain average pooling, no RBF output.",
+        "Knobs for the article's ablations: activation (sigmoid|relu|tanh), pool (avg|max), kernel_size, pool_size.",
+    ),
+    builder=lenet_d2l,
+))
+register(ModelInfo(
+    name="lenet.tutorial", family="LeNet", year=1998, paper=PAPER, source="tutorial",
+    input_shape=(1, 28, 28), num_classes=10,
+    notes=(
+        "Article 000's Keras LeNet on MNIST: 'valid' 5x5 convolutions on 28x28 (C1 is 24x24, not 28x28), "
+        "tanh, max pooling instead of trainable subsampling, Dense 120-84-10.",
+        "The Keras softmax is folded into the loss: forward() returns logits.",
+    ),
+    builder=lenet_tutorial,
+))
