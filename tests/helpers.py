@@ -1,0 +1,30 @@
+"""Small measuring helpers for the tests (independent of archscope's analysis)."""
+
+import torch
+from torch import nn
+
+
+def n_params(model: nn.Module, trainable: bool | None = None) -> int:
+    ps = {id(p): p for p in model.parameters()}.values()
+    if trainable is not None:
+        ps = [p for p in ps if p.requires_grad == trainable]
+    return sum(p.numel() for p in ps)
+
+
+def bn_running_stats(model: nn.Module) -> int:
+    """What Keras counts as 'Non-trainable params': BN moving mean + variance."""
+    return sum(m.running_mean.numel() + m.running_var.numel()
+               for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm))
+
+
+def output_shapes(model: nn.Module, modules: list[nn.Module], x: torch.Tensor) -> list[tuple]:
+    """Output shapes of the given submodules in one forward pass (meta is fine)."""
+    shapes = {}
+    hooks = [m.register_forward_hook(lambda mod, i, o, k=k: shapes.__setitem__(k, tuple(o.shape)))
+             for k, m in enumerate(modules)]
+    try:
+        model(x)
+    finally:
+        for h in hooks:
+            h.remove()
+    return [shapes.get(k) for k in range(len(modules))]
