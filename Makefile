@@ -6,7 +6,7 @@ setup:
 
 demo: setup
 	.venv/bin/archscope list
-	.venv/bin/archscope info resnet34
+	.venv/bin/archscope summary resnet34
 
 # -n 2: CI machines have two cores.
 test: setup

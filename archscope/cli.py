@@ -133,6 +133,51 @@ def info_cmd(
     typer.echo("\n".join(lines))
 
 
+class DType(str, Enum):
+    float32 = "float32"
+    float16 = "float16"
+    bfloat16 = "bfloat16"
+    float64 = "float64"
+
+
+@app.command("summary")
+@handle_errors
+def summary_cmd(
+    model: Annotated[str, typer.Argument(help="A zoo name, or module.path:callable / file.py:callable "
+                                              "returning an nn.Module (then --input is required).")],
+    input: Annotated[Optional[str], typer.Option("--input", "-i", help="CxHxW, e.g. 3x224x224 "
+                                                 "(default: the input the variant is defined for).")] = None,
+    batch: Annotated[int, typer.Option("--batch", "-b", min=1, help="Batch size N.")] = 1,
+    depth: Annotated[int, typer.Option("--depth", "-d", min=1, help="Show modules down to this depth.")] = 2,
+    dtype: Annotated[DType, typer.Option(help="Parameter and activation dtype (for bytes).")] = DType.float32,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table, markdown, json (exact) or csv (exact).")]
+    = Format.table,
+    crosscheck: Annotated[bool, typer.Option("--crosscheck", help="Also run torchinfo, fvcore and torch's "
+                                             "FlopCounterMode and explain every difference.")] = False,
+) -> None:
+    """Per-layer shapes, parameters, MACs, FLOPs, memory and receptive field, on the meta device."""
+    import torch
+
+    from archscope.analysis import analyze
+    from archscope.render.summary import render_summary
+
+    result = analyze(model, input, batch=batch, dtype=getattr(torch, dtype.value))
+    typer.echo(render_summary(result, fmt.value, depth))
+    if crosscheck:
+        from archscope.analysis.crosscheck import crosscheck as run_crosscheck
+        from archscope.render.table import render_rows
+
+        rows = run_crosscheck(model, result)
+        typer.echo("")
+        typer.echo(render_rows(rows, ["tool", "convention", "reported", "archscope", "difference", "explanation"],
+                               "markdown" if fmt == Format.markdown else "table",
+                               formatters={"reported": _fmt_int, "archscope": _fmt_int, "difference": _fmt_int}))
+
+
+def _fmt_int(v) -> str:
+    return "-" if v is None else f"{v:,}"
+
+
 def main() -> None:
     """Console-script entry point."""
     app(prog_name="archscope")

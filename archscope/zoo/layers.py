@@ -31,6 +31,7 @@ class ScaledTanh(nn.Module):
 
     A = 1.7159
     S = 2.0 / 3.0
+    archscope_category = "activation"  # how the analysis files its mul/tanh/mul
 
     def forward(self, x):
         return self.A * torch.tanh(self.S * x)
@@ -41,6 +42,8 @@ class Subsampling(nn.Module):
     block times one trainable coefficient plus one trainable bias (LeCun et al.
     1998, Sec. II-B: "multiplied by a trainable coefficient, added to a
     trainable bias"). Two parameters per map: S2 has 12, S4 has 32."""
+
+    archscope_category = "pooling"
 
     def __init__(self, channels: int, size: int = 2):
         super().__init__()

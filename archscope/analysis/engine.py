@@ -1,0 +1,273 @@
+"""``analyze``: exact per-layer costs of a model, on the meta device.
+
+Memory (all in bytes of ``dtype``):
+- parameters;
+- training = parameters + gradients (one per trainable parameter) + optimizer
+  state (SGD with momentum: one buffer per trainable parameter; Adam: two) +
+  the activations autograd saves for backward, observed in a training-mode
+  forward. Allocator caching, fragmentation and kernel workspaces are not
+  modelled: a measured peak is expected a little above this.
+- ``activation_bytes``: the sum of every leaf module's forward output (what a
+  forward pass produces; torchinfo's "forward pass size" is this figure).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.util
+import re
+import sys
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from archscope.analysis.receptive import GLOBAL, RF
+from archscope.analysis.result import Analysis, LayerStats, Totals
+from archscope.analysis.tracer import ForwardError, cost_pass, saved_tensor_bytes, subtree_params
+from archscope.errors import ArchscopeError
+
+__all__ = ["analyze", "parse_input", "load_model"]
+
+_COLLAPSE = re.compile(r"too small|can't be greater than actual input size|Output size is|negative dimension|"
+                       r"non-positive|must be greater than 0|should be at most half", re.I)
+
+
+def parse_input(spec) -> tuple[int, int, int]:
+    """'3x224x224' (or a sequence) -> (C, H, W), every size a positive integer."""
+    if isinstance(spec, str):
+        parts = re.split(r"[x,×* ]+", spec.strip().lower())
+        try:
+            dims = tuple(int(p) for p in parts if p != "")
+        except ValueError:
+            raise ArchscopeError(f"--input must be CxHxW with integers, e.g. 3x224x224; got {spec!r}") from None
+    else:
+        dims = tuple(spec)
+    if len(dims) != 3 or not all(isinstance(d, int) and not isinstance(d, bool) for d in dims):
+        raise ArchscopeError(f"input must be CxHxW (three integers, e.g. 3x224x224); got {spec!r}")
+    if any(d <= 0 for d in dims):
+        raise ArchscopeError(f"input sizes must be positive; got {'x'.join(map(str, dims))}")
+    return dims
+
+
+@contextlib.contextmanager
+def _meta_build():
+    from archscope.zoo._registry import _skip_init
+
+    with torch.device("meta"), _skip_init():
+        yield
+
+
+def load_model(spec: str, *, meta: bool = True) -> nn.Module:
+    """Build ``module.path:callable`` or ``path/to/file.py:callable``."""
+    mod_name, _, attr = spec.partition(":")
+    if not mod_name or not attr:
+        raise ArchscopeError(f"expected module.path:callable, got {spec!r}")
+    try:
+        if mod_name.endswith(".py") or "/" in mod_name:
+            path = Path(mod_name)
+            if not path.is_file():
+                raise ArchscopeError(f"no such file: {mod_name}")
+            module_spec = importlib.util.spec_from_file_location(path.stem, path)
+            module = importlib.util.module_from_spec(module_spec)
+            module_spec.loader.exec_module(module)
+        else:
+            if "" not in sys.path:
+                sys.path.insert(0, "")
+            module = importlib.import_module(mod_name)
+    except ArchscopeError:
+        raise
+    except Exception as e:
+        raise ArchscopeError(f"cannot import {mod_name!r}: {type(e).__name__}: {e}") from None
+    obj = module
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            raise ArchscopeError(f"{mod_name!r} has no attribute {part!r}")
+        obj = getattr(obj, part)
+    if not callable(obj):
+        raise ArchscopeError(f"{spec!r} is not callable")
+    try:
+        with (_meta_build() if meta else contextlib.nullcontext()):
+            model = obj()
+    except Exception as e:
+        if meta:
+            return load_model(spec, meta=False)
+        raise ArchscopeError(f"{spec}() failed: {type(e).__name__}: {e}") from None
+    if not isinstance(model, nn.Module):
+        raise ArchscopeError(f"{spec}() returned {type(model).__name__}, not a torch.nn.Module")
+    return model
+
+
+def _to_meta_copy(model: nn.Module, dtype) -> nn.Module:
+    """A meta-device twin of a user's model, leaving the original untouched:
+    the module objects are copied shallowly, their tensors replaced by meta
+    tensors of the same shape (no weight is copied or allocated)."""
+    import copy
+
+    memo = {}
+    for t in list(model.parameters()) + list(model.buffers()):
+        meta = torch.empty_like(t, device="meta", dtype=dtype if t.is_floating_point() else t.dtype)
+        memo[id(t)] = nn.Parameter(meta, requires_grad=t.requires_grad) if isinstance(t, nn.Parameter) else meta
+    return copy.deepcopy(model, memo)
+
+
+def _resolve(model_or_name, input_shape):
+    """-> (model on meta if possible, display name, default input, notes)"""
+    if isinstance(model_or_name, nn.Module):
+        name = type(model_or_name).__name__
+        if input_shape is None:
+            raise ArchscopeError("an nn.Module needs input_shape (C, H, W)")
+        return model_or_name, name, None, []
+    spec = str(model_or_name)
+    if ":" in spec:
+        if input_shape is None:
+            raise ArchscopeError(f"{spec}: give --input CxHxW for a model that is not in the zoo")
+        return load_model(spec), spec, None, []
+    from archscope.zoo import get_model, model_info
+
+    info = model_info(spec)
+    return get_model(info.name, device="meta"), info.name, info.input_shape, []
+
+
+def analyze(model_or_name, input_shape=None, batch: int = 1, dtype: torch.dtype = torch.float32, *,
+            training_memory: bool = True) -> Analysis:
+    """Analyse a zoo name, a ``module:callable`` spec or an ``nn.Module``.
+
+    ``input_shape`` is (C, H, W) or 'CxHxW'; a zoo model defaults to the
+    input its variant is defined for. Runs on the meta device; a model that
+    cannot falls back to the CPU (``Analysis.device`` says which)."""
+    if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
+        raise ArchscopeError(f"batch must be a positive integer, got {batch!r}")
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise ArchscopeError(f"dtype must be a floating torch.dtype, got {dtype!r}")
+    model, name, default_input, notes = _resolve(model_or_name, None if input_shape is None else input_shape)
+    shape = parse_input(input_shape) if input_shape is not None else tuple(default_input)
+
+    work = model
+    on_meta = all(t.is_meta for t in list(model.parameters()) + list(model.buffers()))
+    if not on_meta:
+        work = _to_meta_copy(model, dtype)
+    elif dtype != torch.float32:
+        work = model.to(dtype)
+    device = "meta"
+    x = torch.empty(batch, *shape, device="meta", dtype=dtype)
+    try:
+        result = cost_pass(work, x)
+    except ForwardError as e:
+        if isinstance(e.error, NotImplementedError):  # no meta kernel for some op: do it for real
+            device = "cpu"
+            notes.append(f"ran on CPU: {e.error}")
+            work = _cpu_twin(model, model_or_name, dtype)
+            x = torch.zeros(batch, *shape, dtype=dtype)
+            result = cost_pass(work, x)
+        else:
+            raise _explain_failure(work, name, shape, dtype, e) from None
+
+    saved = None
+    if training_memory:
+        try:
+            saved = saved_tensor_bytes(work, x)
+        except Exception as e:  # e.g. batch norm cannot train on one value per channel
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            notes.append(f"training memory not available: a training-mode forward fails ({first})")
+    return _assemble(work, name, [batch, *shape], dtype, device, result, saved, notes)
+
+
+def _cpu_twin(model, model_or_name, dtype):
+    if isinstance(model_or_name, nn.Module):
+        return model_or_name.to(dtype)
+    spec = str(model_or_name)
+    if ":" in spec:
+        return load_model(spec, meta=False).to(dtype)
+    from archscope.zoo import get_model
+
+    return get_model(spec).to(dtype)
+
+
+def _explain_failure(model, name, shape, dtype, e: ForwardError) -> ArchscopeError:
+    """One line: where the forward broke and, when the input was too small,
+    the smallest square input that works."""
+    c, h, w = shape
+    where = f"at {e.module or '<model>'} ({e.module_type})"
+    msg = str(e.error).strip().splitlines()[0] if str(e.error).strip() else type(e.error).__name__
+    if _COLLAPSE.search(msg):
+        smallest = _smallest_input(model, c, dtype, limit=max(h, w) * 8 + 64)
+        hint = f"; smallest input that works: {c}x{smallest}x{smallest}" if smallest else ""
+        return ArchscopeError(f"{name}: input {c}x{h}x{w} is too small: the spatial size collapses {where}{hint}")
+    smallest = _smallest_input(model, c, dtype, limit=1024, budget_s=5.0)
+    hint = f"; the smallest square input that works is {c}x{smallest}x{smallest}" if smallest else ""
+    return ArchscopeError(f"{name} does not run on input {c}x{h}x{w}: {where}: {msg}{hint}")
+
+
+def _runs(model, c, s, dtype) -> bool:
+    try:
+        with torch.no_grad():
+            model.eval()(torch.empty(1, c, s, s, device="meta", dtype=dtype))
+        return True
+    except Exception:
+        return False
+
+
+def _smallest_input(model, c, dtype, limit: int, budget_s: float = 10.0) -> int | None:
+    start = time.monotonic()
+    for s in range(1, limit + 1):
+        if _runs(model, c, s, dtype):
+            return s
+        if time.monotonic() - start > budget_s:
+            return None
+    return None
+
+
+def _kernel_stride(module: nn.Module):
+    k = getattr(module, "kernel_size", None)
+    s = getattr(module, "stride", None)
+    if k is None:
+        return None, None
+
+    def pair(v):
+        return list(v) if isinstance(v, (tuple, list)) else [v, v]
+
+    return pair(k), (pair(s) if s is not None else None)
+
+
+def _assemble(model, name, input_shape, dtype, device, result, saved, notes) -> Analysis:
+    itemsize = torch.empty((), dtype=dtype, device="meta").element_size()
+    layers = []
+    for qual, module in model.named_modules():
+        rec = result.records[qual]
+        params, trainable = subtree_params(module)
+        kernel, stride = _kernel_stride(module)
+        rf, jump = None, None
+        if isinstance(rec.rf, RF):
+            rf, jump = rec.rf.describe(), rec.rf.jump[0]
+        elif rec.rf == GLOBAL:
+            rf = GLOBAL
+        layers.append(LayerStats(
+            name=qual, type=type(module).__name__, depth=0 if qual == "" else qual.count(".") + 1,
+            input_shape=rec.input_shape, output_shape=rec.output_shape, params=params, trainable_params=trainable,
+            macs=rec.macs, flops=rec.flops, activation_bytes=rec.activation_bytes, kernel=kernel, stride=stride,
+            receptive_field=rf, jump=jump, calls=rec.calls, is_leaf=not any(True for _ in module.children()),
+        ))
+    root = layers[0]
+    params, trainable = root.params, root.trainable_params
+    param_bytes = sum(p.numel() * p.element_size() for p in {id(p): p for p in model.parameters()}.values())
+    trainable_bytes = trainable * itemsize
+    leaf_activation = sum(l.activation_bytes for l in layers if l.is_leaf and l.calls)
+    sgd = None if saved is None else param_bytes + trainable_bytes + trainable_bytes + saved
+    adam = None if saved is None else param_bytes + trainable_bytes + 2 * trainable_bytes + saved
+    totals = Totals(
+        params=params, trainable_params=trainable, macs=root.macs, flops=root.flops, train_flops=3 * root.flops,
+        param_bytes=param_bytes, activation_bytes=leaf_activation, saved_activation_bytes=saved,
+        train_memory_bytes=sgd, train_memory_adam_bytes=adam,
+    )
+    memory = {
+        "params": param_bytes, "gradients": trainable_bytes, "sgd_momentum": trainable_bytes,
+        "adam_moments": 2 * trainable_bytes, "saved_activations": saved,
+    }
+    by_cat = {c: result.flops_by_category.get(c, 0) for c in
+              ("conv", "linear", "norm", "activation", "pooling", "elementwise", "other")}
+    return Analysis(model=name, input_shape=list(input_shape), dtype=str(dtype).replace("torch.", ""), device=device,
+                    totals=totals, flops_by_category=by_cat, uncounted_ops=result.uncounted_ops, layers=layers,
+                    memory=memory, notes=notes)

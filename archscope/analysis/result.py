@@ -1,0 +1,66 @@
+"""The analysis result: plain data, no rendering. ``to_dict`` is the JSON
+contract of ``archscope summary --format json`` (keys stable; more may be
+added)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class LayerStats:
+    name: str  # qualified module name ("" is the model itself)
+    type: str
+    depth: int
+    input_shape: list | None = None
+    output_shape: list | None = None
+    params: int = 0  # this module and its children, shared parameters once
+    trainable_params: int = 0
+    macs: int = 0  # this module and its children
+    flops: int = 0
+    activation_bytes: int = 0  # bytes of this module's output
+    kernel: list | None = None
+    stride: list | None = None
+    receptive_field: str | None = None  # "211", "15x15" or "global"; None off the spatial path
+    jump: int | None = None
+    calls: int = 0
+    is_leaf: bool = True
+
+
+@dataclass
+class Totals:
+    params: int
+    trainable_params: int
+    macs: int
+    flops: int
+    train_flops: int  # forward + backward per batch: 3 x forward (backward ~ 2 x forward)
+    param_bytes: int
+    activation_bytes: int  # sum of every leaf module's output
+    saved_activation_bytes: int | None  # what autograd keeps for backward (observed); None if it cannot train
+    train_memory_bytes: int | None  # SGD with momentum
+    train_memory_adam_bytes: int | None
+
+
+@dataclass
+class Analysis:
+    model: str
+    input_shape: list  # [N, C, H, W]
+    dtype: str
+    device: str  # "meta", or "cpu" when the model could not run on meta
+    totals: Totals
+    flops_by_category: dict
+    uncounted_ops: dict
+    layers: list = field(default_factory=list)
+    memory: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["layers"] = [asdict(l) for l in self.layers]
+        return d
+
+    def layer(self, name: str) -> LayerStats:
+        for l in self.layers:
+            if l.name == name:
+                return l
+        raise KeyError(name)

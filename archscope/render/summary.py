@@ -1,0 +1,77 @@
+"""Render an ``Analysis`` as a table (text or markdown), CSV or JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from archscope.analysis.result import Analysis
+from archscope.render.table import human
+
+LAYER_COLUMNS = ["name", "type", "depth", "input_shape", "output_shape", "params", "trainable_params", "macs",
+                 "flops", "activation_bytes", "kernel", "stride", "receptive_field", "jump", "calls"]
+
+
+def mib(n: int | None) -> str:
+    return "n/a" if n is None else f"{n / 2**20:,.2f} MiB"
+
+
+def _shape(s) -> str:
+    return "-" if not s else "x".join(map(str, s))
+
+
+def visible_layers(a: Analysis, depth: int):
+    return [l for l in a.layers if 0 < l.depth <= depth and l.calls]
+
+
+def render_summary(a: Analysis, fmt: str = "table", depth: int = 2) -> str:
+    if fmt == "json":
+        return json.dumps(a.to_dict(), indent=2)
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(LAYER_COLUMNS)
+        for l in a.layers:
+            row = [getattr(l, c) for c in LAYER_COLUMNS]
+            w.writerow(["" if v is None else ("x".join(map(str, v)) if isinstance(v, list) else v) for v in row])
+        return buf.getvalue().rstrip("\n")
+    from tabulate import tabulate
+
+    md = fmt == "markdown"
+    rows = []
+    for l in visible_layers(a, depth):
+        indent = ("&nbsp;&nbsp;" if md else "  ") * (l.depth - 1)
+        k = "" if not l.kernel else f"{'x'.join(map(str, l.kernel))}/{(l.stride or ['-'])[0]}"
+        rows.append([indent + l.name, l.type, k, _shape(l.output_shape), human(l.params) if l.params else "-",
+                     human(l.macs) if l.macs else "-", human(l.flops) if l.flops else "-",
+                     l.receptive_field or "-"])
+    headers = ["layer", "type", "kernel/stride", "output", "params", "MACs", "FLOPs", "RF"]
+    table = tabulate(rows, headers=headers, tablefmt="github" if md else "simple", disable_numparse=True,
+                     colalign=("left", "left", "left", "left", "right", "right", "right", "right"))
+    return table + "\n\n" + "\n".join(totals_lines(a, md))
+
+
+def totals_lines(a: Analysis, md: bool = False) -> list[str]:
+    t = a.totals
+    b = "- " if md else ""
+    frozen = t.params - t.trainable_params
+    cats = ", ".join(f"{k} {human(v)} ({100 * v / t.flops:.1f}%)" for k, v in a.flops_by_category.items()
+                     if v and t.flops)
+    uncounted = ", ".join(f"{k} x{v}" for k, v in sorted(a.uncounted_ops.items())) or "none"
+    lines = [
+        f"{b}model: {a.model}   input: {_shape(a.input_shape)} {a.dtype}   device: {a.device}"
+        + ("   (" + "; ".join(a.notes) + ")" if a.notes else ""),
+        f"{b}parameters: {t.params:,} ({human(t.params)})"
+        + (f", of which frozen {frozen:,}" if frozen else "") + f"   = {mib(t.param_bytes)}",
+        f"{b}MACs: {t.macs:,} ({human(t.macs)})   [multiply-accumulates of conv/linear: the papers' 'FLOPs', "
+        "torchvision's GFLOPS, torchinfo's mult-adds]",
+        f"{b}FLOPs: {t.flops:,} ({human(t.flops)})   [2 per MAC + bias, norm, activation, pooling, adds]",
+        f"{b}training FLOPs per batch: {human(t.train_flops)}   [forward + backward = 3 x forward]",
+        f"{b}FLOPs by category: {cats}",
+        f"{b}uncounted ops: {uncounted}",
+        f"{b}forward activations: {mib(t.activation_bytes)}   saved for backward: {mib(t.saved_activation_bytes)}",
+        f"{b}training memory, SGD+momentum: {mib(t.train_memory_bytes)}   Adam: {mib(t.train_memory_adam_bytes)}"
+        "   [params + grads + optimizer state + saved activations]",
+    ]
+    return lines
