@@ -132,12 +132,16 @@ def _resolve(model_or_name, input_shape):
 
 
 def analyze(model_or_name, input_shape=None, batch: int = 1, dtype: torch.dtype = torch.float32, *,
-            training_memory: bool = True) -> Analysis:
+            training_memory: bool = True, device: str = "meta") -> Analysis:
     """Analyse a zoo name, a ``module:callable`` spec or an ``nn.Module``.
 
     ``input_shape`` is (C, H, W) or 'CxHxW'; a zoo model defaults to the
     input its variant is defined for. Runs on the meta device; a model that
-    cannot falls back to the CPU (``Analysis.device`` says which)."""
+    cannot falls back to the CPU (``Analysis.device`` says which).
+    ``device="cpu"`` runs a real forward instead (the tests use it to show
+    that meta and CPU give the same numbers)."""
+    if device not in ("meta", "cpu"):
+        raise ArchscopeError(f"device must be 'meta' or 'cpu', got {device!r}")
     if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
         raise ArchscopeError(f"batch must be a positive integer, got {batch!r}")
     if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
@@ -145,18 +149,21 @@ def analyze(model_or_name, input_shape=None, batch: int = 1, dtype: torch.dtype 
     model, name, default_input, notes = _resolve(model_or_name, None if input_shape is None else input_shape)
     shape = parse_input(input_shape) if input_shape is not None else tuple(default_input)
 
-    work = model
-    on_meta = all(t.is_meta for t in list(model.parameters()) + list(model.buffers()))
-    if not on_meta:
-        work = _to_meta_copy(model, dtype)
-    elif dtype != torch.float32:
-        work = model.to(dtype)
-    device = "meta"
-    x = torch.empty(batch, *shape, device="meta", dtype=dtype)
+    if device == "cpu":
+        work = _cpu_twin(model, model_or_name, dtype)
+        x = torch.zeros(batch, *shape, dtype=dtype)
+    else:
+        work = model
+        on_meta = all(t.is_meta for t in list(model.parameters()) + list(model.buffers()))
+        if not on_meta:
+            work = _to_meta_copy(model, dtype)
+        elif dtype != torch.float32:
+            work = model.to(dtype)
+        x = torch.empty(batch, *shape, device="meta", dtype=dtype)
     try:
         result = cost_pass(work, x)
     except ForwardError as e:
-        if isinstance(e.error, NotImplementedError):  # no meta kernel for some op: do it for real
+        if device == "meta" and isinstance(e.error, NotImplementedError):  # no meta kernel: do it for real
             device = "cpu"
             notes.append(f"ran on CPU: {e.error}")
             work = _cpu_twin(model, model_or_name, dtype)
@@ -176,8 +183,11 @@ def analyze(model_or_name, input_shape=None, batch: int = 1, dtype: torch.dtype 
 
 
 def _cpu_twin(model, model_or_name, dtype):
-    if isinstance(model_or_name, nn.Module):
-        return model_or_name.to(dtype)
+    if isinstance(model_or_name, nn.Module):  # never convert the caller's model in place
+        import copy
+
+        m = model_or_name
+        return m if all(p.dtype == dtype for p in m.parameters()) else copy.deepcopy(m).to(dtype)
     spec = str(model_or_name)
     if ":" in spec:
         return load_model(spec, meta=False).to(dtype)

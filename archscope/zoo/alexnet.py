@@ -14,6 +14,8 @@ while (224-11)/4+1 = 54.25. The default input here is therefore 227x227.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from torch import nn
 
 from archscope.zoo._registry import ModelInfo, Published, register
@@ -66,23 +68,24 @@ def alexnet(num_classes=1000, in_channels=3, *, two_tower=True, dropout=0.5):
 
 def alexnet_torchvision(num_classes=1000, in_channels=3, *, dropout=0.5):
     """torchvision.models.alexnet: single tower, 64/192/384/256/256 channels
-    (the "one weird trick" layout), no LRN, adaptive 6x6 average pool."""
-    return nn.Sequential(
-        nn.Sequential(
+    (the "one weird trick" layout), no LRN, adaptive 6x6 average pool.
+    Module names as torchvision's (features / avgpool / classifier)."""
+    return nn.Sequential(OrderedDict(
+        features=nn.Sequential(
             nn.Conv2d(in_channels, 64, 11, stride=4, padding=2), nn.ReLU(), nn.MaxPool2d(3, 2),
             nn.Conv2d(64, 192, 5, padding=2), nn.ReLU(), nn.MaxPool2d(3, 2),
             nn.Conv2d(192, 384, 3, padding=1), nn.ReLU(),
             nn.Conv2d(384, 256, 3, padding=1), nn.ReLU(),
             nn.Conv2d(256, 256, 3, padding=1), nn.ReLU(), nn.MaxPool2d(3, 2),
         ),
-        nn.AdaptiveAvgPool2d((6, 6)),
-        nn.Flatten(),
-        nn.Sequential(
+        avgpool=nn.AdaptiveAvgPool2d((6, 6)),
+        flatten=nn.Flatten(),
+        classifier=nn.Sequential(
             nn.Dropout(dropout), nn.Linear(256 * 6 * 6, 4096), nn.ReLU(),
             nn.Dropout(dropout), nn.Linear(4096, 4096), nn.ReLU(),
             nn.Linear(4096, num_classes),
         ),
-    )
+    ))
 
 
 def alexnet_d2l(num_classes=10, in_channels=1, *, dropout=0.5):
@@ -138,7 +141,7 @@ register(ModelInfo(
     notes=("Single tower with 64/192/384/256/256 channels (Krizhevsky 2014, 'One weird trick'), "
            "conv1 padding 2, no LRN, AdaptiveAvgPool2d(6).",),
     published=(Published("params", 61_100_840, "torchvision AlexNet_Weights.IMAGENET1K_V1 meta num_params"),
-               Published("gflops", 0.71, "torchvision AlexNet_Weights.IMAGENET1K_V1 meta _ops")),
+               Published("gflops", 0.714, "torchvision AlexNet_Weights.IMAGENET1K_V1 meta _ops")),
     builder=alexnet_torchvision,
 ))
 register(ModelInfo(

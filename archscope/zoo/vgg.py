@@ -109,12 +109,12 @@ def vgg16_tutorial(num_classes=17, in_channels=3, *, dropout=0.5):
 # (name, Table 1 configuration, weight layers, Table 2 params in millions,
 #  torchvision num_params or None, torchvision GFLOPS, torchvision name)
 _TABLE = [
-    ("vgg11", "A", 11, 133, 132_863_336, 7.61),
+    ("vgg11", "A", 11, 133, 132_863_336, 7.609),
     ("vgg11_lrn", "A-LRN", 11, 133, None, None),
-    ("vgg13", "B", 13, 133, 133_047_848, 11.31),
+    ("vgg13", "B", 13, 133, 133_047_848, 11.308),
     ("vgg16c", "C", 16, 134, None, None),
     ("vgg16", "D", 16, 138, 138_357_544, 15.47),
-    ("vgg19", "E", 19, 144, 143_667_240, 19.63),
+    ("vgg19", "E", 19, 144, 143_667_240, 19.632),
 ]
 _TV_BN = {"vgg11": 132_868_840, "vgg13": 133_053_736, "vgg16": 138_365_992, "vgg19": 143_678_248}
 

@@ -1,0 +1,116 @@
+"""`archscope summary` as a user drives it, bad input included."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from archscope.cli import app
+
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(app, list(args))
+
+
+def one_line_error(r, code=2):
+    assert r.exit_code == code, r.stdout + r.stderr
+    err = r.stderr.strip()
+    assert err.startswith("archscope: error:") and "\n" not in err and "Traceback" not in err
+    return err
+
+
+def test_table_has_rows_and_totals():
+    r = run("summary", "resnet34")
+    assert r.exit_code == 0
+    out = r.stdout
+    assert "layer4.2" in out and "BasicBlock" in out
+    assert "parameters: 21,797,672" in out
+    assert "MACs: 3,663,761,408" in out  # torchvision publishes 3.664 GFLOPS
+    assert "training memory" in out and "uncounted ops: none" in out
+
+
+def test_json_contract():
+    r = run("summary", "resnet18", "--format", "json", "--batch", "2")
+    d = json.loads(r.stdout)
+    assert d["model"] == "resnet18" and d["input_shape"] == [2, 3, 224, 224] and d["device"] == "meta"
+    assert set(d["totals"]) >= {"params", "trainable_params", "macs", "flops", "train_flops", "param_bytes",
+                                "activation_bytes", "train_memory_bytes"}
+    assert {"flops_by_category", "uncounted_ops", "layers"} <= set(d)
+    layer = d["layers"][1]
+    assert set(layer) >= {"name", "type", "depth", "input_shape", "output_shape", "params", "macs", "flops",
+                          "activation_bytes", "receptive_field"}
+    assert isinstance(d["totals"]["macs"], int) and d["totals"]["params"] == 11_689_512
+
+
+def test_csv_is_exact_integers():
+    r = run("summary", "lenet5", "--format", "csv")
+    lines = r.stdout.strip().splitlines()
+    assert lines[0].startswith("name,type,depth")
+    c1 = next(l for l in lines if l.startswith("c1,"))
+    assert ",156,156,117600," in c1  # params, trainable, MACs = 28*28*6*25
+
+
+def test_markdown_and_depth():
+    r = run("summary", "vgg16", "--format", "markdown", "--depth", "1")
+    assert r.exit_code == 0 and r.stdout.startswith("| layer") and "features.0" not in r.stdout
+
+
+def test_user_module_callable(tmp_path):
+    r = run("summary", "tests/data/user_model.py:TinyNet", "--input", "3x32x32")
+    assert r.exit_code == 0
+    assert f"parameters: {3 * 8 * 9 + 8 + 8 * 10 + 10:,}" in r.stdout
+
+
+@pytest.mark.parametrize("bad", ["3x224", "abc", "0x224x224", "3x-1x224", "3x224x224x5"])
+def test_malformed_input(bad):
+    err = one_line_error(run("summary", "resnet18", "--input", bad))
+    assert "input" in err
+
+
+def test_input_too_small_names_layer_and_smallest():
+    err = one_line_error(run("summary", "alexnet.torchvision", "--input", "3x32x32"))
+    # torchvision publishes AlexNet_Weights meta "min_size": (63, 63)
+    assert "too small" in err and "features" in err and "3x63x63" in err
+
+
+def test_googlenet_smallest_input_matches_torchvision_min_size():
+    err = one_line_error(run("summary", "googlenet.torchvision", "--input", "3x8x8"))
+    assert "3x15x15" in err  # GoogLeNet_Weights meta "min_size": (15, 15)
+
+
+def test_fixed_classifier_input_says_what_works():
+    err = one_line_error(run("summary", "vgg16", "--input", "3x32x32"))
+    assert "classifier.0 (Linear)" in err and "3x224x224" in err
+
+
+@pytest.mark.parametrize("spec,msg", [
+    ("no_such_module_xyz:Net", "cannot import"),
+    ("tests/data/user_model.py:Missing", "no attribute"),
+    ("tests/data/user_model.py:not_a_model", "not a torch.nn.Module"),
+    ("tests/data/user_model.py:broken", "boom"),
+    ("tests/data/nope.py:Net", "no such file"),
+])
+def test_bad_callable(spec, msg):
+    err = one_line_error(run("summary", spec, "--input", "3x32x32"))
+    assert msg in err
+
+
+def test_callable_needs_input():
+    assert "--input" in one_line_error(run("summary", "tests/data/user_model.py:TinyNet"))
+
+
+def test_unknown_format_and_model():
+    assert run("summary", "resnet18", "--format", "yaml").exit_code == 2
+    assert "unknown model" in one_line_error(run("summary", "resnet19"))
+
+
+def test_crosscheck_explains_every_difference():
+    r = run("summary", "resnet18.torchvision", "--crosscheck", "--depth", "1")
+    assert r.exit_code == 0
+    rows = [l for l in r.stdout.splitlines() if l.startswith(("torchinfo", "FlopCounterMode", "fvcore"))]
+    assert len(rows) == 3
+    for row in rows:
+        cells = row.split()
+        assert any(c == "0" for c in cells[:8]), row  # difference column: explained to the unit
