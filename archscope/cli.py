@@ -83,8 +83,7 @@ def _root(
                                                     help="Print the version and exit.")] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")] = False,
 ) -> None:
-    if debug:
-        _state["debug"] = True
+    _state["debug"] = debug or bool(os.environ.get("ARCHSCOPE_DEBUG"))  # per invocation, never sticky
 
 
 @app.command("list")
@@ -179,8 +178,29 @@ def _fmt_int(v) -> str:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app(prog_name="archscope")
+    """Console-script entry point.
+
+    Ends the process with ``os._exit`` once stdout and stderr are flushed:
+    tearing down an interpreter that imported torch takes 0.3-0.4 s on a
+    2-core machine (measured: median 1.65 s for ``python -c "import torch"``
+    against 1.28 s with ``os._exit``), and a command has nothing left to clean
+    up by then — every file it writes is closed (and atomically renamed)
+    before it returns."""
+    code = 0
+    try:
+        app(prog_name="archscope")
+    except SystemExit as e:
+        if isinstance(e.code, str):
+            print(e.code, file=sys.stderr)
+            code = 1
+        else:
+            code = e.code or 0
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):  # e.g. `archscope list | head`
+        code = code or 1
+    os._exit(code)
 
 
 if __name__ == "__main__":  # python -m archscope.cli

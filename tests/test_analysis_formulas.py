@@ -179,3 +179,29 @@ def test_receptive_field_matches_gradient_extent(layers):
     if a.layers[-1].receptive_field and int(a.layers[-1].receptive_field) <= size:
         # dilated kernels leave holes; the field is the span, which is what autograd shows
         assert extent == int(a.layers[-1].receptive_field)
+
+
+def test_model_that_cannot_run_on_meta_falls_back_to_cpu_and_says_so():
+    class NoMeta(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 4, 3)
+
+        def forward(self, x):
+            if x.is_meta:  # stands for an op with no meta kernel
+                raise NotImplementedError("no meta kernel for this op")
+            return self.conv(x)
+
+    a = analyze(NoMeta(), (3, 8, 8))
+    assert a.device == "cpu" and any("ran on CPU" in n for n in a.notes)
+    assert a.totals.macs == 4 * 6 * 6 * 3 * 9
+
+
+def test_analyze_leaves_a_users_model_untouched():
+    m = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4))
+    before = {k: v.clone() for k, v in m.state_dict().items()}
+    m.train()
+    analyze(m, (3, 8, 8), dtype=torch.float64)
+    after = m.state_dict()
+    assert m.training and all(after[k].device.type == "cpu" and after[k].dtype == before[k].dtype for k in before)
+    assert all(torch.equal(before[k], after[k]) for k in before)  # running stats not updated either
