@@ -173,6 +173,71 @@ def summary_cmd(
                                formatters={"reported": _fmt_int, "archscope": _fmt_int, "difference": _fmt_int}))
 
 
+class ClaimFormat(str, Enum):
+    table = "table"
+    markdown = "markdown"
+    json = "json"
+
+
+@app.command("claims")
+@handle_errors
+def claims_cmd(
+    source: Annotated[Optional[str], typer.Option("--source", "-s", help="Only claims whose source or id contains "
+                                                  "this text, e.g. 'article 000', 'Table 1', 'He et al.'.")] = None,
+    fmt: Annotated[ClaimFormat, typer.Option("--format", "-f")] = ClaimFormat.table,
+) -> None:
+    """Every registered claim about the networks, with source, expected, measured and verdict.
+
+    A claim that does not hold is a finding: the exit status is 0. It is non-zero only
+    when a claim could not be evaluated because of an error."""
+    from archscope.claims import CLAIMS, Verdict, evaluate_all
+    from archscope.render.claims import render_evaluations, verdict_counts
+
+    evals = evaluate_all(CLAIMS, source)
+    if not evals:
+        raise ArchscopeError(f"no claim matches source {source!r}")
+    typer.echo(render_evaluations(evals, fmt.value))
+    if fmt != ClaimFormat.json:
+        typer.echo(f"\n{len(evals)} evaluations of {len({e.claim.id for e in evals})} claims: {verdict_counts(evals)}")
+    if any(e.verdict is Verdict.ERROR for e in evals):
+        raise typer.Exit(1)
+
+
+@app.command("compare")
+@handle_errors
+def compare_cmd(
+    models: Annotated[list[str], typer.Argument(help="Two or more zoo names (variants welcome).")],
+    input: Annotated[Optional[str], typer.Option("--input", "-i", help="CxHxW for all (default: each model's "
+                                                 "own input).")] = None,
+    baseline: Annotated[Optional[str], typer.Option(help="The model ratios are taken against (default: the "
+                                                    "first).")] = None,
+    fmt: Annotated[ClaimFormat, typer.Option("--format", "-f")] = ClaimFormat.table,
+) -> None:
+    """Networks side by side: totals, ratios to a baseline, where parameters and compute live, and the
+    published claims about exactly these models."""
+    import json as _json
+
+    from archscope.analysis.compare import compare
+    from archscope.claims import CLAIMS, evaluate, involving
+    from archscope.render.claims import render_evaluations
+    from archscope.render.compare import render_compare
+
+    if len(models) < 2:
+        raise ArchscopeError("compare needs at least two models")
+    result = compare(models, input, baseline)
+    claims = involving(CLAIMS, models)
+    evals = [e for c in claims for e in evaluate(c)
+             if e.models and set(e.models) <= {m["model"] for m in result["models"]} | set(models)]
+    if fmt == ClaimFormat.json:
+        result["claims"] = [e.to_dict() for e in evals]
+        typer.echo(_json.dumps(result, indent=2))
+        return
+    typer.echo(render_compare(result, fmt.value))
+    if evals:
+        typer.echo("\nClaims about these models:\n")
+        typer.echo(render_evaluations(evals, fmt.value))
+
+
 def _fmt_int(v) -> str:
     return "-" if v is None else f"{v:,}"
 

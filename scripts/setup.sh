@@ -14,22 +14,25 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PY" -m venv "$VENV"
 fi
 PIP="$VENV/bin/python -m pip --disable-pip-version-check -q"
+# This machine's pip config lists local indexes that do not exist for every
+# package; pip warns once per package. Keep real errors, drop that noise.
+quiet() { "$@" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2); }
 
 # torch first, pinned to the CPU build, so that nothing later resolves a
 # multi-GB CUDA wheel. 2.13.0+cpu lies on this kind of machine's disk; elsewhere
 # PyTorch's CPU index serves it.
 if ! "$VENV/bin/python" -c "import torch" >/dev/null 2>&1; then
   echo "setup: installing torch (CPU build)"
-  $PIP install "torch==2.13.0" 2>/dev/null \
-    || $PIP install "torch==2.13.0" --index-url https://download.pytorch.org/whl/cpu \
-    || $PIP install "torch>=2.2,<3" --index-url https://download.pytorch.org/whl/cpu
+  quiet $PIP install "torch==2.13.0" \
+    || quiet $PIP install "torch==2.13.0" --index-url https://download.pytorch.org/whl/cpu \
+    || quiet $PIP install "torch>=2.2,<3" --index-url https://download.pytorch.org/whl/cpu
 fi
 
 # The project and its test extras; redone only when pyproject.toml changes.
 STAMP="$VENV/.setup-stamp"
 if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
   echo "setup: installing archscope and its dependencies"
-  $PIP install -e ".[test]"
+  quiet $PIP install -e ".[test]"
   touch "$STAMP"
 fi
 

@@ -258,7 +258,9 @@ def _assemble(model, name, input_shape, dtype, device, result, saved, notes) -> 
             name=qual, type=type(module).__name__, depth=0 if qual == "" else qual.count(".") + 1,
             input_shape=rec.input_shape, output_shape=rec.output_shape, params=params, trainable_params=trainable,
             macs=rec.macs, flops=rec.flops, activation_bytes=rec.activation_bytes, kernel=kernel, stride=stride,
-            receptive_field=rf, jump=jump, calls=rec.calls, is_leaf=not any(True for _ in module.children()),
+            receptive_field=rf, jump=jump, weight_depth=rec.depth, order=rec.order, calls=rec.calls,
+            own_params=sum(p.numel() for p in module.parameters(recurse=False)), own_macs=rec.own_macs,
+            own_flops=rec.own_flops, is_leaf=not any(True for _ in module.children()),
         ))
     root = layers[0]
     params, trainable = root.params, root.trainable_params
@@ -270,7 +272,7 @@ def _assemble(model, name, input_shape, dtype, device, result, saved, notes) -> 
     totals = Totals(
         params=params, trainable_params=trainable, macs=root.macs, flops=root.flops, train_flops=3 * root.flops,
         param_bytes=param_bytes, activation_bytes=leaf_activation, saved_activation_bytes=saved,
-        train_memory_bytes=sgd, train_memory_adam_bytes=adam,
+        train_memory_bytes=sgd, train_memory_adam_bytes=adam, depth=root.weight_depth,
     )
     memory = {
         "params": param_bytes, "gradients": trainable_bytes, "sgd_momentum": trainable_bytes,

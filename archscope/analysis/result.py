@@ -23,6 +23,11 @@ class LayerStats:
     stride: list | None = None
     receptive_field: str | None = None  # "211", "15x15" or "global"; None off the spatial path
     jump: int | None = None
+    weight_depth: int | None = None  # conv/linear layers on the longest path from the input
+    order: int | None = None  # first call, in execution order
+    own_params: int = 0  # parameters held by this module itself (not its children)
+    own_macs: int = 0  # ops issued by this module's own forward (e.g. a residual add), not its children's
+    own_flops: int = 0
     calls: int = 0
     is_leaf: bool = True
 
@@ -39,6 +44,7 @@ class Totals:
     saved_activation_bytes: int | None  # what autograd keeps for backward (observed); None if it cannot train
     train_memory_bytes: int | None  # SGD with momentum
     train_memory_adam_bytes: int | None
+    depth: int | None = None  # weight layers (conv, linear) on the longest input-to-output path
 
 
 @dataclass

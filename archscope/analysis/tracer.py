@@ -57,6 +57,8 @@ class ModuleRecord:
     own_macs: int = 0
     own_flops: int = 0
     rf: object = None
+    depth: int | None = None  # weight layers on the longest path from the input to this output
+    order: int | None = None  # position of the first call in execution order
     calls: int = 0
 
 
@@ -297,10 +299,14 @@ class CostMode(FastMetaMode):
         self.by_category: Counter = Counter()
         self.uncounted: Counter = Counter()
         self.rf: dict[int, object] = {}
+        # weight layers on the longest path from the input (the "depth" the VGG and
+        # ResNet papers count: convolutions and fully connected layers)
+        self.depth: dict[int, int] = {}
         self._alive: list = []  # keeps tensors alive so their ids stay unique during the pass
 
     def mark_input(self, t: torch.Tensor) -> None:
         self.rf[id(t)] = INPUT
+        self.depth[id(t)] = 0
         self._alive.append(t)
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
@@ -333,6 +339,9 @@ class CostMode(FastMetaMode):
         ins = [self.rf[id(a)] for a in tree_leaves(args) if isinstance(a, torch.Tensor) and id(a) in self.rf]
         if not ins:
             return
+        depth = max(self.depth[id(a)] for a in tree_leaves(args) if isinstance(a, torch.Tensor) and id(a) in self.depth)
+        if packet in _WEIGHT_OPS:
+            depth += 1
         x = args[0] if args and isinstance(args[0], torch.Tensor) else None
         rf_in = self.rf.get(id(x)) if x is not None else None
         rf = merge(ins)
@@ -371,7 +380,11 @@ class CostMode(FastMetaMode):
         for o in tree_leaves(out):
             if isinstance(o, torch.Tensor):
                 self.rf[id(o)] = rf
+                self.depth[id(o)] = depth
                 self._alive.append(o)
+
+
+_WEIGHT_OPS = {aten.convolution, aten._convolution, aten.addmm, aten.mm, aten.bmm}
 
 
 def _pair(v):
@@ -404,6 +417,7 @@ class ForwardError(Exception):
 
 def _install_hooks(model: nn.Module, stack: _Stack, records: dict[str, ModuleRecord], mode_ref: list):
     handles = []
+    counter = [0]
     for name, module in model.named_modules():
         records[name] = ModuleRecord()
 
@@ -411,6 +425,9 @@ def _install_hooks(model: nn.Module, stack: _Stack, records: dict[str, ModuleRec
             stack.names.append(_name)
             stack.modules.append(mod)
             rec = records[_name]
+            if rec.order is None:
+                rec.order = counter[0]
+                counter[0] += 1
             t = _first_tensor(inputs)
             if t is not None:
                 rec.input_shape = list(t.shape)
@@ -425,6 +442,7 @@ def _install_hooks(model: nn.Module, stack: _Stack, records: dict[str, ModuleRec
                 rec.output_shape = list(t.shape)
                 if mode_ref:
                     rec.rf = mode_ref[0].rf.get(id(t))
+                    rec.depth = mode_ref[0].depth.get(id(t))
             rec.activation_bytes = _nbytes(output)
 
         handles.append(module.register_forward_pre_hook(pre))
