@@ -238,6 +238,50 @@ def compare_cmd(
         typer.echo(render_evaluations(evals, fmt.value))
 
 
+class Level(str, Enum):
+    block = "block"
+    layer = "layer"
+
+
+class DiagramFormat(str, Enum):
+    svg = "svg"
+    png = "png"
+    pdf = "pdf"
+    dot = "dot"
+
+
+class Heat(str, Enum):
+    params = "params"
+    macs = "macs"
+
+
+@app.command("diagram")
+@handle_errors
+def diagram_cmd(
+    model: Annotated[str, typer.Argument(help="A zoo name or module:callable (then give --input).")],
+    level: Annotated[Level, typer.Option(help="block: one node per block, identical runs as xN; layer: every "
+                                         "layer.")] = Level.block,
+    input: Annotated[Optional[str], typer.Option("--input", "-i", help="CxHxW.")] = None,
+    fmt: Annotated[DiagramFormat, typer.Option("--format", "-f")] = DiagramFormat.svg,
+    output: Annotated[Optional[str], typer.Option("-o", "--output", help="File to write (default: "
+                                                  "MODEL-LEVEL.FORMAT).")] = None,
+    heat: Annotated[Optional[Heat], typer.Option(help="Shade nodes by their share of params or MACs.")] = None,
+) -> None:
+    """Draw the architecture from the traced data flow: branches, merges and shortcuts as the tensors go."""
+    from pathlib import Path
+
+    from archscope.analysis import analyze
+    from archscope.analysis.graph import build_graph
+    from archscope.render.diagram import render
+
+    a = analyze(model, input, training_memory=False)
+    graph = build_graph(a, level.value)
+    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in a.model)
+    path = Path(output) if output else Path(f"{safe}-{level.value}.{fmt.value}")
+    render(graph, path, fmt.value, heat.value if heat else None)
+    typer.echo(f"wrote {path} ({len(graph.nodes) - 2} nodes, {len(graph.edges)} edges)")
+
+
 def _fmt_int(v) -> str:
     return "-" if v is None else f"{v:,}"
 

@@ -260,7 +260,7 @@ def _assemble(model, name, input_shape, dtype, device, result, saved, notes) -> 
             macs=rec.macs, flops=rec.flops, activation_bytes=rec.activation_bytes, kernel=kernel, stride=stride,
             receptive_field=rf, jump=jump, weight_depth=rec.depth, order=rec.order, calls=rec.calls,
             own_params=sum(p.numel() for p in module.parameters(recurse=False)), own_macs=rec.own_macs,
-            own_flops=rec.own_flops, is_leaf=not any(True for _ in module.children()),
+            own_flops=rec.own_flops, in_keys=rec.in_keys, out_keys=rec.out_keys, is_leaf=not any(True for _ in module.children()),
         ))
     root = layers[0]
     params, trainable = root.params, root.trainable_params
@@ -282,4 +282,5 @@ def _assemble(model, name, input_shape, dtype, device, result, saved, notes) -> 
               ("conv", "linear", "norm", "activation", "pooling", "elementwise", "other")}
     return Analysis(model=name, input_shape=list(input_shape), dtype=str(dtype).replace("torch.", ""), device=device,
                     totals=totals, flops_by_category=by_cat, uncounted_ops=result.uncounted_ops, layers=layers,
-                    memory=memory, notes=notes)
+                    memory=memory, notes=notes, flow=result.flow or [], tensor_shapes=result.shapes or {},
+                    output_keys=result.output_keys or [])

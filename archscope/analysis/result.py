@@ -28,6 +28,8 @@ class LayerStats:
     own_params: int = 0  # parameters held by this module itself (not its children)
     own_macs: int = 0  # ops issued by this module's own forward (e.g. a residual add), not its children's
     own_flops: int = 0
+    in_keys: list | None = None  # data flow (see Analysis.flow): tensors consumed and produced by the first call
+    out_keys: list | None = None
     calls: int = 0
     is_leaf: bool = True
 
@@ -59,10 +61,18 @@ class Analysis:
     layers: list = field(default_factory=list)
     memory: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
+    # The data flow of the traced forward: ops as (name, module stack, input keys,
+    # output keys), tensor shapes by key, the model's output keys. Diagrams are
+    # drawn from it; it is not part of the JSON contract.
+    flow: list = field(default_factory=list, repr=False)
+    tensor_shapes: dict = field(default_factory=dict, repr=False)
+    output_keys: list = field(default_factory=list, repr=False)
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        d["layers"] = [asdict(l) for l in self.layers]
+        for k in ("flow", "tensor_shapes", "output_keys"):
+            d.pop(k)
+        d["layers"] = [{k: v for k, v in l.items() if k not in ("in_keys", "out_keys")} for l in d["layers"]]
         return d
 
     def layer(self, name: str) -> LayerStats:

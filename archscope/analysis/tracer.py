@@ -59,6 +59,8 @@ class ModuleRecord:
     rf: object = None
     depth: int | None = None  # weight layers on the longest path from the input to this output
     order: int | None = None  # position of the first call in execution order
+    in_keys: list | None = None  # data flow: traced tensors the first call consumed / produced
+    out_keys: list | None = None
     calls: int = 0
 
 
@@ -68,6 +70,9 @@ class PassResult:
     flops_by_category: dict[str, int]
     uncounted_ops: dict[str, int]
     output: object = None
+    flow: list = None
+    shapes: dict = None
+    output_keys: list = None
 
 
 @dataclass
@@ -302,11 +307,24 @@ class CostMode(FastMetaMode):
         # weight layers on the longest path from the input (the "depth" the VGG and
         # ResNet papers count: convolutions and fully connected layers)
         self.depth: dict[int, int] = {}
+        # data flow, for diagrams: every op that touched a traced tensor, with the
+        # module stack it ran under; tensors are numbered in order of creation
+        self.flow: list[tuple[str, tuple[str, ...], list[int], list[int]]] = []
+        self.keys: dict[int, int] = {}
+        self.shapes: dict[int, list] = {}
         self._alive: list = []  # keeps tensors alive so their ids stay unique during the pass
+
+    def key(self, t: torch.Tensor) -> int:
+        k = self.keys.get(id(t))
+        if k is None:
+            k = self.keys[id(t)] = len(self.keys)
+            self.shapes[k] = list(t.shape)
+        return k
 
     def mark_input(self, t: torch.Tensor) -> None:
         self.rf[id(t)] = INPUT
         self.depth[id(t)] = 0
+        self.key(t)
         self._alive.append(t)
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
@@ -377,11 +395,15 @@ class CostMode(FastMetaMode):
                     rf = RF(rf_in.size, tuple(jump))
         if packet in (aten.addmm, aten.mm, aten.bmm):
             rf = GLOBAL
+        ins_keys = [self.keys[id(a)] for a in tree_leaves(args) if isinstance(a, torch.Tensor) and id(a) in self.keys]
+        outs_keys = []
         for o in tree_leaves(out):
             if isinstance(o, torch.Tensor):
                 self.rf[id(o)] = rf
                 self.depth[id(o)] = depth
                 self._alive.append(o)
+                outs_keys.append(self.key(o))
+        self.flow.append((str(packet).removeprefix("aten."), tuple(self.stack.names), ins_keys, outs_keys))
 
 
 _WEIGHT_OPS = {aten.convolution, aten._convolution, aten.addmm, aten.mm, aten.bmm}
@@ -431,6 +453,9 @@ def _install_hooks(model: nn.Module, stack: _Stack, records: dict[str, ModuleRec
             t = _first_tensor(inputs)
             if t is not None:
                 rec.input_shape = list(t.shape)
+            if mode_ref and rec.in_keys is None:
+                keys = mode_ref[0].keys
+                rec.in_keys = [keys[id(a)] for a in tree_leaves(inputs) if isinstance(a, torch.Tensor) and id(a) in keys]
 
         def post(mod, inputs, output, _name=name):
             stack.names.pop()
@@ -443,6 +468,9 @@ def _install_hooks(model: nn.Module, stack: _Stack, records: dict[str, ModuleRec
                 if mode_ref:
                     rec.rf = mode_ref[0].rf.get(id(t))
                     rec.depth = mode_ref[0].depth.get(id(t))
+            if mode_ref and rec.out_keys is None:
+                keys = mode_ref[0].keys
+                rec.out_keys = [keys[id(a)] for a in tree_leaves(output) if isinstance(a, torch.Tensor) and id(a) in keys]
             rec.activation_bytes = _nbytes(output)
 
         handles.append(module.register_forward_pre_hook(pre))
@@ -473,7 +501,8 @@ def cost_pass(model: nn.Module, x: torch.Tensor, *, answer_shapes: bool = True) 
         for h in handles:
             h.remove()
         model.train(was_training)
-    return PassResult(records, dict(mode.by_category), dict(mode.uncounted), out)
+    out_keys = [mode.keys[id(t)] for t in tree_leaves(out) if isinstance(t, torch.Tensor) and id(t) in mode.keys]
+    return PassResult(records, dict(mode.by_category), dict(mode.uncounted), out, mode.flow, mode.shapes, out_keys)
 
 
 def saved_tensor_bytes(model: nn.Module, x: torch.Tensor, *, answer_shapes: bool = True) -> int:
