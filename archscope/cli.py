@@ -113,6 +113,7 @@ def info_cmd(
     model: Annotated[str, typer.Argument(help="A zoo name, e.g. resnet50 or vgg16.tutorial.")],
 ) -> None:
     """Show one entry's metadata: paper, source, default input, knobs, notes, published figures."""
+    from archscope.render.table import figure
     from archscope.zoo import model_info
 
     info = model_info(model)
@@ -128,7 +129,7 @@ def info_cmd(
     for note in info.notes:
         lines.append(f"note:    {note}")
     for p in info.published:
-        lines.append(f"published {p.quantity}: {p.value:,g}  ({p.source})")
+        lines.append(f"published {p.quantity}: {figure(p.value)}  ({p.source})")
     typer.echo("\n".join(lines))
 
 
@@ -280,6 +281,45 @@ def diagram_cmd(
     path = Path(output) if output else Path(f"{safe}-{level.value}.{fmt.value}")
     render(graph, path, fmt.value, heat.value if heat else None)
     typer.echo(f"wrote {path} ({len(graph.nodes) - 2} nodes, {len(graph.edges)} edges)")
+
+
+@app.command("report")
+@handle_errors
+def report_cmd(
+    models: Annotated[Optional[list[str]], typer.Argument(help="Zoo names (or --all).")] = None,
+    all_models: Annotated[bool, typer.Option("--all", help="Every model in the zoo, plus the index, families "
+                                             "and claims pages.")] = False,
+    output: Annotated[str, typer.Option("-o", "--output", help="Directory to write.")] = "reports",
+) -> None:
+    """Markdown pages with summary, diagram and claims per model; index, families and claims pages with --all."""
+    from pathlib import Path
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from archscope.render.report import generate
+    from archscope.zoo import list_models, resolve
+
+    if all_models and models:
+        raise ArchscopeError("give model names or --all, not both")
+    if not all_models and not models:
+        raise ArchscopeError("give one or more model names, or --all")
+    names = list_models() if all_models else [resolve(m) for m in models]
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), transient=True, console=_stderr_console()) as bar:
+        task = bar.add_task("report", total=len(names))
+
+        def step(name: str) -> None:
+            bar.update(task, description=f"report {name:24s}")
+            bar.advance(task) if bar.tasks[0].completed < len(names) else None
+
+        files = generate(names, Path(output), progress=step, index=all_models)
+    typer.echo(f"wrote {len(files)} files under {output}/")
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 def _fmt_int(v) -> str:

@@ -47,3 +47,8 @@ def _plain(v: Any) -> str:
     if isinstance(v, (tuple, list)):
         return "x".join(map(str, v))
     return str(v)
+
+
+def figure(v: float) -> str:
+    """A published figure as people write it: 60,000,000; 0.27; 1,388."""
+    return f"{v:,.0f}" if float(v).is_integer() else f"{v:,g}"
