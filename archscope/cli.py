@@ -322,6 +322,79 @@ def _stderr_console():
     return Console(stderr=True)
 
 
+@app.command("probe")
+@handle_errors
+def probe_cmd(
+    models: Annotated[Optional[list[str]], typer.Argument(help="Zoo names (or --all).")] = None,
+    all_models: Annotated[bool, typer.Option("--all", help="Every model in the zoo.")] = False,
+    device: Annotated[str, typer.Option(help="auto (CUDA when present), cuda or cpu.")] = "auto",
+    steps: Annotated[Optional[int], typer.Option(help="Training steps (default 200 on CPU, 300 on CUDA).")] = None,
+    epochs: Annotated[Optional[int], typer.Option(help="Epochs over the training split instead of --steps.")] = None,
+    batch_size: Annotated[Optional[int], typer.Option("--batch-size", help="Default 32 on CPU, 128 on CUDA.")]
+    = None,
+    dataset: Annotated[str, typer.Option(help="synthetic, mnist, fashion-mnist or cifar10.")] = "synthetic",
+    data_dir: Annotated[Optional[str], typer.Option("--data-dir", help="Folder with the data set's files.")] = None,
+    precision: Annotated[Optional[str], typer.Option(help="fp32, bf16 or fp16 (default bf16 on CUDA, fp32 on "
+                                                     "CPU).")] = None,
+    channels_last: Annotated[Optional[bool], typer.Option("--channels-last/--no-channels-last",
+                                                          help="Default on for CUDA.")] = None,
+    compile: Annotated[bool, typer.Option("--compile", help="torch.compile the model.")] = False,
+    lr: Annotated[Optional[float], typer.Option(help="Learning rate (default 1e-3 Adam, 0.01 SGD).")] = None,
+    optimizer: Annotated[str, typer.Option(help="adam or sgd (momentum 0.9).")] = "adam",
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    recipe: Annotated[Optional[str], typer.Option(help="An article's run: " + ", ".join(
+        ["lenet-mnist", "lenet-fmnist", "lenet-fmnist-relu", "resnet18-fmnist96"]) + ".")] = None,
+    detail: Annotated[bool, typer.Option("--detail", help="Also time data / forward+backward / optimizer.")]
+    = False,
+    fmt: Annotated[ClaimFormat, typer.Option("--format", "-f", help="table or json.")] = ClaimFormat.table,
+    output: Annotated[Optional[str], typer.Option("-o", "--output", help="Write the JSON results here.")] = None,
+) -> None:
+    """Train briefly and check the model learns; measure throughput, memory and MFU."""
+    import json as _json
+    from pathlib import Path
+
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    from archscope.probe import probe, run_recipe
+    from archscope.render.diagram import write_atomic
+    from archscope.render.probe import render_probe
+    from archscope.zoo import list_models, resolve
+
+    if recipe and (models or all_models):
+        raise ArchscopeError("--recipe names its own model; give no model with it")
+    if not recipe and not models and not all_models:
+        raise ArchscopeError("give one or more model names, --all, or --recipe")
+    names = [] if recipe else (list_models() if all_models else [resolve(m) for m in models])
+    results = []
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[status]}"),
+                  transient=True, console=_stderr_console()) as bar:
+        task = bar.add_task("probe", total=1, status="")
+
+        def on_window(done, total, loss, ips):
+            bar.update(task, completed=done, total=total,
+                       status=f"loss {loss:.3f}" + (f"  {ips:,.0f} img/s" if ips else ""))
+
+        kw = dict(device=device, steps=steps, epochs=epochs, batch_size=batch_size, precision=precision,
+                  channels_last=channels_last, compile=compile, lr=lr, optimizer=optimizer, seed=seed,
+                  detail=detail, on_window=on_window)
+        try:
+            if recipe:
+                bar.update(task, description=f"probe {recipe}")
+                results.append(run_recipe(recipe, data_dir=data_dir, **{k: v for k, v in kw.items() if k not in (
+                    "epochs", "batch_size", "optimizer", "lr") or v not in (None, "adam")}))
+            for name in names:
+                bar.update(task, description=f"probe {name}", completed=0)
+                results.append(probe(name, dataset=dataset, data_dir=data_dir, **kw))
+        except KeyboardInterrupt:
+            typer.echo("interrupted: writing the results so far", err=True)
+    payload = [r.to_dict() for r in results]
+    if output:
+        write_atomic(Path(output), (_json.dumps(payload, indent=2) + "\n").encode())
+    typer.echo(_json.dumps(payload, indent=2) if fmt == ClaimFormat.json else render_probe(results, detail))
+    if any(not r.passed for r in results):
+        raise typer.Exit(1)
+
+
 def _fmt_int(v) -> str:
     return "-" if v is None else f"{v:,}"
 

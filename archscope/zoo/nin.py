@@ -63,7 +63,9 @@ register(ModelInfo(
         "The CIFAR-10 network: three mlpconv layers (192-160-96, 192-192-192, 192-192-10), 3x3/2 max then "
         "average pooling with dropout 0.5 between them, global average pooling; widths from the authors' "
         "released CIFAR-10 definition.",
+        "Global average pooling over class maps starts slowly: the probe runs 500 steps by default.",
     ),
+    probe={"steps": 500},
     builder=nin,
 ))
 register(ModelInfo(
