@@ -378,10 +378,10 @@ def probe_cmd(
                   channels_last=channels_last, compile=compile, lr=lr, optimizer=optimizer, seed=seed,
                   detail=detail, on_window=on_window)
         try:
-            if recipe:
+            if recipe:  # a recipe fixes its model, data set, epochs, batch size, optimizer and learning rate
                 bar.update(task, description=f"probe {recipe}")
-                results.append(run_recipe(recipe, data_dir=data_dir, **{k: v for k, v in kw.items() if k not in (
-                    "epochs", "batch_size", "optimizer", "lr") or v not in (None, "adam")}))
+                fixed = ("steps", "epochs", "batch_size", "optimizer", "lr")
+                results.append(run_recipe(recipe, data_dir=data_dir, **{k: v for k, v in kw.items() if k not in fixed}))
             for name in names:
                 bar.update(task, description=f"probe {name}", completed=0)
                 results.append(probe(name, dataset=dataset, data_dir=data_dir, **kw))

@@ -151,8 +151,10 @@ def _native_bn(args, kwargs, out) -> Cost:
 
 @register(aten._native_batch_norm_legit, category="norm")
 def _bn_legit(args, kwargs, out) -> Cost:
+    # two overloads: (input, weight, bias, running_mean, running_var, training, momentum, eps)
+    # and the no-stats one (input, weight, bias, training, momentum, eps)
     x, weight = args[0], args[1]
-    training = bool(args[5]) if len(args) > 5 and isinstance(args[5], bool) else bool(args[4])
+    training = bool(args[3]) if isinstance(args[3], bool) else bool(args[5])
     return Cost(0, batch_norm_flops(numel(x.shape), weight is not None, training))
 
 

@@ -140,7 +140,7 @@ def _select(a: Analysis, level: str) -> list[list[str]]:
             for k in kids:  # one node per branch, whatever it contains
                 groups.append([k])
             return
-        if name and (layer.is_leaf or layer.type not in _CONTAINERS) and name != "":
+        if name and (layer.is_leaf or layer.type not in _CONTAINERS):
             groups.append([name])
             return
         # a plain sequence: its leaf layers up to each pooling layer form a block
@@ -160,28 +160,7 @@ def _select(a: Analysis, level: str) -> list[list[str]]:
         if run:
             groups.append(run)
 
-    root = by_name[""]
-    if root.type in _CONTAINERS:
-        visit("")
-    else:  # a custom model class: its children are the top-level structure
-        run = []
-        for k in (k for k in children.get("", []) if called(k)):
-            kl = by_name[k]
-            if kl.is_leaf or kl.type in _LAYER_LIKE:
-                run.append(k)
-                if any(p in kl.type for p in _POOL_TYPES):
-                    groups.append(run)
-                    run = []
-            else:
-                if run:
-                    groups.append(run)
-                    run = []
-                if kl.type in _CONTAINERS or k in branching:
-                    visit(k)
-                else:
-                    groups.append([k])
-        if run:
-            groups.append(run)
+    visit("")  # the model itself: a container or a custom class, its children are the top-level structure
     return sorted(groups, key=lambda g: by_name[g[0]].order)
 
 
