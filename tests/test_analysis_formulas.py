@@ -4,7 +4,6 @@ receptive field measured with gradients."""
 
 import math
 
-import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st

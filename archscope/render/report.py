@@ -36,7 +36,7 @@ def model_page(name: str, a, info, evals, diagram_file: str) -> str:
     from archscope.render.claims import render_evaluations
     from archscope.render.summary import render_summary, totals_lines
 
-    lines = [f"# {name}", "", f"[index](../index.md) · [families](../families.md) · [claims](../claims.md)", ""]
+    lines = [f"# {name}", "", "[index](../index.md) · [families](../families.md) · [claims](../claims.md)", ""]
     lines += [f"**{info.family}** ({info.year}) — *{info.paper}*", "",
               f"- source of this variant: `{info.source}`",
               f"- default input: {'x'.join(map(str, info.input_shape))}, {info.num_classes} classes"]
