@@ -219,16 +219,14 @@ def compare_cmd(
     import json as _json
 
     from archscope.analysis.compare import compare
-    from archscope.claims import CLAIMS, evaluate, involving
+    from archscope.claims import CLAIMS, evaluate_for
     from archscope.render.claims import render_evaluations
     from archscope.render.compare import render_compare
 
     if len(models) < 2:
         raise ArchscopeError("compare needs at least two models")
     result = compare(models, input, baseline)
-    claims = involving(CLAIMS, models)
-    evals = [e for c in claims for e in evaluate(c)
-             if e.models and set(e.models) <= {m["model"] for m in result["models"]} | set(models)]
+    evals = evaluate_for(CLAIMS, models)
     if fmt == ClaimFormat.json:
         result["claims"] = [e.to_dict() for e in evals]
         typer.echo(_json.dumps(result, indent=2))

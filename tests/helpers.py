@@ -3,6 +3,10 @@
 import torch
 from torch import nn
 
+# The 1000+-layer nets: tests that need a real forward or torchinfo on every layer
+# skip them (minutes on two cores); their structure is their shallower siblings'.
+HEAVY = {"resnet1202", "resnet1202.keras", "preresnet1001", "preresnet1001.keras"}
+
 
 def n_params(model: nn.Module, trainable: bool | None = None) -> int:
     ps = {id(p): p for p in model.parameters()}.values()

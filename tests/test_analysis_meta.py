@@ -4,11 +4,10 @@ every op of every zoo model — a torch release that changes one fails here."""
 
 import pytest
 import torch
+from helpers import HEAVY
 
 import archscope.analysis.tracer as tracer
 from archscope.zoo import get_model, list_models, model_info
-
-HEAVY = {"resnet1202", "resnet1202.keras", "preresnet1001", "preresnet1001.keras"}
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ from torch import nn
 
 from archscope.analysis import analyze
 from archscope.zoo import get_model, list_models, model_info
+from helpers import HEAVY
 
 ALL = list_models()
-HEAVY = {"resnet1202", "resnet1202.keras", "preresnet1001", "preresnet1001.keras"}
 
 
 def torchinfo_summary(model, shape):

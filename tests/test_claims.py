@@ -7,8 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from archscope.claims import CLAIMS, Claim, Tolerance, Verdict, by_id, evaluate
-from archscope.claims import measure
+from archscope.claims import CLAIMS, Claim, Tolerance, Verdict, by_id, evaluate, measure
 from archscope.claims.schema import ABOUT, printed
 from archscope.cli import app
 

@@ -2,11 +2,10 @@
 
 import pytest
 import torch
+from helpers import n_params, output_shapes
 from torch import nn
 
 from archscope.zoo import get_model
-from helpers import n_params, output_shapes
-
 
 # ---- LeNet-5 (LeCun et al. 1998, Sec. II-B) -----------------------------------
 

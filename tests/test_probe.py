@@ -11,10 +11,10 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from archscope.errors import ArchscopeError
 from archscope.cli import app
-from archscope.probe import probe
+from archscope.errors import ArchscopeError
 from archscope.probe import data as D
+from archscope.probe import probe
 from archscope.probe.device import known_peak, mfu
 
 runner = CliRunner()

@@ -5,10 +5,10 @@ published metadata, a paper's table, or arithmetic written out here.
 """
 
 import pytest
+from helpers import bn_running_stats, n_params
 
 from archscope.zoo import get_model
 from archscope.zoo.resnet_cifar import cifar_preresnet, cifar_resnet
-from helpers import bn_running_stats, n_params
 
 # torchvision's published num_params (models/*.py, <Model>_Weights.IMAGENET1K_V1.meta["num_params"]).
 TORCHVISION = {

@@ -6,12 +6,9 @@ import pytest
 import torch
 
 from archscope.zoo import get_model, list_models, model_info
+from helpers import HEAVY
 
 ALL = list_models()
-# CPU forwards of the 1000+-layer nets cost minutes on two cores; their
-# structure is that of their shallower siblings, which run on CPU here, and
-# they are still built and run on meta below.
-HEAVY = {"resnet1202", "resnet1202.keras", "preresnet1001", "preresnet1001.keras"}
 
 
 def test_zoo_has_every_required_entry():

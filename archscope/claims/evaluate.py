@@ -71,16 +71,17 @@ def evaluate_all(claims, source: str | None = None) -> list[Evaluation]:
     return out
 
 
-def involving(claims, names) -> list[Claim]:
-    """Claims with an evaluation whose models are all among ``names``."""
+def evaluate_for(claims, names) -> list[Evaluation]:
+    """Evaluations of the claims' model sets that lie wholly among ``names``
+    (only those are measured: ``compare`` asks about exactly its models)."""
+    from dataclasses import replace
+
     from archscope.zoo import resolve
 
-    wanted = {resolve(n) for n in names}
+    wanted = {resolve(n) for n in names if ":" not in n}
     out = []
     for c in claims:
-        for models in c.models:
-            ms = [m for m in models if m]
-            if ms and all(resolve(m) in wanted for m in ms):
-                out.append(c)
-                break
+        sets = tuple(ms for ms in c.models if [m for m in ms if m] and all(resolve(m) in wanted for m in ms if m))
+        if sets:
+            out.extend(evaluate(replace(c, models=sets)))
     return out
