@@ -344,6 +344,12 @@ def probe_cmd(
         ["lenet-mnist", "lenet-fmnist", "lenet-fmnist-relu", "resnet18-fmnist96"]) + ".")] = None,
     detail: Annotated[bool, typer.Option("--detail", help="Also time data / forward+backward / optimizer.")]
     = False,
+    input_spec: Annotated[Optional[str], typer.Option("--input", "-i", help="CxHxW instead of the model's "
+                                                      "default input.")] = None,
+    weight_decay: Annotated[float, typer.Option("--weight-decay", help="L2 weight decay.")] = 0.0,
+    save: Annotated[Optional[str], typer.Option("--save", help="Write the trained weights here (.safetensors, or "
+                                                "a torch.save state dict for any other suffix); one model only.")]
+    = None,
     fmt: Annotated[ClaimFormat, typer.Option("--format", "-f", help="table or json.")] = ClaimFormat.table,
     output: Annotated[Optional[str], typer.Option("-o", "--output", help="Write the JSON results here.")] = None,
 ) -> None:
@@ -363,6 +369,13 @@ def probe_cmd(
     if not recipe and not models and not all_models:
         raise ArchscopeError("give one or more model names, --all, or --recipe")
     names = [] if recipe else (list_models() if all_models else [resolve(m) for m in models])
+    if save and len(names) + bool(recipe) != 1:
+        raise ArchscopeError("--save writes one model's weights: give exactly one model")
+    shape = None
+    if input_spec:
+        from archscope.analysis.engine import parse_input
+
+        shape = parse_input(input_spec)
     results = []
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[status]}"),
                   transient=True, console=_stderr_console()) as bar:
@@ -374,7 +387,7 @@ def probe_cmd(
 
         kw = dict(device=device, steps=steps, epochs=epochs, batch_size=batch_size, precision=precision,
                   channels_last=channels_last, compile=compile, lr=lr, optimizer=optimizer, seed=seed,
-                  detail=detail, on_window=on_window)
+                  detail=detail, on_window=on_window, weight_decay=weight_decay, save=save)
         try:
             if recipe:  # a recipe fixes its model, data set, epochs, batch size, optimizer and learning rate
                 bar.update(task, description=f"probe {recipe}")
@@ -382,7 +395,7 @@ def probe_cmd(
                 results.append(run_recipe(recipe, data_dir=data_dir, **{k: v for k, v in kw.items() if k not in fixed}))
             for name in names:
                 bar.update(task, description=f"probe {name}", completed=0)
-                results.append(probe(name, dataset=dataset, data_dir=data_dir, **kw))
+                results.append(probe(name, dataset=dataset, data_dir=data_dir, input_shape=shape, **kw))
         except KeyboardInterrupt:
             typer.echo("interrupted: writing the results so far", err=True)
     payload = [r.to_dict() for r in results]
@@ -390,6 +403,105 @@ def probe_cmd(
         write_atomic(Path(output), (_json.dumps(payload, indent=2) + "\n").encode())
     typer.echo(_json.dumps(payload, indent=2) if fmt == ClaimFormat.json else render_probe(results, detail))
     if any(not r.passed for r in results):
+        raise typer.Exit(1)
+
+
+@app.command("sweep")
+@handle_errors
+def sweep_cmd(
+    model: Annotated[Optional[str], typer.Argument(help="Zoo name (not with --recipe).")] = None,
+    vary: Annotated[Optional[list[str]], typer.Option("--vary", help="KEY=V1,V2,...: a training setting (lr, "
+                                                      "batch_size, epochs, steps, optimizer, weight_decay, momentum) "
+                                                      "or one of the model's knobs (see `archscope info`). "
+                                                      "Repeatable.")] = None,
+    grid: Annotated[bool, typer.Option("--grid", help="Every combination instead of one factor at a time.")]
+    = False,
+    repeats: Annotated[int, typer.Option(help="Runs per setting, seeds seed..seed+N-1.")] = 3,
+    recipe: Annotated[Optional[str], typer.Option(help="An ablation of article 002: lenet-fmnist-lr, -batch, "
+                                                  "-activation, -pooling, -kernel, -best (needs Fashion-MNIST in "
+                                                  "--data-dir).")] = None,
+    dataset: Annotated[str, typer.Option(help="synthetic, mnist, fashion-mnist or cifar10.")] = "synthetic",
+    data_dir: Annotated[Optional[str], typer.Option("--data-dir", help="Folder with the data set's files.")] = None,
+    device: Annotated[str, typer.Option(help="auto (CUDA when present), cuda or cpu.")] = "auto",
+    steps: Annotated[Optional[int], typer.Option(help="Training steps per run (default: the probe's).")] = None,
+    epochs: Annotated[Optional[int], typer.Option(help="Epochs per run instead of --steps.")] = None,
+    batch_size: Annotated[Optional[int], typer.Option("--batch-size")] = None,
+    lr: Annotated[Optional[float], typer.Option(help="Base learning rate.")] = None,
+    optimizer: Annotated[str, typer.Option(help="adam or sgd.")] = "adam",
+    momentum: Annotated[Optional[float], typer.Option(help="SGD momentum (default 0.9).")] = None,
+    weight_decay: Annotated[float, typer.Option("--weight-decay")] = 0.0,
+    seed: Annotated[int, typer.Option(help="Seed of the first repeat.")] = 0,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table, markdown or json.")] = Format.table,
+    output: Annotated[Optional[str], typer.Option("-o", "--output", help="Folder for sweep.json, sweep.md and "
+                                                  "one SVG chart per varied key.")] = None,
+) -> None:
+    """Ablation sweep: probe runs per setting and repeat, mean ± std, best marked, charts."""
+    import json as _json
+    from pathlib import Path
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from archscope.probe.sweep import SWEEP_RECIPES, label, parse_vary, run_sweep
+    from archscope.render.diagram import write_atomic
+    from archscope.render.sweep import chart_files, render_markdown, render_table
+    from archscope.zoo import resolve
+
+    if fmt == Format.csv:
+        raise ArchscopeError("--format must be table, markdown or json")
+    kw = dict(device=device, steps=steps, epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
+              momentum=momentum, weight_decay=weight_decay, dataset=dataset, data_dir=data_dir)
+    settings, base = None, None
+    if recipe:
+        if recipe not in SWEEP_RECIPES:
+            raise ArchscopeError(f"unknown sweep recipe {recipe!r}; recipes: {', '.join(SWEEP_RECIPES)}")
+        if model or vary:
+            raise ArchscopeError("--recipe fixes the model and what it varies; give neither with it")
+        r = SWEEP_RECIPES[recipe]
+        model, factors, settings, base = r.model, r.factors, r.settings, dict(r.base)
+        kw.update({k: v for k, v in r.base.items()}, dataset=r.dataset, steps=None)
+        if repeats == 3:  # the option's default: the article's 10
+            repeats = r.repeats
+    else:
+        if not model:
+            raise ArchscopeError("give a model name (or --recipe)")
+        if not vary:
+            raise ArchscopeError("give at least one --vary KEY=V1,V2,...")
+        factors = {}
+        for spec in vary:
+            k, vals = parse_vary(spec)
+            if k in factors:
+                raise ArchscopeError(f"--vary {k} given twice")
+            factors[k] = vals
+        model = resolve(model)
+    if steps is not None and epochs is not None:
+        raise ArchscopeError("give --steps or --epochs, not both")
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.fields[status]}"), transient=True, console=_stderr_console()) as bar:
+        task = bar.add_task(f"sweep {model}", total=None, status="")
+
+        def on_run(done, total, setting, rep):
+            bar.update(task, completed=done, total=total,
+                       status="" if setting is None else f"{label(setting)} (repeat {rep + 1})")
+
+        result = run_sweep(model, factors, grid=grid, repeats=repeats, seed=seed, base=base,
+                           probe_kwargs=kw, settings=settings, on_run=on_run)
+    if result.interrupted:
+        typer.echo("interrupted: writing the runs finished so far", err=True)
+    if output:
+        out = Path(output)
+        write_atomic(out / "sweep.json", (_json.dumps(result.to_dict(), indent=2, default=str) + "\n").encode())
+        write_atomic(out / "sweep.md", render_markdown(result).encode())
+        for name, svg in chart_files(result).items():
+            write_atomic(out / name, svg.encode())
+    if fmt == Format.json:
+        typer.echo(_json.dumps(result.to_dict(), indent=2, default=str))
+    elif fmt == Format.markdown:
+        typer.echo(render_markdown(result))
+    else:
+        typer.echo(render_table(result))
+    if output:
+        typer.echo(f"wrote {Path(output) / 'sweep.json'}, sweep.md and {len(chart_files(result))} chart(s)", err=True)
+    if not any(r.mean.get("test_accuracy") is not None for r in result.rows):
         raise typer.Exit(1)
 
 

@@ -71,6 +71,8 @@ class ProbeResult:
     steps: int
     checks: list = field(default_factory=list)
     losses: list = field(default_factory=list)  # per window means
+    final_loss: float | None = None  # mean training loss over the last window
+    train_accuracy: float | None = None  # eval-mode accuracy on the training split
     test_accuracy: float | None = None
     chance: float | None = None
     steps_per_s: float | None = None
@@ -116,11 +118,12 @@ def _sync(device):
         torch.cuda.synchronize(device)
 
 
-def _make_optimizer(name: str, params, lr: float, momentum: float | None):
+def _make_optimizer(name: str, params, lr: float, momentum: float | None, weight_decay: float = 0.0):
     if name == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=0.9 if momentum is None else momentum)
+        return torch.optim.SGD(params, lr=lr, momentum=0.9 if momentum is None else momentum,
+                               weight_decay=weight_decay)
     if name == "adam":
-        return torch.optim.Adam(params, lr=lr)
+        return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
     raise ArchscopeError(f"--optimizer must be sgd or adam, got {name!r}")
 
 
@@ -128,34 +131,48 @@ def _logits(out):
     return out[0] if isinstance(out, (tuple, list)) else out
 
 
+def training_defaults(info, dev, optimizer: str = "adam") -> dict:
+    """What the probe uses for a setting the caller leaves out: the model's
+    probe hints where it has them, else the general defaults."""
+    hints = dict(info.probe)
+    return {"optimizer": optimizer, "weight_decay": 0.0,
+            "momentum": 0.9 if optimizer == "sgd" else None,
+            "lr": hints.get("lr", 1e-3 if optimizer == "adam" else 0.01),
+            "batch_size": 128 if dev.type == "cuda" else 32,
+            "steps": hints.get("steps", 200 if dev.type == "cpu" else 300)}
+
+
 def probe(name: str, *, device: str = "auto", steps: int | None = None, epochs: int | None = None,
           batch_size: int | None = None, dataset: str = "synthetic", data_dir=None, precision: str | None = None,
           channels_last: bool | None = None, compile: bool = False, lr: float | None = None,
-          optimizer: str = "adam", momentum: float | None = None, seed: int = 0, detail: bool = False,
-          input_shape=None, overrides: dict | None = None, overfit_check: bool = True,
-          on_window=None, _retry: bool = True) -> ProbeResult:
+          optimizer: str = "adam", momentum: float | None = None, weight_decay: float = 0.0, seed: int = 0,
+          detail: bool = False, input_shape=None, overrides: dict | None = None, overfit_check: bool = True,
+          save=None, on_window=None, _retry: bool = True) -> ProbeResult:
+    """Train ``name`` briefly; see the module docstring. ``save`` writes the
+    trained weights there (``.safetensors``, or a ``torch.save`` state dict)."""
     from archscope.analysis import analyze
     from archscope.zoo import get_model, model_info
 
     dev = resolve_device(device)
     info = model_info(name)
     hints = dict(info.probe)
-    if steps is None and epochs is None and "steps" in hints:
-        steps = hints["steps"]
-    if lr is None and "lr" in hints:
-        lr = hints["lr"]
+    defaults = training_defaults(info, dev, optimizer)
     shape = tuple(input_shape) if input_shape else tuple(info.input_shape)
     precision = precision or ("bf16" if dev.type == "cuda" else "fp32")
     if precision not in ("fp32", "bf16", "fp16"):
         raise ArchscopeError(f"--precision must be fp32, bf16 or fp16, got {precision!r}")
     channels_last = (dev.type == "cuda") if channels_last is None else channels_last
-    batch_size = batch_size or (128 if dev.type == "cuda" else 32)
-    lr = lr if lr is not None else (1e-3 if optimizer == "adam" else 0.01)
+    batch_size = batch_size or defaults["batch_size"]
+    lr = lr if lr is not None else defaults["lr"]
     if steps is not None and epochs is not None:
         raise ArchscopeError("give --steps or --epochs, not both")
     for label, v in (("steps", steps), ("epochs", epochs), ("batch-size", batch_size)):
-        if v is not None and (not isinstance(v, int) or v < 1):
+        if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 1):
             raise ArchscopeError(f"--{label} must be a positive integer, got {v!r}")
+    for label, v in (("lr", lr), ("weight-decay", weight_decay), ("momentum", momentum)):
+        if v is not None and (not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v)
+                              or v < 0):
+            raise ArchscopeError(f"--{label} must be a non-negative number, got {v!r}")
 
     # The analysis validates the model at this input (a clear error naming the
     # layer if it does not fit) and gives the FLOPs and memory to compare with.
@@ -171,18 +188,19 @@ def probe(name: str, *, device: str = "auto", steps: int | None = None, epochs: 
     n_train = len(train.y)
     if epochs is not None:
         steps = epochs * math.ceil(n_train / batch_size)
-    steps = steps or (200 if dev.type == "cpu" else 300)
+    steps = steps or defaults["steps"]
     warmup = min(10, max(1, steps // 10))
     autocast_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
     if channels_last:
         model = model.to(memory_format=torch.channels_last)
     run_model = torch.compile(model) if compile else model
-    opt = _make_optimizer(optimizer, model.parameters(), lr, momentum)
+    opt = _make_optimizer(optimizer, model.parameters(), lr, momentum, weight_decay)
     scaler = torch.amp.GradScaler(dev.type) if precision == "fp16" else None
 
     result = ProbeResult(model=name, device=device_name(dev), device_type=dev.type, torch=torch.__version__,
                          settings=dict(dataset=dataset, input=list(shape), batch_size=batch_size, steps=steps,
-                                       optimizer=optimizer, lr=lr, precision=precision,
+                                       optimizer=optimizer, lr=lr, momentum=momentum,
+                                       weight_decay=weight_decay, precision=precision,
                                        channels_last=channels_last, compile=compile, seed=seed,
                                        overrides=overrides or {}),
                          steps=0, chance=1 / classes, estimated_train_memory_bytes=a.totals.train_memory_bytes
@@ -260,13 +278,15 @@ def probe(name: str, *, device: str = "auto", steps: int | None = None, epochs: 
                 torch.cuda.empty_cache()
             r = probe(name, device=device, steps=steps, batch_size=batch_size // 2, dataset=dataset,
                       data_dir=data_dir, precision=precision, channels_last=channels_last, compile=compile, lr=lr,
-                      optimizer=optimizer, momentum=momentum, seed=seed, detail=detail, input_shape=input_shape,
-                      overrides=overrides, overfit_check=overfit_check, on_window=on_window, _retry=False)
+                      optimizer=optimizer, momentum=momentum, weight_decay=weight_decay, seed=seed, detail=detail,
+                      input_shape=input_shape, overrides=overrides, overfit_check=overfit_check, save=save,
+                      on_window=on_window, _retry=False)
             r.notes.append(f"out of memory at batch size {batch_size}; retried at {batch_size // 2}")
             return r
         result.stopped = f"out of memory at batch size {batch_size}"
 
     result.losses = window_losses
+    result.final_loss = window_losses[-1] if window_losses else None
     if window_times:
         step_s = statistics.median(window_times)
         result.steps_per_s = 1 / step_s
@@ -282,9 +302,18 @@ def probe(name: str, *, device: str = "auto", steps: int | None = None, epochs: 
 
     if detail and not result.stopped:
         result.time_split_s = _time_split(step_fn, train, batch_size, dev, opt, run_model, channels_last)
-    # held-out accuracy
+    # accuracy on the training split (eval mode, so batch-norm uses its running
+    # statistics, as at test time) and on the held-out split
     if not result.stopped:
+        result.train_accuracy = evaluate(run_model, train, batch_size, dev, autocast_dtype, channels_last)
         result.test_accuracy = evaluate(run_model, test, batch_size, dev, autocast_dtype, channels_last)
+    if save is not None and not result.stopped:
+        from archscope.probe.weights import save_weights
+
+        save_weights(model, save, {"model": name, "overrides": overrides or {}, "input": list(shape),
+                                   "dataset": dataset, "steps": result.steps, "seed": seed,
+                                   "test_accuracy": result.test_accuracy})
+        result.notes.append(f"weights saved to {save}")
 
     # peaks and MFU
     result.peak_flops_known = known_peak(result.device, precision)
@@ -309,8 +338,8 @@ def probe(name: str, *, device: str = "auto", steps: int | None = None, epochs: 
                    f"{acc:.3f} vs chance {chance:.3f} (needs >= {need:.3f})" if acc is not None else "not measured"))
     c.append(Check("outputs have the right shape", bool(shape_ok), f"(batch, {num_classes})"))
     if overfit_check and not result.stopped:
-        c.append(_overfit_one_batch(name, overrides, train, dev, seed, optimizer, lr, momentum, autocast_dtype,
-                                    hints.get("overfit_steps", 100)))
+        c.append(_overfit_one_batch(name, overrides, train, dev, seed, optimizer, lr, momentum, weight_decay,
+                                    autocast_dtype, hints.get("overfit_steps", 100)))
     return result
 
 
@@ -328,7 +357,7 @@ def evaluate(model, split, batch_size, dev, autocast_dtype, channels_last) -> fl
     return correct / len(split.y)
 
 
-def _overfit_one_batch(name, overrides, train, dev, seed, optimizer, lr, momentum, autocast_dtype,
+def _overfit_one_batch(name, overrides, train, dev, seed, optimizer, lr, momentum, weight_decay, autocast_dtype,
                        steps: int = 100) -> Check:
     """From scratch, one fixed batch of 16 images: a model that can learn at
     all drives its training loss on it far down (to under half)."""
@@ -336,7 +365,7 @@ def _overfit_one_batch(name, overrides, train, dev, seed, optimizer, lr, momentu
 
     torch.manual_seed(seed)
     model = get_model(name, **(overrides or {})).to(dev).train()
-    opt = _make_optimizer(optimizer, model.parameters(), lr, momentum)
+    opt = _make_optimizer(optimizer, model.parameters(), lr, momentum, weight_decay)
     n = min(16, len(train.y))
     xb, yb = train.x[:n], train.y[:n]
     first = last = None

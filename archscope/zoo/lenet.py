@@ -161,21 +161,25 @@ def _pool(kind: str, size: int) -> nn.Module:
     raise ArchscopeError(f"unknown pool {kind!r}; choose from avg, max")
 
 
-def _classic_lenet(num_classes, in_channels, *, size, first_padding, act, pool, kernel_size, pool_size):
+def _classic_lenet(num_classes, in_channels, *, size, first_padding, act, pool, kernel_size, pool_size,
+                   conv1_kernel_size=None):
     """The conv-pool-conv-pool-dense(120)-dense(84) LeNet that d2l and Keras
     tutorials write, with the knobs the ablations of article 002 vary."""
-    if not isinstance(kernel_size, int) or kernel_size < 1 or not isinstance(pool_size, int) or pool_size < 1:
-        raise ArchscopeError("kernel_size and pool_size must be positive integers")
-    s = size + 2 * first_padding - kernel_size + 1
+    k1 = kernel_size if conv1_kernel_size is None else conv1_kernel_size
+    for label, v in (("kernel_size", kernel_size), ("pool_size", pool_size), ("conv1_kernel_size", k1)):
+        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+            raise ArchscopeError(f"{label} must be a positive integer, got {v!r}")
+    s = size + 2 * first_padding - k1 + 1
     s = s // pool_size
     s = s - kernel_size + 1
     s = s // pool_size
     if s < 1:
         raise ArchscopeError(
-            f"kernel_size={kernel_size}, pool_size={pool_size} leave no spatial extent on a {size}x{size} input"
+            f"kernel_size={kernel_size}, conv1_kernel_size={k1}, pool_size={pool_size} leave no spatial extent "
+            f"on a {size}x{size} input"
         )
     return nn.Sequential(
-        nn.Conv2d(in_channels, 6, kernel_size, padding=first_padding), activation(act),
+        nn.Conv2d(in_channels, 6, k1, padding=first_padding), activation(act),
         _pool(pool, pool_size),
         nn.Conv2d(6, 16, kernel_size), activation(act),
         _pool(pool, pool_size),
@@ -186,12 +190,18 @@ def _classic_lenet(num_classes, in_channels, *, size, first_padding, act, pool, 
     )
 
 
-def lenet_d2l(num_classes=10, in_channels=1, *, activation="sigmoid", pool="avg", kernel_size=5, pool_size=2):
+def lenet_d2l(num_classes=10, in_channels=1, *, activation="sigmoid", pool="avg", kernel_size=5, pool_size=2,
+              conv1_kernel_size=None):
     """d2l 6.6 (and article 002): a 28x28 input padded by 2 in the first
     convolution (so C1 is 28x28 as in the paper), sigmoid, average pooling,
-    no Gaussian/RBF output."""
+    no Gaussian/RBF output.
+
+    ``conv1_kernel_size`` changes C1's kernel alone with its padding left at
+    ``kernel_size // 2``: article 002's kernel ablation (its Table 7, C1 at
+    3, 4, 5) edits only that layer, and with padding 2 all three still give
+    C5 a 16x5x5 input, so the dense layers stay as they are."""
     return _classic_lenet(num_classes, in_channels, size=28, first_padding=kernel_size // 2, act=activation,
-                          pool=pool, kernel_size=kernel_size, pool_size=pool_size)
+                          pool=pool, kernel_size=kernel_size, pool_size=pool_size, conv1_kernel_size=conv1_kernel_size)
 
 
 def lenet_tutorial(num_classes=10, in_channels=1, *, activation="tanh", pool="max", kernel_size=5, pool_size=2):
@@ -220,7 +230,8 @@ register(ModelInfo(
     notes=(
         "d2l 6.6 / article 002: Conv(6,5x5,pad 2)-sigmoid-AvgPool-Conv(16,5x5)-sigmoid-AvgPool-"
         "Dense 120-84-10; C3 fully connected, plain average pooling, no RBF output.",
-        "Knobs for the article's ablations: activation (sigmoid|relu|tanh), pool (avg|max), kernel_size, pool_size.",
+        "Knobs for the article's ablations: activation (sigmoid|relu|tanh), pool (avg|max), kernel_size (both "
+        "convolutions), conv1_kernel_size (C1 alone, padding kept: the article's Table 7), pool_size.",
         "Sigmoid units learn slowly: the probe runs 1,500 steps by default (about 10 s on 2 CPU cores) and gives "
         "its one-batch overfit check 300 steps.",
     ),

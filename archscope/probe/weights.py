@@ -1,0 +1,107 @@
+"""Saving and loading trained weights without ever unpickling arbitrary objects.
+
+``.safetensors`` files (the format cannot hold code) carry archscope's
+metadata (model name, knob overrides, input shape) in their header; any other
+suffix is a ``torch.save`` of ``{"state_dict": ..., "archscope": {...}}`` read
+back with ``torch.load(weights_only=True)``, which also accepts a plain state
+dict saved by someone else.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import tempfile
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from archscope.errors import ArchscopeError
+
+
+def _state_dict(model: nn.Module) -> dict[str, torch.Tensor]:
+    # channels-last parameters are not contiguous; safetensors needs them to be
+    return {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
+
+
+def save_weights(model: nn.Module, path, meta: dict | None = None) -> Path:
+    """Write the model's state dict atomically (a temporary file renamed into place)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sd = _state_dict(model)
+    meta = meta or {}
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        if path.suffix == ".safetensors":
+            from safetensors.torch import save_file
+
+            save_file(sd, tmp, metadata={"archscope": json.dumps(meta, sort_keys=True)})
+        else:
+            torch.save({"state_dict": sd, "archscope": meta}, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def read_weights(path) -> tuple[dict[str, torch.Tensor], dict]:
+    """(state dict, archscope metadata or {}) from a file, safely."""
+    path = Path(path)
+    if not path.is_file():
+        raise ArchscopeError(f"weights file not found: {path}")
+    if path.suffix == ".safetensors":
+        from safetensors import safe_open
+
+        try:
+            with safe_open(str(path), framework="pt") as f:
+                meta = json.loads((f.metadata() or {}).get("archscope", "{}"))
+                return {k: f.get_tensor(k) for k in f.keys()}, meta
+        except Exception as e:  # safetensors raises its own error types for bad headers
+            raise ArchscopeError(f"{path} is not a readable safetensors file: {e}") from None
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ArchscopeError(f"refusing to load {path}: it holds more than tensors and plain containers "
+                             f"(loaded with weights_only=True): {first}") from None
+    except Exception as e:
+        raise ArchscopeError(f"{path} is not a torch.save file: {type(e).__name__}: {e}") from None
+    if isinstance(obj, dict) and isinstance(obj.get("state_dict"), dict):
+        meta = obj.get("archscope")
+        obj, meta = obj["state_dict"], meta if isinstance(meta, dict) else {}
+    else:
+        meta = {}
+    if not isinstance(obj, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor)
+                                            for k, v in obj.items()):
+        raise ArchscopeError(f"{path} does not hold a state dict (a mapping of names to tensors)")
+    return obj, meta
+
+
+def check_match(model: nn.Module, sd: dict[str, torch.Tensor], what: str = "the model") -> None:
+    """Raise naming the first key (in the model's order) that is missing,
+    extra, or of a different shape."""
+    own = model.state_dict()
+    for k, v in own.items():
+        if k not in sd:
+            raise ArchscopeError(f"weights do not match {what}: {k} {tuple(v.shape)} is missing from the file "
+                                 f"({len(sd)} tensors in the file, {len(own)} in the model)")
+        if tuple(sd[k].shape) != tuple(v.shape):
+            raise ArchscopeError(f"weights do not match {what}: {k} has shape {tuple(sd[k].shape)} in the file, "
+                                 f"{tuple(v.shape)} in the model")
+    extra = [k for k in sd if k not in own]
+    if extra:
+        raise ArchscopeError(f"weights do not match {what}: the file has {extra[0]} {tuple(sd[extra[0]].shape)}, "
+                             f"which the model lacks ({len(extra)} such keys)")
+
+
+def load_weights(model: nn.Module, path, what: str = "the model") -> dict:
+    """Load ``path`` into ``model`` (strictly); return the file's metadata."""
+    sd, meta = read_weights(path)
+    check_match(model, sd, what)
+    model.load_state_dict(sd)
+    return meta
