@@ -505,6 +505,67 @@ def sweep_cmd(
         raise typer.Exit(1)
 
 
+@app.command("cam")
+@handle_errors
+def cam_cmd(
+    model: Annotated[str, typer.Argument(help="Zoo name the weights belong to.")],
+    weights: Annotated[str, typer.Option("--weights", "-w", help="Trained weights (from `archscope probe --save`, "
+                                         "or a state dict saved with torch.save).")],
+    method: Annotated[str, typer.Option(help="cam, gradcam or both (CAM only where the network ends in global "
+                                        "average pooling + one linear layer).")] = "both",
+    layer: Annotated[Optional[str], typer.Option(help="Grad-CAM layer (default: the last convolutional block).")]
+    = None,
+    images: Annotated[Optional[list[str]], typer.Option("--images", help="Image files instead of a data set "
+                                                        "(repeatable).")] = None,
+    dataset: Annotated[str, typer.Option(help="synthetic (object positions known: pointing game), mnist, "
+                                         "fashion-mnist or cifar10.")] = "synthetic",
+    data_dir: Annotated[Optional[str], typer.Option("--data-dir")] = None,
+    count: Annotated[int, typer.Option(help="Images scored.")] = 256,
+    show: Annotated[int, typer.Option(help="Images drawn in each PNG grid.")] = 16,
+    input_spec: Annotated[Optional[str], typer.Option("--input", "-i", help="CxHxW (default: as saved with the "
+                                                      "weights, else the model's).")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic images (not the training seed).")] = 1000,
+    fmt: Annotated[ClaimFormat, typer.Option("--format", "-f", help="table or json.")] = ClaimFormat.table,
+    output: Annotated[str, typer.Option("-o", "--output", help="Folder for cam.png, gradcam.png, cam.json.")]
+    = "cam-out",
+) -> None:
+    """CAM / Grad-CAM heat maps of a trained model, and the pointing game."""
+    import json as _json
+    from pathlib import Path
+
+    from tabulate import tabulate
+
+    from archscope.explain.diagnose import run_cam, write_outputs
+    from archscope.zoo import resolve
+
+    shape = None
+    if input_spec:
+        from archscope.analysis.engine import parse_input
+
+        shape = parse_input(input_spec)
+    if show < 1:
+        raise ArchscopeError(f"--show must be a positive integer, got {show}")
+    report = run_cam(resolve(model), weights, method=method, layer=layer, dataset=dataset, data_dir=data_dir,
+                     images=images, count=count, seed=seed, input_shape=shape)
+    written = write_outputs(report, Path(output), show)
+    if fmt == ClaimFormat.json:
+        typer.echo(_json.dumps(report.to_dict(), indent=2))
+    else:
+        rows = [[r.method, r.layer, "-" if r.pointing_accuracy is None else f"{r.pointing_accuracy:.3f}",
+                 "-" if r.chance is None else f"{r.chance:.3f}",
+                 "-" if r.pointing_accuracy is None else f"{r.pointing_accuracy / r.chance:.1f}x"]
+                for r in report.methods]
+        typer.echo(tabulate(rows, headers=["method", "layer", "pointing game", "chance", "vs chance"],
+                            tablefmt="simple", disable_numparse=True))
+        acc = "" if report.classifier_accuracy is None else f"; classifier accuracy {report.classifier_accuracy:.3f}"
+        typer.echo(f"\n{report.images} {report.dataset} images at {'x'.join(map(str, report.input))}{acc}. "
+                   "Maps are for the true class where it is known (else the predicted one); a hit is the map's "
+                   "maximum on the object (no tolerance); chance is the object's share of the image.")
+        for m, why in report.skipped.items():
+            typer.echo(f"{m} skipped: {why}")
+    typer.echo("wrote " + ", ".join(str(p) for p in written), err=True)
+
+
 def _fmt_int(v) -> str:
     return "-" if v is None else f"{v:,}"
 

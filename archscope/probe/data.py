@@ -24,18 +24,26 @@ import torch.nn.functional as F
 from archscope.errors import ArchscopeError
 
 SYNTHETIC_CLASSES = 10
+SHAPES = ("disk", "square", "ring", "cross", "triangle")
+TEXTURES = ("horizontal stripes", "vertical stripes")
+# class k is shape k % 5 with texture (k // 5) % 2
+SYNTHETIC_NAMES = tuple(f"{SHAPES[k % 5]}, {TEXTURES[(k // 5) % 2]}" for k in range(SYNTHETIC_CLASSES))
 
 
 @dataclass
 class Split:
     x: torch.Tensor  # (N, C, H, W), float, normalised
     y: torch.Tensor  # (N,), int64
+    mask: torch.Tensor | None = None  # (N, H, W) bool: where the object is (synthetic data only)
 
 
 # ---- synthetic ----------------------------------------------------------------
 
 def synthetic(n: int, shape: tuple[int, int, int], classes: int = SYNTHETIC_CLASSES, *, seed: int = 0,
-              device="cpu") -> Split:
+              device="cpu", with_mask: bool = False) -> Split:
+    """``n`` images at ``shape`` (C, H, W). ``with_mask`` also returns each
+    object's pixels: every class cue (shape and texture) lies inside them,
+    which is what makes the pointing game of ``archscope cam`` measurable."""
     c, h, w = shape
     g = torch.Generator(device="cpu").manual_seed(seed)
     y = torch.arange(n) % classes
@@ -63,7 +71,7 @@ def synthetic(n: int, shape: tuple[int, int, int], classes: int = SYNTHETIC_CLAS
     img = mask * (0.6 + 0.4 * stripes) * contrast
     img = img.unsqueeze(1).expand(n, c, h, w).clone()
     img += 0.15 * torch.randn(n, c, h, w, generator=g)
-    return Split(((img - 0.25) / 0.35).to(device), y.to(device))
+    return Split(((img - 0.25) / 0.35).to(device), y.to(device), mask.bool().to(device) if with_mask else None)
 
 
 # ---- IDX (MNIST, Fashion-MNIST) -----------------------------------------------

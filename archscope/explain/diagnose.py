@@ -1,0 +1,161 @@
+"""``archscope cam``: load trained weights, compute CAM / Grad-CAM on images,
+score them with the pointing game where the objects' positions are known."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from archscope.errors import ArchscopeError
+from archscope.explain.cam import Maps, cam, gradcam, normalise, pointing_game
+
+METHODS = ("cam", "gradcam")
+
+
+@dataclass
+class MethodResult:
+    method: str
+    layer: str
+    pointing_accuracy: float | None = None  # None without object positions
+    pointing_hits: int | None = None
+    chance: float | None = None
+    maps: Maps | None = field(default=None, repr=False)
+    hits: torch.Tensor | None = field(default=None, repr=False)
+
+
+@dataclass
+class CamReport:
+    model: str
+    weights: str
+    input: list
+    dataset: str
+    images: int
+    classifier_accuracy: float | None  # on these images, where labels are known
+    methods: list = field(default_factory=list)
+    skipped: dict = field(default_factory=dict)  # method -> why it does not apply
+    x: torch.Tensor | None = field(default=None, repr=False)
+    y: torch.Tensor | None = field(default=None, repr=False)
+    masks: torch.Tensor | None = field(default=None, repr=False)
+    class_names: tuple | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict:
+        return {"model": self.model, "weights": self.weights, "input": self.input, "dataset": self.dataset,
+                "images": self.images, "classifier_accuracy": self.classifier_accuracy, "skipped": self.skipped,
+                "methods": [{"method": m.method, "layer": m.layer, "pointing_accuracy": m.pointing_accuracy,
+                             "pointing_hits": m.pointing_hits, "chance": m.chance,
+                             "pointing_tolerance_px": 0} for m in self.methods]}
+
+
+def load_images(paths, shape) -> torch.Tensor:
+    """Image files -> (N, C, H, W) at the model's input, standardised like
+    the probe's real data (per-set mean and std)."""
+    from PIL import Image, UnidentifiedImageError
+
+    c, h, w = shape
+    out = []
+    for p in paths:
+        try:
+            with Image.open(p) as im:
+                im = im.convert("L" if c == 1 else "RGB").resize((w, h), Image.BILINEAR)
+                arr = torch.from_numpy(np.asarray(im, dtype=np.float32).reshape(h, w, -1)).permute(2, 0, 1) / 255
+        except FileNotFoundError:
+            raise ArchscopeError(f"image not found: {p}") from None
+        except (UnidentifiedImageError, OSError) as e:
+            raise ArchscopeError(f"{p} is not an image Pillow can read: {e}") from None
+        out.append(arr if arr.shape[0] == c else arr.mean(0, keepdim=True).expand(c, -1, -1))
+    x = torch.stack(out)
+    return (x - x.mean()) / (x.std() + 1e-6)
+
+
+def run_cam(name: str, weights, *, method: str = "both", layer: str | None = None, dataset: str = "synthetic",
+            data_dir=None, images=None, count: int = 256, seed: int = 1000, input_shape=None,
+            device: str = "cpu") -> CamReport:
+    from archscope.probe import data as datasets
+    from archscope.probe.weights import check_match, read_weights
+    from archscope.zoo import get_model, model_info, resolve
+
+    if method not in (*METHODS, "both"):
+        raise ArchscopeError(f"--method must be cam, gradcam or both, got {method!r}")
+    if not isinstance(count, int) or count < 1:
+        raise ArchscopeError(f"--count must be a positive integer, got {count!r}")
+    info = model_info(name)
+    sd, meta = read_weights(weights)
+    if meta.get("model") and resolve(meta["model"]) != info.name:
+        raise ArchscopeError(f"{weights} holds weights for {meta['model']}, not {info.name}")
+    overrides = dict(meta.get("overrides") or {})
+    shape = tuple(input_shape or meta.get("input") or info.input_shape)
+    model = get_model(info.name, **overrides)
+    check_match(model, sd, info.name)
+    model.load_state_dict(sd)
+    dev = torch.device(device)
+    model = model.to(dev).eval()
+
+    masks, y, names = None, None, None
+    if images:
+        x, src = load_images(images, shape), "images"
+    elif dataset == "synthetic":
+        s = datasets.synthetic(count, shape, seed=seed, with_mask=True)
+        x, y, masks, src, names = s.x, s.y, s.mask, "synthetic", datasets.SYNTHETIC_NAMES
+    else:
+        _, test, _ = datasets.load(dataset, shape, data_dir=data_dir)
+        x, y, src = test.x[:count], test.y[:count], dataset
+    x = x.to(dev)
+    with torch.no_grad():
+        out = model(x)
+        logits = out[0] if isinstance(out, (tuple, list)) else out
+    acc = float((logits.argmax(-1).cpu() == y).float().mean()) if y is not None else None
+    report = CamReport(info.name, str(weights), list(shape), src, len(x), acc, x=x.cpu(), y=y, masks=masks,
+                       class_names=names)
+    target = y.to(dev) if y is not None else None  # the true class, as the pointing game scores it
+    todo = METHODS if method == "both" else (method,)
+    for mth in todo:
+        try:
+            m = cam(model, x, target) if mth == "cam" else gradcam(model, x, layer, target)
+        except ArchscopeError as e:
+            if method == "both" and mth == "cam":
+                report.skipped["cam"] = str(e)
+                continue
+            raise
+        m = Maps(m.method, m.layer, normalise(m.maps).cpu(), m.target.cpu(), m.predicted.cpu())
+        r = MethodResult(m.method, m.layer, maps=m)
+        if masks is not None:
+            pg, hits = pointing_game(m, masks)
+            r.pointing_accuracy, r.pointing_hits, r.chance, r.hits = pg.accuracy, pg.hits, pg.chance, hits
+        report.methods.append(r)
+    return report
+
+
+def write_outputs(report: CamReport, out: Path, show: int = 16) -> list[Path]:
+    """One PNG grid per method and a JSON summary, each written atomically."""
+    import json
+
+    from archscope.render.diagram import write_atomic
+    from archscope.render.heatmap import overlay_grid
+
+    out = Path(out)
+    written = []
+    n = min(show, report.images)
+    for r in report.methods:
+        caps = []
+        for i in range(n):
+            pred = int(r.maps.predicted[i])
+            name = (lambda k: report.class_names[k] if report.class_names else f"class {k}")
+            line1 = f"pred {name(pred)}"
+            line2 = f"true {name(int(report.y[i]))}" if report.y is not None else ""
+            caps.append(line1 + ("\n" + line2 if line2 else ""))
+        title = (f"{report.model} {r.method.upper() if r.method == 'cam' else 'Grad-CAM'} at {r.layer}"
+                 + (f"; pointing game {r.pointing_accuracy:.2f} (chance {r.chance:.2f})"
+                    if r.pointing_accuracy is not None else ""))
+        png = overlay_grid(report.x[:n], r.maps.maps[:n], caps,
+                           masks=None if report.masks is None else report.masks[:n],
+                           hits=None if r.hits is None else r.hits[:n], title=title)
+        path = out / f"{r.method}.png"
+        write_atomic(path, png)
+        written.append(path)
+    path = out / "cam.json"
+    write_atomic(path, (json.dumps(report.to_dict(), indent=2) + "\n").encode())
+    written.append(path)
+    return written
