@@ -533,9 +533,7 @@ def cam_cmd(
     import json as _json
     from pathlib import Path
 
-    from tabulate import tabulate
-
-    from archscope.explain.diagnose import run_cam, write_outputs
+    from archscope.explain.diagnose import run_cam, summary_text, write_outputs
     from archscope.zoo import resolve
 
     shape = None
@@ -551,18 +549,7 @@ def cam_cmd(
     if fmt == ClaimFormat.json:
         typer.echo(_json.dumps(report.to_dict(), indent=2))
     else:
-        rows = [[r.method, r.layer, "-" if r.pointing_accuracy is None else f"{r.pointing_accuracy:.3f}",
-                 "-" if r.chance is None else f"{r.chance:.3f}",
-                 "-" if r.pointing_accuracy is None else f"{r.pointing_accuracy / r.chance:.1f}x"]
-                for r in report.methods]
-        typer.echo(tabulate(rows, headers=["method", "layer", "pointing game", "chance", "vs chance"],
-                            tablefmt="simple", disable_numparse=True))
-        acc = "" if report.classifier_accuracy is None else f"; classifier accuracy {report.classifier_accuracy:.3f}"
-        typer.echo(f"\n{report.images} {report.dataset} images at {'x'.join(map(str, report.input))}{acc}. "
-                   "Maps are for the true class where it is known (else the predicted one); a hit is the map's "
-                   "maximum on the object (no tolerance); chance is the object's share of the image.")
-        for m, why in report.skipped.items():
-            typer.echo(f"{m} skipped: {why}")
+        typer.echo(summary_text(report))
     typer.echo("wrote " + ", ".join(str(p) for p in written), err=True)
 
 

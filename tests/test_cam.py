@@ -40,6 +40,7 @@ def test_cam_known_answer():
     for c, expected in ((0, X[0, 0]), (1, -X[0, 0]), (2, torch.zeros(4, 4))):
         got = cam(m, X, torch.tensor([c]))
         assert torch.allclose(got.maps[0], expected, atol=1e-6), c
+        assert got.map_size == (4, 4)
     # logits: mean(x) = 0.25 -> [0.25 + 0.5, -0.25, 0] -> predicted class 0
     assert cam(m, X).predicted.tolist() == [0] and cam(m, X).target.tolist() == [0]
 
@@ -88,6 +89,11 @@ def test_layers_default_and_bad_name():
     m = get_model("resnet18")
     x = torch.zeros(1, 3, 64, 64)
     assert default_layer(m, x) == "layer4"  # the last block before global pooling
+    # VGG: the conv stack, not the pooling/Identity after it; GoogLeNet: the last Inception module;
+    # NiN: its last mlpconv block (a Sequential of three convolutions)
+    assert default_layer(get_model("vgg16").eval(), torch.zeros(1, 3, 224, 224)) == "features"
+    assert default_layer(get_model("googlenet").eval(), torch.zeros(1, 3, 224, 224)) == "inception5b"
+    assert default_layer(get_model("nin").eval(), torch.zeros(1, 3, 32, 32)) == "6"
     with pytest.raises(ArchscopeError, match=r"no layer 'layer5'.*valid: stem\.0, .*layer4 and \d+ deeper ones"):
         gradcam(m, x, "layer5")
 
@@ -167,8 +173,9 @@ def test_probe_then_cam_points_well_above_chance(tmp_path):
         # the synthetic objects cover about 14% of a 32x32 image; a trained net points at them
         # far more often than a random point would
         assert m["pointing_accuracy"] >= 2.5 * m["chance"], m
-    for name in ("cam.png", "gradcam.png", "cam.json"):
+    for name in ("cam.png", "gradcam.png", "cam.json", "cam.md"):
         assert (tmp_path / "cam" / name).stat().st_size > 0
+    assert "![cam](cam.png)" in (tmp_path / "cam" / "cam.md").read_text()
     from PIL import Image
 
     with Image.open(tmp_path / "cam" / "cam.png") as im:
@@ -202,3 +209,22 @@ def test_cam_on_image_files_and_errors(tmp_path):
     assert r.exit_code == 2 and "holds weights for resnet20, not resnet32" in r.output
     r = runner.invoke(app, ["cam", "lenet.d2l", "--method", "cam", "--weights", str(tmp_path / "none.pt")])
     assert r.exit_code == 2 and "weights file not found" in r.output
+
+
+@pytest.mark.parametrize("name, layer, shape", [("resnet20", "stage2", (3, 32, 32)),
+                                                ("lenet.d2l", "3", (1, 28, 28)),
+                                                ("resnet18", "layer3", (3, 64, 64))])
+def test_gradcam_equals_captum(name, layer, shape):
+    """Captum's LayerGradCam (an independent implementation of the same
+    equations) on a randomly initialised model, upsampled the same way."""
+    captum_attr = pytest.importorskip("captum.attr")
+    torch.manual_seed(0)
+    m = get_model(name).eval()
+    x = torch.randn(4, *shape)
+    target = torch.tensor([0, 1, 2, 3])
+    ours = gradcam(m, x, layer, target).maps
+    module = dict(m.named_modules())[layer]
+    ref = captum_attr.LayerGradCam(m, module).attribute(x, target=target, relu_attributions=True)
+    ref = captum_attr.LayerAttribution.interpolate(ref, shape[1:], interpolate_mode="bilinear").squeeze(1)
+    assert ours.abs().max() > 0
+    assert torch.allclose(ours, ref, rtol=1e-4, atol=1e-6 * float(ref.detach().abs().max()))

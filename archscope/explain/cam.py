@@ -39,6 +39,7 @@ class Maps:
     maps: torch.Tensor  # (N, H, W) at the input's resolution, not normalised
     target: torch.Tensor  # (N,) the class each map explains
     predicted: torch.Tensor  # (N,)
+    map_size: tuple = ()  # (h, w) of A: the map's real resolution before upsampling
 
 
 def _logits(out):
@@ -79,12 +80,15 @@ def feature_layers(model: nn.Module, x: torch.Tensor) -> list[str]:
 
 
 def default_layer(model: nn.Module, x: torch.Tensor) -> str:
-    """The last convolutional block: the outermost module among those that
-    produce the last feature map (a block finishes after its last layer, so
-    it is the later of the two in completion order)."""
-    layers = feature_layers(model, x)
+    """The last convolutional block: of the modules holding a convolution,
+    the last to finish with a feature map; a block finishes after its last
+    layer, so it wins over that layer (ResNet's ``layer4``, not its last
+    ReLU; VGG's ``features``, not the pooling after it)."""
+    modules = dict(model.named_modules())
+    layers = [n for n in feature_layers(model, x)
+              if any(isinstance(m, nn.Conv2d) for m in modules[n].modules())]  # not a pool or an Identity
     if not layers:
-        raise ArchscopeError("the model has no layer with a spatial output (N, C, h, w): nothing to map")
+        raise ArchscopeError("the model has no convolution with a spatial output (N, C, h, w): nothing to map")
     return layers[-1]
 
 
@@ -138,7 +142,7 @@ def cam(model: nn.Module, x: torch.Tensor, target: torch.Tensor | None = None) -
         pred = (a.mean(dim=(2, 3)) @ w.T).argmax(-1)
         tgt = pred if target is None else target
         raw = torch.einsum("nk,nkhw->nhw", w[tgt], a)
-    return Maps("cam", f"{pool} input", _upsample(raw, x.shape[-2:]), tgt, pred)
+    return Maps("cam", f"{pool} input", _upsample(raw, x.shape[-2:]), tgt, pred, tuple(raw.shape[-2:]))
 
 
 def gradcam(model: nn.Module, x: torch.Tensor, layer: str | None = None,
@@ -170,7 +174,8 @@ def gradcam(model: nn.Module, x: torch.Tensor, layer: str | None = None,
         h.remove()
     alpha = grad.mean(dim=(2, 3), keepdim=True)
     raw = F.relu((alpha * a.detach()).sum(1))
-    return Maps("gradcam", layer, _upsample(raw, x.shape[-2:]), tgt.detach(), pred.detach())
+    return Maps("gradcam", layer, _upsample(raw, x.shape[-2:]), tgt.detach(), pred.detach(),
+                tuple(raw.shape[-2:]))
 
 
 def normalise(maps: torch.Tensor) -> torch.Tensor:

@@ -19,6 +19,7 @@ METHODS = ("cam", "gradcam")
 class MethodResult:
     method: str
     layer: str
+    map_size: tuple = ()  # the layer's resolution
     pointing_accuracy: float | None = None  # None without object positions
     pointing_hits: int | None = None
     chance: float | None = None
@@ -44,7 +45,8 @@ class CamReport:
     def to_dict(self) -> dict:
         return {"model": self.model, "weights": self.weights, "input": self.input, "dataset": self.dataset,
                 "images": self.images, "classifier_accuracy": self.classifier_accuracy, "skipped": self.skipped,
-                "methods": [{"method": m.method, "layer": m.layer, "pointing_accuracy": m.pointing_accuracy,
+                "methods": [{"method": m.method, "layer": m.layer, "map_size": list(m.map_size),
+                             "pointing_accuracy": m.pointing_accuracy,
                              "pointing_hits": m.pointing_hits, "chance": m.chance,
                              "pointing_tolerance_px": 0} for m in self.methods]}
 
@@ -119,8 +121,8 @@ def run_cam(name: str, weights, *, method: str = "both", layer: str | None = Non
                 report.skipped["cam"] = str(e)
                 continue
             raise
-        m = Maps(m.method, m.layer, normalise(m.maps).cpu(), m.target.cpu(), m.predicted.cpu())
-        r = MethodResult(m.method, m.layer, maps=m)
+        m = Maps(m.method, m.layer, normalise(m.maps).cpu(), m.target.cpu(), m.predicted.cpu(), m.map_size)
+        r = MethodResult(m.method, m.layer, m.map_size, maps=m)
         if masks is not None:
             pg, hits = pointing_game(m, masks)
             r.pointing_accuracy, r.pointing_hits, r.chance, r.hits = pg.accuracy, pg.hits, pg.chance, hits
@@ -128,8 +130,39 @@ def run_cam(name: str, weights, *, method: str = "both", layer: str | None = Non
     return report
 
 
+HEADERS = ["method", "layer", "map", "pointing game", "chance", "vs chance"]
+COARSE = 3  # a map with this few positions per side or fewer cannot place a small object
+
+
+def summary_rows(report: CamReport) -> list[list[str]]:
+    return [[r.method, r.layer, "x".join(map(str, r.map_size)),
+             "-" if r.pointing_accuracy is None else f"{r.pointing_accuracy:.3f}",
+             "-" if r.chance is None else f"{r.chance:.3f}",
+             "-" if r.pointing_accuracy is None else f"{r.pointing_accuracy / r.chance:.1f}x"]
+            for r in report.methods]
+
+
+def summary_text(report: CamReport, fmt: str = "simple") -> str:
+    from tabulate import tabulate
+
+    acc = "" if report.classifier_accuracy is None else f"; classifier accuracy {report.classifier_accuracy:.3f}"
+    lines = [tabulate(summary_rows(report), headers=HEADERS, tablefmt=fmt, disable_numparse=True), "",
+             f"{report.images} {report.dataset} images at {'x'.join(map(str, report.input))}{acc}. Maps are for "
+             "the true class where it is known (else the predicted one); a hit is the map's maximum on the object "
+             "(no tolerance); chance is the object's share of the image."]
+    lines += [f"{m} skipped: {why}" for m, why in report.skipped.items()]
+    for r in report.methods:
+        if r.map_size and min(r.map_size) <= COARSE:
+            finer = ("Grad-CAM at an earlier layer (--layer) is finer" if r.method == "cam"
+                     else "an earlier layer (--layer) is finer")
+            lines.append(f"{r.method} at {r.layer}: its map has only {'x'.join(map(str, r.map_size))} positions, "
+                         f"too coarse to point at an object much smaller than the image; {finer}.")
+    return "\n".join(lines)
+
+
 def write_outputs(report: CamReport, out: Path, show: int = 16) -> list[Path]:
-    """One PNG grid per method and a JSON summary, each written atomically."""
+    """One PNG grid per method, a JSON and a markdown summary, each written
+    atomically."""
     import json
 
     from archscope.render.diagram import write_atomic
@@ -157,5 +190,11 @@ def write_outputs(report: CamReport, out: Path, show: int = 16) -> list[Path]:
         written.append(path)
     path = out / "cam.json"
     write_atomic(path, (json.dumps(report.to_dict(), indent=2) + "\n").encode())
+    written.append(path)
+    md = [f"# {report.model}: CAM / Grad-CAM", "", f"Weights: `{Path(report.weights).name}`.", "",
+          summary_text(report, "github"), ""]
+    md += [f"![{p.stem}]({p.name})\n" for p in written if p.suffix == ".png"]
+    path = out / "cam.md"
+    write_atomic(path, "\n".join(md).encode())
     written.append(path)
     return written

@@ -182,6 +182,7 @@ class SweepResult:
     runs: list = field(default_factory=list)
     rows: list = field(default_factory=list)
     interrupted: bool = False
+    chance: float | None = None  # the data set's chance accuracy
     device: str = ""
     torch: str = ""
 
@@ -253,7 +254,7 @@ def run_sweep(model: str, factors: dict[str, list], *, grid: bool = False, repea
                 except ArchscopeError as e:  # e.g. a kernel size that leaves no spatial extent
                     run = Run(s, r, seed + r, False, error=str(e))
                 else:
-                    result.device = p.device
+                    result.device, result.chance = p.device, p.chance
                     run = Run(s, r, seed + r, p.stopped is None and p.test_accuracy is not None,
                               p.final_loss, p.train_accuracy, p.test_accuracy, error=p.stopped)
                     if p.notes and any("out of memory" in n for n in p.notes):

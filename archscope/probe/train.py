@@ -131,6 +131,11 @@ def _logits(out):
     return out[0] if isinstance(out, (tuple, list)) else out
 
 
+def clear_margin(chance: float) -> float:
+    """The accuracy that counts as learning: twice chance and 0.2 above it."""
+    return max(2 * chance, chance + 0.2)
+
+
 def training_defaults(info, dev, optimizer: str = "adam") -> dict:
     """What the probe uses for a setting the caller leaves out: the model's
     probe hints where it has them, else the general defaults."""
@@ -332,7 +337,7 @@ def probe(name: str, *, device: str = "auto", steps: int | None = None, epochs: 
     else:
         c.append(Check("loss falls", False, "fewer than two windows"))
     chance = result.chance
-    need = max(2 * chance, chance + 0.2)
+    need = clear_margin(chance)
     acc = result.test_accuracy
     c.append(Check("held-out accuracy above chance", acc is not None and acc >= need,
                    f"{acc:.3f} vs chance {chance:.3f} (needs >= {need:.3f})" if acc is not None else "not measured"))

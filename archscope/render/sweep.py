@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 
 from archscope.probe.sweep import METRIC_LABELS, METRICS, Row, SweepResult, label
+from archscope.probe.train import clear_margin
 
 
 def _pm(row: Row, metric: str) -> str:
@@ -26,6 +27,11 @@ def render_table(result: SweepResult, fmt: str = "simple") -> str:
     headers = [*keys, "ok runs", *(f"{METRIC_LABELS[m]} (mean ± std)" for m in METRICS), ""]
     out = [tabulate(table, headers=headers, tablefmt=fmt, disable_numparse=True)]
     notes = []
+    if result.chance is not None:
+        scored = [r.mean["test_accuracy"] for r in result.rows if r.mean.get("test_accuracy") is not None]
+        above = max(scored, default=0) >= clear_margin(result.chance)
+        notes.append(f"chance accuracy: {result.chance:.3f}" + ("" if above or not scored else
+                     " -- no setting beats it by a clear margin, so 'best' ranks failures"))
     for row in result.rows:
         for e in row.errors:
             notes.append(f"{label(row.setting)}: failed: {e}")
