@@ -223,3 +223,13 @@ def test_conv1_kernel_knob_keeps_the_dense_input():
         assert get_model("lenet.d2l", conv1_kernel_size=k)[0].kernel_size == (k, k)
     # pooling size 1: 28 -> 28 -> 24 -> 24: 16 * 24 * 24 = 9216
     assert get_model("lenet.d2l", pool_size=1)[7].in_features == 9216
+
+
+def test_nice_ticks():
+    from archscope.render.sweep import nice_ticks
+
+    # range 0.13..0.96: raw step 0.166 -> 0.2; ticks from 0.2 to 0.8
+    assert nice_ticks(0.13, 0.96) == [0.2, 0.4, 0.6, 0.8]
+    # range 1.6..2.4: raw 0.16 -> 0.2; 1.6, 1.8, 2.0, 2.2, 2.4
+    assert nice_ticks(1.6, 2.4) == [1.6, 1.8, 2.0, 2.2, 2.4]
+    assert nice_ticks(-0.05, 0.05) == [-0.04, -0.02, 0.0, 0.02, 0.04]

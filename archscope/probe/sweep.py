@@ -183,6 +183,7 @@ class SweepResult:
     rows: list = field(default_factory=list)
     interrupted: bool = False
     chance: float | None = None  # the data set's chance accuracy
+    first_run: dict = field(default_factory=dict)  # the probe's resolved settings of the first run (steps etc.)
     device: str = ""
     torch: str = ""
 
@@ -255,6 +256,7 @@ def run_sweep(model: str, factors: dict[str, list], *, grid: bool = False, repea
                     run = Run(s, r, seed + r, False, error=str(e))
                 else:
                     result.device, result.chance = p.device, p.chance
+                    result.first_run = result.first_run or dict(p.settings)
                     run = Run(s, r, seed + r, p.stopped is None and p.test_accuracy is not None,
                               p.final_loss, p.train_accuracy, p.test_accuracy, error=p.stopped)
                     if p.notes and any("out of memory" in n for n in p.notes):

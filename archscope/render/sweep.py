@@ -4,6 +4,7 @@ metric against the varied value, with error bars of one standard deviation."""
 from __future__ import annotations
 
 import html
+import math
 
 from archscope.probe.sweep import METRIC_LABELS, METRICS, Row, SweepResult, label
 from archscope.probe.train import clear_margin
@@ -52,6 +53,9 @@ def render_markdown(result: SweepResult) -> str:
              f" (the same seeds for every setting).", "",
              f"Fixed: {', '.join(f'{k}={v}' for k, v in s.items() if v is not None and k != 'seed')}. "
              f"Device: {result.device}; torch {result.torch}.", "",
+             *([f"The first run as the probe resolved it: "
+                f"{', '.join(f'{k}={v}' for k, v in result.first_run.items() if k not in ('seed', 'overrides'))}.",
+                ""] if result.first_run else []),
              "Final loss is the mean training loss over the last 10 steps; train and test accuracy are measured in "
              "eval mode after training. ± is the sample standard deviation over the repeats.", "",
              render_table(result, "github"), ""]
@@ -85,6 +89,16 @@ def _nice_range(lo: float, hi: float) -> tuple[float, float]:
     return lo - pad, hi + pad
 
 
+def nice_ticks(lo: float, hi: float, target: int = 5) -> list[float]:
+    """Round tick values (1, 2 or 5 times a power of ten apart) inside [lo, hi]."""
+    raw = (hi - lo) / max(1, target)
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
+    first = math.ceil(lo / step) * step
+    n = int(math.floor((hi - first) / step + 1e-9)) + 1
+    return [round(first + i * step, 12) for i in range(max(0, n))]
+
+
 def sweep_svg(result: SweepResult, title: str, points: list[tuple[str, Row]]) -> str:
     """Three panels (final loss, train accuracy, test accuracy) against the
     varied value, evenly spaced in the order given (as the article plots its
@@ -114,10 +128,9 @@ def sweep_svg(result: SweepResult, title: str, points: list[tuple[str, Row]]) ->
         def y(v, lo=lo, hi=hi):
             return top + ph - (v - lo) / (hi - lo) * ph
 
-        for t in range(5):  # horizontal grid with values
-            v = lo + (hi - lo) * (t + 0.5) / 5
+        for v in nice_ticks(lo, hi):  # horizontal grid with values
             out.append(f'<line x1="{x0}" y1="{y(v):.1f}" x2="{x0 + pw}" y2="{y(v):.1f}" stroke="#e4e4e4"/>')
-            out.append(f'<text x="{x0 - 5}" y="{y(v) + 3.5:.1f}" text-anchor="end" font-size="10">{v:.3g}</text>')
+            out.append(f'<text x="{x0 - 5}" y="{y(v) + 3.5:.1f}" text-anchor="end" font-size="10">{v:g}</text>')
         xs = [x0 + pw * (j + 0.5) / n for j in range(n)]
         path, marks = [], []  # the connecting line is drawn under the bars and points
         for j, (xl, r) in enumerate(points):
