@@ -416,7 +416,8 @@ def sweep_cmd(
                                                       "Repeatable.")] = None,
     grid: Annotated[bool, typer.Option("--grid", help="Every combination instead of one factor at a time.")]
     = False,
-    repeats: Annotated[int, typer.Option(help="Runs per setting, seeds seed..seed+N-1.")] = 3,
+    repeats: Annotated[Optional[int], typer.Option(help="Runs per setting, seeds seed..seed+N-1 (default 3; a "
+                                                   "recipe's: the article's 10).")] = None,
     recipe: Annotated[Optional[str], typer.Option(help="An ablation of article 002: lenet-fmnist-lr, -batch, "
                                                   "-activation, -pooling, -kernel, -best (needs Fashion-MNIST in "
                                                   "--data-dir).")] = None,
@@ -459,8 +460,7 @@ def sweep_cmd(
         r = SWEEP_RECIPES[recipe]
         model, factors, settings, base = r.model, r.factors, r.settings, dict(r.base)
         kw.update({k: v for k, v in r.base.items()}, dataset=r.dataset, steps=None)
-        if repeats == 3:  # the option's default: the article's 10
-            repeats = r.repeats
+        repeats = r.repeats if repeats is None else repeats
     else:
         if not model:
             raise ArchscopeError("give a model name (or --recipe)")
@@ -483,7 +483,7 @@ def sweep_cmd(
             bar.update(task, completed=done, total=total,
                        status="" if setting is None else f"{label(setting)} (repeat {rep + 1})")
 
-        result = run_sweep(model, factors, grid=grid, repeats=repeats, seed=seed, base=base,
+        result = run_sweep(model, factors, grid=grid, repeats=3 if repeats is None else repeats, seed=seed, base=base,
                            probe_kwargs=kw, settings=settings, on_run=on_run)
     if result.interrupted:
         typer.echo("interrupted: writing the runs finished so far", err=True)

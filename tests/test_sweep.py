@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from archscope.cli import app
 from archscope.errors import ArchscopeError
-from archscope.probe.sweep import (SWEEP_RECIPES, Run, aggregate, check_factors, parse_vary, plan, run_sweep)
+from archscope.probe.sweep import SWEEP_RECIPES, Run, aggregate, check_factors, parse_vary, plan, run_sweep
 from archscope.render.sweep import chart_files, chart_groups, render_markdown, render_table
 from archscope.zoo import get_model, model_info
 
