@@ -525,6 +525,11 @@ def cam_cmd(
     input_spec: Annotated[Optional[str], typer.Option("--input", "-i", help="CxHxW (default: as saved with the "
                                                       "weights, else the model's).")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic images (not the training seed).")] = 1000,
+    spread: Annotated[float, typer.Option(help="Synthetic objects' centres within this distance of the image "
+                                          "centre (image -1..1; the probe trains with 0.3).")] = 0.7,
+    upsample: Annotated[str, typer.Option(help="aligned: each map value at the centre of its receptive field "
+                                          "(archscope's analysis); bilinear: plain resizing, as most tools do.")]
+    = "aligned",
     fmt: Annotated[ClaimFormat, typer.Option("--format", "-f", help="table or json.")] = ClaimFormat.table,
     output: Annotated[str, typer.Option("-o", "--output", help="Folder for cam.png, gradcam.png, cam.json.")]
     = "cam-out",
@@ -544,7 +549,7 @@ def cam_cmd(
     if show < 1:
         raise ArchscopeError(f"--show must be a positive integer, got {show}")
     report = run_cam(resolve(model), weights, method=method, layer=layer, dataset=dataset, data_dir=data_dir,
-                     images=images, count=count, seed=seed, input_shape=shape)
+                     images=images, count=count, seed=seed, input_shape=shape, upsample=upsample, spread=spread)
     written = write_outputs(report, Path(output), show)
     if fmt == ClaimFormat.json:
         typer.echo(_json.dumps(report.to_dict(), indent=2))

@@ -149,20 +149,23 @@ def test_conv_macs_match_torch_flop_counter(case):
     assert a.totals.flops == 2 * a.totals.macs + (math.prod(out) if bias else 0)
 
 
-@settings(max_examples=25, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["conv", "avg"]), st.integers(1, 4), st.integers(1, 2), st.integers(1, 2)),
-                min_size=1, max_size=4))
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["conv", "avg", "pad"]), st.integers(1, 4), st.integers(1, 2),
+                          st.integers(1, 2), st.integers(0, 2)), min_size=1, max_size=4))
 def test_receptive_field_matches_gradient_extent(layers):
     """Brute force: the input region whose pixels move the centre output,
-    measured with autograd on all-ones weights, equals the computed field."""
+    measured with autograd on all-ones weights, equals the computed field,
+    and its middle is the computed centre (start + i * jump)."""
     mods = []
-    for kind, k, s, d in layers:
+    for kind, k, s, d, p in layers:
         if kind == "conv":
-            conv = nn.Conv2d(1, 1, k, s, dilation=d, bias=False)
+            conv = nn.Conv2d(1, 1, k, s, padding=p, dilation=d, bias=False)
             nn.init.ones_(conv.weight)
             mods.append(conv)
+        elif kind == "avg":
+            mods.append(nn.AvgPool2d(k, s, padding=min(p, k // 2)))
         else:
-            mods.append(nn.AvgPool2d(k, s))
+            mods.append(nn.ZeroPad2d((p, 0, p + 1, 0)))  # asymmetric, as TF's 'same' pads
     net = nn.Sequential(*mods)
     size = 97
     a = analyze(net, (1, size, size))
@@ -175,9 +178,13 @@ def test_receptive_field_matches_gradient_extent(layers):
     y[0, 0, c, c].backward()
     rows = (x.grad[0, 0].abs().sum(dim=1) > 0).nonzero()
     extent = int(rows.max() - rows.min() + 1)
-    if a.layers[-1].receptive_field and int(a.layers[-1].receptive_field) <= size:
-        # dilated kernels leave holes; the field is the span, which is what autograd shows
-        assert extent == int(a.layers[-1].receptive_field)
+    last = a.layers[-1]
+    if last.receptive_field and int(last.receptive_field) <= size:
+        rf, centre = int(last.receptive_field), last.rf_start[0] + c * last.jump
+        if centre - (rf - 1) / 2 >= 0 and centre + (rf - 1) / 2 <= size - 1:  # not clipped by padding
+            # dilated kernels leave holes; the field is the span, which is what autograd shows
+            assert extent == rf
+            assert (rows.min() + rows.max()).item() / 2 == centre
 
 
 def test_model_that_cannot_run_on_meta_falls_back_to_cpu_and_says_so():

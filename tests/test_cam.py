@@ -66,8 +66,8 @@ def test_gradcam_survives_inplace_relu_after_the_layer():
 def test_nin_style_head_is_cam_with_identity_weights():
     conv = nn.Conv2d(1, 3, 1)
     net = nn.Sequential(conv, nn.AdaptiveAvgPool2d(1), nn.Flatten())
-    a, w, b, pool = cam_head(net, X)
-    assert torch.equal(w, torch.eye(3)) and pool == "1"
+    a, w, b, source = cam_head(net, X)
+    assert torch.equal(w, torch.eye(3)) and source == "0"  # A is the convolution's output
     with torch.no_grad():
         assert torch.allclose(cam(net, X, torch.tensor([2])).maps[0], conv(X)[0, 2], atol=1e-6)
 
@@ -108,6 +108,21 @@ def test_pointing_game_by_hand():
     pg, hits = pointing_game(Maps("cam", "x", maps, torch.zeros(3), torch.zeros(3)), masks)
     assert hits.tolist() == [True, False, True] and pg.hits == 2 and pg.accuracy == pytest.approx(2 / 3)
     assert pg.chance == pytest.approx(0.5)
+    # the centre pixel (2, 2) is in the bottom half: no object covers it
+    assert pg.centre_baseline == 0.0
+
+
+def test_aligned_upsampling_by_hand():
+    from archscope.explain.cam import upsample
+
+    m = torch.tensor([[[0.0, 1.0], [2.0, 3.0]]])  # value 2 * row + column: linear, so bilinear is exact
+    # jump 2, feature 0 centred on pixel 0: pixel p reads feature p / 2, clamped to [0, 1]
+    got = upsample(m, (4, 4), (2.0, (0.0, 0.0)))[0]
+    f = (torch.arange(4.0) / 2).clamp(0, 1)
+    assert torch.allclose(got, 2 * f[:, None] + f[None, :])
+    # centred like a 2x2 pooling grid ((jump - 1) / 2 = 0.5) it is exactly torch's align_corners=False resize
+    x = torch.randn(3, 5, 7)
+    assert torch.allclose(upsample(x, (20, 28), (4.0, (1.5, 1.5))), upsample(x, (20, 28)), atol=1e-5)
 
 
 # ---- weights ---------------------------------------------------------------------
@@ -170,9 +185,12 @@ def test_probe_then_cam_points_well_above_chance(tmp_path):
     out = json.loads(r.stdout)
     assert {m["method"] for m in out["methods"]} == {"cam", "gradcam"}
     for m in out["methods"]:
-        # the synthetic objects cover about 14% of a 32x32 image; a trained net points at them
-        # far more often than a random point would
+        # the synthetic objects cover about 14% of a 32x32 image, and with --spread 0.7 (the default)
+        # about 30% cover the centre; a trained net points at them far more often than a random
+        # point or the centre would
+        assert m["upsample"] == "aligned" and m["map_size"] == [8, 8]
         assert m["pointing_accuracy"] >= 2.5 * m["chance"], m
+        assert m["pointing_accuracy"] >= m["centre_baseline"] + 0.15, m
     for name in ("cam.png", "gradcam.png", "cam.json", "cam.md"):
         assert (tmp_path / "cam" / name).stat().st_size > 0
     assert "![cam](cam.png)" in (tmp_path / "cam" / "cam.md").read_text()
@@ -222,7 +240,7 @@ def test_gradcam_equals_captum(name, layer, shape):
     m = get_model(name).eval()
     x = torch.randn(4, *shape)
     target = torch.tensor([0, 1, 2, 3])
-    ours = gradcam(m, x, layer, target).maps
+    ours = gradcam(m, x, layer, target, how="bilinear").maps
     module = dict(m.named_modules())[layer]
     ref = captum_attr.LayerGradCam(m, module).attribute(x, target=target, relu_attributions=True)
     ref = captum_attr.LayerAttribution.interpolate(ref, shape[1:], interpolate_mode="bilinear").squeeze(1)

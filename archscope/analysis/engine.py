@@ -249,16 +249,16 @@ def _assemble(model, name, input_shape, dtype, device, result, saved, notes) -> 
         rec = result.records[qual]
         params, trainable = subtree_params(module)
         kernel, stride = _kernel_stride(module)
-        rf, jump = None, None
+        rf, jump, rf_start = None, None, None
         if isinstance(rec.rf, RF):
-            rf, jump = rec.rf.describe(), rec.rf.jump[0]
+            rf, jump, rf_start = rec.rf.describe(), rec.rf.jump[0], list(rec.rf.start)
         elif rec.rf == GLOBAL:
             rf = GLOBAL
         layers.append(LayerStats(
             name=qual, type=type(module).__name__, depth=0 if qual == "" else qual.count(".") + 1,
             input_shape=rec.input_shape, output_shape=rec.output_shape, params=params, trainable_params=trainable,
             macs=rec.macs, flops=rec.flops, activation_bytes=rec.activation_bytes, kernel=kernel, stride=stride,
-            receptive_field=rf, jump=jump, weight_depth=rec.depth, order=rec.order, calls=rec.calls,
+            receptive_field=rf, jump=jump, rf_start=rf_start, weight_depth=rec.depth, order=rec.order, calls=rec.calls,
             own_params=sum(p.numel() for p in module.parameters(recurse=False)), own_macs=rec.own_macs,
             own_flops=rec.own_flops, in_keys=rec.in_keys, out_keys=rec.out_keys, is_leaf=not any(True for _ in module.children()),
         ))

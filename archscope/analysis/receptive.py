@@ -4,7 +4,12 @@ Fields of Convolutional Neural Networks", Distill, eq. 1-2):
     r_out = r_in + (k - 1) * d * j_in        j_out = j_in * s
 
 r is the size of the input region one output element sees, j (the "jump" or
-effective stride) the distance on the input between neighbouring outputs. A
+effective stride) the distance on the input between neighbouring outputs.
+The centre of output element 0 (``start``, input pixel coordinates, pixel
+centres at integers) moves by ``((k - 1) * d / 2 - p) * j_in`` per layer
+(ibid., eq. 3-4 for the region's start, expressed for its centre), so output
+element i is centred on input pixel ``start + i * j``; explicit padding moves
+it by ``-p * j_in``. A
 merge (add, concatenation) sees the union of its inputs: the largest r. After
 global pooling or a fully connected layer every output sees the whole input:
 ``GLOBAL``.
@@ -19,6 +24,7 @@ from dataclasses import dataclass
 class RF:
     size: tuple[int, int]  # (height, width) on the input
     jump: tuple[int, int]
+    start: tuple[float, float] = (0.0, 0.0)  # (y, x) centre of output element 0 on the input
 
     def describe(self) -> str:
         return str(self.size[0]) if self.size[0] == self.size[1] else f"{self.size[0]}x{self.size[1]}"
@@ -28,10 +34,17 @@ GLOBAL = "global"
 INPUT = RF((1, 1), (1, 1))
 
 
-def through_kernel(rf: RF, kernel, stride, dilation=(1, 1)) -> RF:
+def through_kernel(rf: RF, kernel, stride, dilation=(1, 1), padding=(0, 0)) -> RF:
     size = tuple(r + (k - 1) * d * j for r, k, d, j in zip(rf.size, kernel, dilation, rf.jump))
     jump = tuple(j * s for j, s in zip(rf.jump, stride))
-    return RF(size, jump)
+    start = tuple(c + ((k - 1) * d / 2 - p) * j
+                  for c, k, d, p, j in zip(rf.start, kernel, dilation, padding, rf.jump))
+    return RF(size, jump, start)
+
+
+def through_pad(rf: RF, top: int, left: int) -> RF:
+    """Explicit padding (F.pad, TF-style 'same'): element 0 is now padding."""
+    return RF(rf.size, rf.jump, (rf.start[0] - top * rf.jump[0], rf.start[1] - left * rf.jump[1]))
 
 
 def merge(rfs):
@@ -42,5 +55,6 @@ def merge(rfs):
         return None
     if any(r == GLOBAL for r in rfs):
         return GLOBAL
+    widest = max(rfs, key=lambda r: r.size)  # the centre of the branch that sees the most
     return RF(tuple(max(r.size[i] for r in rfs) for i in range(2)),
-              tuple(max(r.jump[i] for r in rfs) for i in range(2)))
+              tuple(max(r.jump[i] for r in rfs) for i in range(2)), widest.start)

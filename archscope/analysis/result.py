@@ -23,6 +23,7 @@ class LayerStats:
     stride: list | None = None
     receptive_field: str | None = None  # "211", "15x15" or "global"; None off the spatial path
     jump: int | None = None
+    rf_start: list | None = None  # [y, x] input pixel at the centre of output element 0's field
     weight_depth: int | None = None  # conv/linear layers on the longest path from the input
     order: int | None = None  # first call, in execution order
     own_params: int = 0  # parameters held by this module itself (not its children)

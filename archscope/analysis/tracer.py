@@ -23,7 +23,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_leaves
 
 from archscope.analysis import formulas
-from archscope.analysis.receptive import GLOBAL, INPUT, RF, merge, through_kernel
+from archscope.analysis.receptive import GLOBAL, INPUT, RF, merge, through_kernel, through_pad
 
 aten = torch.ops.aten
 
@@ -367,16 +367,21 @@ class CostMode(FastMetaMode):
             if packet in (aten.convolution, aten._convolution) and not (len(args) > 6 and args[6]):
                 k = tuple(args[1].shape[2:])
                 if len(k) == 2:
-                    rf = through_kernel(rf_in, k, _pair(args[3]), _pair(args[5]))
+                    rf = through_kernel(rf_in, k, _pair(args[3]), _pair(args[5]), _pair(args[4]))
             elif packet in (aten.max_pool2d_with_indices, aten.max_pool2d):
                 k = _pair(args[1])
                 stride = _pair(args[2]) if len(args) > 2 and args[2] else k
+                pad = _pair(args[3]) if len(args) > 3 else (0, 0)
                 dil = _pair(args[4]) if len(args) > 4 else (1, 1)
-                rf = through_kernel(rf_in, k, stride, dil)
+                rf = through_kernel(rf_in, k, stride, dil, pad)
             elif packet is aten.avg_pool2d:
                 k = _pair(args[1])
                 stride = _pair(args[2]) if len(args) > 2 and args[2] else k
-                rf = through_kernel(rf_in, k, stride)
+                pad = _pair(args[3]) if len(args) > 3 else (0, 0)
+                rf = through_kernel(rf_in, k, stride, (1, 1), pad)
+            elif packet is aten.constant_pad_nd and x.dim() == 4 and len(args[1]) >= 2:
+                p = list(args[1])  # (left, right, top, bottom, ...) from the last dimension back
+                rf = through_pad(rf_in, p[2] if len(p) >= 4 else 0, p[0])
             elif packet in (aten._adaptive_avg_pool2d, aten.adaptive_avg_pool2d):
                 size_in, size_out = tuple(x.shape[-2:]), _pair(args[1])
                 if all(i % o == 0 for i, o in zip(size_in, size_out)):
@@ -390,9 +395,10 @@ class CostMode(FastMetaMode):
             elif packet is aten.slice and x.dim() == 4:
                 dim, step = args[1] % 4, (args[4] if len(args) > 4 else 1)
                 if dim >= 2 and step > 1:
-                    jump = list(rf_in.jump)
+                    jump, start = list(rf_in.jump), list(rf_in.start)
+                    start[dim - 2] += (args[2] or 0) * jump[dim - 2] if len(args) > 2 else 0
                     jump[dim - 2] *= step
-                    rf = RF(rf_in.size, tuple(jump))
+                    rf = RF(rf_in.size, tuple(jump), tuple(start))
         if packet in (aten.addmm, aten.mm, aten.bmm):
             rf = GLOBAL
         ins_keys = [self.keys[id(a)] for a in tree_leaves(args) if isinstance(a, torch.Tensor) and id(a) in self.keys]

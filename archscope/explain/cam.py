@@ -12,11 +12,20 @@
   ``ReLU(sum_k alpha[k] * A[k])``. For a CAM head this is ``ReLU(CAM) / Z``
   (``Z`` = the number of positions; Sec. 3.1 of the paper), which the tests
   use as a known answer.
+- Upsampling to the input: feature (i, j) of a layer is centred on input
+  pixel ``start + (i, j) * jump`` (the layer's receptive-field geometry,
+  which archscope's analysis computes). Plain bilinear resizing
+  (``align_corners=False``) assumes ``(i + 0.5) * H / h - 0.5`` instead,
+  which for ResNet-18's 7x7 layer4 at 224 is 15.5 pixels down and right of
+  where the features look; ``upsample="aligned"`` (the default) places each
+  value where its field is centred, ``"bilinear"`` reproduces the usual one.
 - Pointing game (Zhang et al. 2016, "Top-down Neural Attention by Excitation
   Backprop", Sec. 5.1): a hit when the map's maximum, at input resolution,
   falls on the object. Scored here with no tolerance (the original allows
   15 pixels on ImageNet-size images); the chance rate is the share of the
-  image the object covers, the hit rate of a uniformly random point.
+  image the object covers, the hit rate of a uniformly random point, and the
+  centre baseline (Zhang et al.'s "Center") the share of objects that cover
+  the image's centre pixel: a map must beat both to show it localises.
 """
 
 from __future__ import annotations
@@ -40,6 +49,7 @@ class Maps:
     target: torch.Tensor  # (N,) the class each map explains
     predicted: torch.Tensor  # (N,)
     map_size: tuple = ()  # (h, w) of A: the map's real resolution before upsampling
+    upsample: str = "bilinear"
 
 
 def _logits(out):
@@ -104,8 +114,8 @@ def _check_layer(model: nn.Module, x: torch.Tensor, layer: str) -> None:
 
 
 def cam_head(model: nn.Module, x: torch.Tensor):
-    """(feature map A, W, b, pool name) for a GAP + linear head, checked on
-    ``x``; raises naming what is missing otherwise."""
+    """(feature map A, W, b, the module that produced A) for a GAP + linear
+    head, checked on ``x``; raises naming what is missing otherwise."""
     calls, logits = _trace(model, x)
     pools = [i for i, (_, m, inp, out) in enumerate(calls)
              if isinstance(m, POOLS) and _is_map(inp) and out.dim() == 4 and out.shape[-2:] == (1, 1)]
@@ -128,25 +138,65 @@ def cam_head(model: nn.Module, x: torch.Tensor):
     err = (pred - logits).abs().max().item()
     if err > 1e-3 * (1 + logits.abs().max().item()):
         raise ArchscopeError(f"{why}: its logits are not W @ mean(A) + b (max difference {err:.3g})")
-    return a, w, b, pool_name
+    return a, w, b, _source(calls[:i], a) or f"{pool_name} input"
 
 
-def _upsample(m: torch.Tensor, size) -> torch.Tensor:
-    return F.interpolate(m.unsqueeze(1), size=size, mode="bilinear", align_corners=False).squeeze(1)
+def geometry(model: nn.Module, shape, layer: str) -> tuple[float, tuple[float, float]]:
+    """(jump, centre of feature 0) of ``layer``'s output on a (C, H, W) input."""
+    from archscope.analysis import analyze
+
+    row = analyze(model, tuple(shape), training_memory=False).layer(layer)
+    if row.jump is None or row.rf_start is None:
+        raise ArchscopeError(f"{layer} has no receptive-field geometry; use --upsample bilinear")
+    return float(row.jump), (float(row.rf_start[0]), float(row.rf_start[1]))
 
 
-def cam(model: nn.Module, x: torch.Tensor, target: torch.Tensor | None = None) -> Maps:
+def upsample(m: torch.Tensor, size, geom=None) -> torch.Tensor:
+    """(N, h, w) -> (N, H, W). Without ``geom``: plain bilinear resizing.
+    With ``geom = (jump, (y0, x0))``: input pixel p reads the map at feature
+    coordinate (p - start) / jump, bilinearly, clamped at the border."""
+    if geom is None:
+        return F.interpolate(m.unsqueeze(1), size=size, mode="bilinear", align_corners=False).squeeze(1)
+    jump, (y0, x0) = geom
+    (h, w), (H, W) = m.shape[-2:], size
+
+    def axis(n_in, n_out, c0):
+        f = (torch.arange(n_out, dtype=m.dtype, device=m.device) - c0) / jump
+        return 2 * f / (n_in - 1) - 1 if n_in > 1 else torch.zeros_like(f)
+
+    gy, gx = axis(h, H, y0), axis(w, W, x0)
+    grid = torch.stack(torch.meshgrid(gx, gy, indexing="xy"), dim=-1).expand(len(m), H, W, 2)
+    return F.grid_sample(m.unsqueeze(1), grid, mode="bilinear", padding_mode="border",
+                         align_corners=True).squeeze(1)
+
+
+def _source(calls, tensor) -> str | None:
+    """The last module (in completion order) whose output is ``tensor``."""
+    names = [n for n, _, _, o in calls if o is tensor]
+    return names[-1] if names else None
+
+
+def _resize(model, x, layer, raw, how: str):
+    if how not in ("aligned", "bilinear"):
+        raise ArchscopeError(f"--upsample must be aligned or bilinear, got {how!r}")
+    if how == "bilinear" or layer not in dict(model.named_modules()):
+        return upsample(raw, x.shape[-2:]), "bilinear"
+    return upsample(raw, x.shape[-2:], geometry(model, x.shape[1:], layer)), "aligned"
+
+
+def cam(model: nn.Module, x: torch.Tensor, target: torch.Tensor | None = None, how: str = "aligned") -> Maps:
     model.eval()
-    a, w, _, pool = cam_head(model, x)
+    a, w, _, layer = cam_head(model, x)
     with torch.no_grad():
         pred = (a.mean(dim=(2, 3)) @ w.T).argmax(-1)
         tgt = pred if target is None else target
         raw = torch.einsum("nk,nkhw->nhw", w[tgt], a)
-    return Maps("cam", f"{pool} input", _upsample(raw, x.shape[-2:]), tgt, pred, tuple(raw.shape[-2:]))
+    maps, how = _resize(model, x, layer, raw, how)
+    return Maps("cam", layer, maps, tgt, pred, tuple(raw.shape[-2:]), how)
 
 
 def gradcam(model: nn.Module, x: torch.Tensor, layer: str | None = None,
-            target: torch.Tensor | None = None) -> Maps:
+            target: torch.Tensor | None = None, how: str = "aligned") -> Maps:
     model.eval()
     layer = layer or default_layer(model, x)
     _check_layer(model, x, layer)
@@ -174,8 +224,8 @@ def gradcam(model: nn.Module, x: torch.Tensor, layer: str | None = None,
         h.remove()
     alpha = grad.mean(dim=(2, 3), keepdim=True)
     raw = F.relu((alpha * a.detach()).sum(1))
-    return Maps("gradcam", layer, _upsample(raw, x.shape[-2:]), tgt.detach(), pred.detach(),
-                tuple(raw.shape[-2:]))
+    maps, how = _resize(model, x, layer, raw, how)
+    return Maps("gradcam", layer, maps, tgt.detach(), pred.detach(), tuple(raw.shape[-2:]), how)
 
 
 def normalise(maps: torch.Tensor) -> torch.Tensor:
@@ -198,6 +248,7 @@ class PointingGame:
     images: int
     hits: int
     chance: float  # mean share of the image the object covers
+    centre_baseline: float  # share of images whose object covers the centre pixel
 
     @property
     def accuracy(self) -> float:
@@ -209,4 +260,6 @@ def pointing_game(m: Maps, masks: torch.Tensor) -> tuple[PointingGame, torch.Ten
     per-image hits."""
     p = peaks(m.maps)
     hit = masks[torch.arange(len(p)), p[:, 0], p[:, 1]]
-    return PointingGame(m.method, m.layer, len(p), int(hit.sum()), float(masks.float().mean())), hit
+    h, w = masks.shape[-2:]
+    centre = float(masks[:, h // 2, w // 2].float().mean())
+    return PointingGame(m.method, m.layer, len(p), int(hit.sum()), float(masks.float().mean()), centre), hit

@@ -20,9 +20,11 @@ class MethodResult:
     method: str
     layer: str
     map_size: tuple = ()  # the layer's resolution
+    upsample: str = ""  # "aligned" (receptive-field centres) or "bilinear"
     pointing_accuracy: float | None = None  # None without object positions
     pointing_hits: int | None = None
     chance: float | None = None
+    centre_baseline: float | None = None
     maps: Maps | None = field(default=None, repr=False)
     hits: torch.Tensor | None = field(default=None, repr=False)
 
@@ -46,8 +48,10 @@ class CamReport:
         return {"model": self.model, "weights": self.weights, "input": self.input, "dataset": self.dataset,
                 "images": self.images, "classifier_accuracy": self.classifier_accuracy, "skipped": self.skipped,
                 "methods": [{"method": m.method, "layer": m.layer, "map_size": list(m.map_size),
+                             "upsample": m.upsample,
                              "pointing_accuracy": m.pointing_accuracy,
                              "pointing_hits": m.pointing_hits, "chance": m.chance,
+                             "centre_baseline": m.centre_baseline,
                              "pointing_tolerance_px": 0} for m in self.methods]}
 
 
@@ -74,7 +78,11 @@ def load_images(paths, shape) -> torch.Tensor:
 
 def run_cam(name: str, weights, *, method: str = "both", layer: str | None = None, dataset: str = "synthetic",
             data_dir=None, images=None, count: int = 256, seed: int = 1000, input_shape=None,
-            device: str = "cpu") -> CamReport:
+            device: str = "cpu", upsample: str = "aligned", spread: float = 0.7) -> CamReport:
+    """``spread``: the synthetic objects' centres lie anywhere within this
+    distance of the image centre (image -1..1). The probe trains with 0.3;
+    0.7 moves most objects off the centre, so that pointing at the middle
+    (the centre baseline) does not score."""
     from archscope.probe import data as datasets
     from archscope.probe.weights import check_match, read_weights
     from archscope.zoo import get_model, model_info, resolve
@@ -99,7 +107,9 @@ def run_cam(name: str, weights, *, method: str = "both", layer: str | None = Non
     if images:
         x, src = load_images(images, shape), "images"
     elif dataset == "synthetic":
-        s = datasets.synthetic(count, shape, seed=seed, with_mask=True)
+        if not 0 <= spread <= 1:
+            raise ArchscopeError(f"--spread must be between 0 and 1, got {spread}")
+        s = datasets.synthetic(count, shape, seed=seed, with_mask=True, spread=spread)
         x, y, masks, src, names = s.x, s.y, s.mask, "synthetic", datasets.SYNTHETIC_NAMES
     else:
         _, test, _ = datasets.load(dataset, shape, data_dir=data_dir)
@@ -115,28 +125,31 @@ def run_cam(name: str, weights, *, method: str = "both", layer: str | None = Non
     todo = METHODS if method == "both" else (method,)
     for mth in todo:
         try:
-            m = cam(model, x, target) if mth == "cam" else gradcam(model, x, layer, target)
+            m = cam(model, x, target, upsample) if mth == "cam" else gradcam(model, x, layer, target, upsample)
         except ArchscopeError as e:
             if method == "both" and mth == "cam":
                 report.skipped["cam"] = str(e)
                 continue
             raise
-        m = Maps(m.method, m.layer, normalise(m.maps).cpu(), m.target.cpu(), m.predicted.cpu(), m.map_size)
-        r = MethodResult(m.method, m.layer, m.map_size, maps=m)
+        m = Maps(m.method, m.layer, normalise(m.maps).cpu(), m.target.cpu(), m.predicted.cpu(), m.map_size,
+                 m.upsample)
+        r = MethodResult(m.method, m.layer, m.map_size, m.upsample, maps=m)
         if masks is not None:
             pg, hits = pointing_game(m, masks)
             r.pointing_accuracy, r.pointing_hits, r.chance, r.hits = pg.accuracy, pg.hits, pg.chance, hits
+            r.centre_baseline = pg.centre_baseline
         report.methods.append(r)
     return report
 
 
-HEADERS = ["method", "layer", "map", "pointing game", "chance", "vs chance"]
+HEADERS = ["method", "layer", "map", "upsampling", "pointing game", "centre baseline", "chance", "vs chance"]
 COARSE = 3  # a map with this few positions per side or fewer cannot place a small object
 
 
 def summary_rows(report: CamReport) -> list[list[str]]:
-    return [[r.method, r.layer, "x".join(map(str, r.map_size)),
+    return [[r.method, r.layer, "x".join(map(str, r.map_size)), r.upsample,
              "-" if r.pointing_accuracy is None else f"{r.pointing_accuracy:.3f}",
+             "-" if r.centre_baseline is None else f"{r.centre_baseline:.3f}",
              "-" if r.chance is None else f"{r.chance:.3f}",
              "-" if r.pointing_accuracy is None else f"{r.pointing_accuracy / r.chance:.1f}x"]
             for r in report.methods]
@@ -149,7 +162,8 @@ def summary_text(report: CamReport, fmt: str = "simple") -> str:
     lines = [tabulate(summary_rows(report), headers=HEADERS, tablefmt=fmt, disable_numparse=True), "",
              f"{report.images} {report.dataset} images at {'x'.join(map(str, report.input))}{acc}. Maps are for "
              "the true class where it is known (else the predicted one); a hit is the map's maximum on the object "
-             "(no tolerance); chance is the object's share of the image."]
+             "(no tolerance); chance is the object's share of the image; the centre baseline points at the "
+             "image's centre."]
     lines += [f"{m} skipped: {why}" for m, why in report.skipped.items()]
     for r in report.methods:
         if r.map_size and min(r.map_size) <= COARSE:
@@ -180,7 +194,8 @@ def write_outputs(report: CamReport, out: Path, show: int = 16) -> list[Path]:
             line2 = f"true {name(int(report.y[i]))}" if report.y is not None else ""
             caps.append(line1 + ("\n" + line2 if line2 else ""))
         title = (f"{report.model} {r.method.upper() if r.method == 'cam' else 'Grad-CAM'} at {r.layer}"
-                 + (f"; pointing game {r.pointing_accuracy:.2f} (chance {r.chance:.2f})"
+                 + (f", {r.upsample}; pointing game {r.pointing_accuracy:.2f} (centre baseline "
+                    f"{r.centre_baseline:.2f}, chance {r.chance:.2f})"
                     if r.pointing_accuracy is not None else ""))
         png = overlay_grid(report.x[:n], r.maps.maps[:n], caps,
                            masks=None if report.masks is None else report.masks[:n],

@@ -40,10 +40,12 @@ class Split:
 # ---- synthetic ----------------------------------------------------------------
 
 def synthetic(n: int, shape: tuple[int, int, int], classes: int = SYNTHETIC_CLASSES, *, seed: int = 0,
-              device="cpu", with_mask: bool = False) -> Split:
+              device="cpu", with_mask: bool = False, spread: float = 0.3) -> Split:
     """``n`` images at ``shape`` (C, H, W). ``with_mask`` also returns each
     object's pixels: every class cue (shape and texture) lies inside them,
-    which is what makes the pointing game of ``archscope cam`` measurable."""
+    which is what makes the pointing game of ``archscope cam`` measurable.
+    Object centres are uniform within ``spread`` of the image centre (the
+    image spans -1..1)."""
     c, h, w = shape
     g = torch.Generator(device="cpu").manual_seed(seed)
     y = torch.arange(n) % classes
@@ -51,8 +53,8 @@ def synthetic(n: int, shape: tuple[int, int, int], classes: int = SYNTHETIC_CLAS
     shape_id, texture = y % 5, (y // 5) % 2
     yy = torch.linspace(-1, 1, h).view(1, h, 1)
     xx = torch.linspace(-1, 1, w).view(1, 1, w)
-    cy = (torch.rand(n, generator=g) - 0.5).view(n, 1, 1) * 0.6
-    cx = (torch.rand(n, generator=g) - 0.5).view(n, 1, 1) * 0.6
+    cy = (torch.rand(n, generator=g) - 0.5).view(n, 1, 1) * 2 * spread
+    cx = (torch.rand(n, generator=g) - 0.5).view(n, 1, 1) * 2 * spread
     r = (0.35 + 0.25 * torch.rand(n, generator=g)).view(n, 1, 1)
     dy, dx = yy - cy, xx - cx
     dist = torch.sqrt(dy ** 2 + dx ** 2)
