@@ -50,30 +50,57 @@ def synthetic(n: int, shape: tuple[int, int, int], classes: int = SYNTHETIC_CLAS
     g = torch.Generator(device="cpu").manual_seed(seed)
     y = torch.arange(n) % classes
     y = y[torch.randperm(n, generator=g)]
-    shape_id, texture = y % 5, (y // 5) % 2
+    cy = (torch.rand(n, generator=g) - 0.5) * 2 * spread
+    cx = (torch.rand(n, generator=g) - 0.5) * 2 * spread
+    r = 0.35 + 0.25 * torch.rand(n, generator=g)
+    contrast = 0.6 + 0.4 * torch.rand(n, generator=g)
+    x = torch.empty(n, c, h, w)
+    masks = torch.empty(n, h, w, dtype=torch.bool) if with_mask else None
+    # in chunks of about 16 M pixels, so that a 2,048-image set at 224x224 does not hold 5 GB of
+    # temporaries (the probe's peak-memory figure on the CPU would measure them, not the training)
+    step = max(1, (1 << 24) // (h * w))
+    for i in range(0, n, step):
+        j = min(n, i + step)
+        mask = _objects(y[i:j], cy[i:j], cx[i:j], r[i:j], h, w)
+        img = mask * (0.6 + 0.4 * _stripes(y[i:j], h, w)) * contrast[i:j].view(-1, 1, 1)
+        x[i:j] = img.unsqueeze(1) + 0.15 * torch.randn(j - i, c, h, w, generator=g)
+        if masks is not None:
+            masks[i:j] = mask.bool()
+    x.sub_(0.25).div_(0.35)
+    return Split(x.to(device), y.to(device), masks.to(device) if masks is not None else None)
+
+
+def _objects(y, cy, cx, r, h, w) -> torch.Tensor:
+    """(k, h, w) float masks: shape y % 5 at centre (cy, cx), size r."""
+    k = len(y)
     yy = torch.linspace(-1, 1, h).view(1, h, 1)
     xx = torch.linspace(-1, 1, w).view(1, 1, w)
-    cy = (torch.rand(n, generator=g) - 0.5).view(n, 1, 1) * 2 * spread
-    cx = (torch.rand(n, generator=g) - 0.5).view(n, 1, 1) * 2 * spread
-    r = (0.35 + 0.25 * torch.rand(n, generator=g)).view(n, 1, 1)
-    dy, dx = yy - cy, xx - cx
+    dy, dx, r = yy - cy.view(k, 1, 1), xx - cx.view(k, 1, 1), r.view(k, 1, 1)
     dist = torch.sqrt(dy ** 2 + dx ** 2)
-    masks = torch.stack([
-        (dist < r),  # disk
-        (dy.abs() < r) & (dx.abs() < r),  # square
-        (dist < r) & (dist > 0.6 * r),  # ring
-        ((dy.abs() < 0.3 * r) & (dx.abs() < r)) | ((dx.abs() < 0.3 * r) & (dy.abs() < r)),  # cross
-        (dy > -r) & (dy < r) & (dx.abs() < (r - dy) / 2),  # triangle
-    ], dim=1).float()  # (n, 5, h, w)
-    mask = masks[torch.arange(n), shape_id]
+    kinds = (
+        lambda: dist < r,  # disk
+        lambda: (dy.abs() < r) & (dx.abs() < r),  # square
+        lambda: (dist < r) & (dist > 0.6 * r),  # ring
+        lambda: ((dy.abs() < 0.3 * r) & (dx.abs() < r)) | ((dx.abs() < 0.3 * r) & (dy.abs() < r)),  # cross
+        lambda: (dy > -r) & (dy < r) & (dx.abs() < (r - dy) / 2),  # triangle
+    )
+    out = torch.zeros(k, h, w)
+    shape_id = y % 5
+    for s, make in enumerate(kinds):
+        sel = shape_id == s
+        if sel.any():
+            out[sel] = make()[sel].float()
+    return out
+
+
+def _stripes(y, h, w) -> torch.Tensor:
+    """(k, h, w): horizontal stripes for texture 0 ((y // 5) % 2), vertical for 1."""
+    yy = torch.linspace(-1, 1, h).view(1, h, 1)
+    xx = torch.linspace(-1, 1, w).view(1, 1, w)
     freq = 6.0
-    stripes = torch.where(texture.view(n, 1, 1) == 0, torch.sin(freq * torch.pi * (yy + 0 * xx)),
-                          torch.sin(freq * torch.pi * (xx + 0 * yy)))
-    contrast = (0.6 + 0.4 * torch.rand(n, generator=g)).view(n, 1, 1)
-    img = mask * (0.6 + 0.4 * stripes) * contrast
-    img = img.unsqueeze(1).expand(n, c, h, w).clone()
-    img += 0.15 * torch.randn(n, c, h, w, generator=g)
-    return Split(((img - 0.25) / 0.35).to(device), y.to(device), mask.bool().to(device) if with_mask else None)
+    horizontal = torch.sin(freq * torch.pi * yy).expand(1, h, w)
+    vertical = torch.sin(freq * torch.pi * xx).expand(1, h, w)
+    return torch.where(((y // 5) % 2 == 0).view(-1, 1, 1), horizontal, vertical)
 
 
 # ---- IDX (MNIST, Fashion-MNIST) -----------------------------------------------
