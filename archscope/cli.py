@@ -530,8 +530,9 @@ def cam_cmd(
     upsample: Annotated[str, typer.Option(help="aligned: each map value at the centre of its receptive field "
                                           "(archscope's analysis); bilinear: plain resizing, as most tools do.")]
     = "aligned",
-    fmt: Annotated[ClaimFormat, typer.Option("--format", "-f", help="table or json.")] = ClaimFormat.table,
-    output: Annotated[str, typer.Option("-o", "--output", help="Folder for cam.png, gradcam.png, cam.json.")]
+    fmt: Annotated[ClaimFormat, typer.Option("--format", "-f", help="table, markdown or json.")] = ClaimFormat.table,
+    output: Annotated[str, typer.Option("-o", "--output", help="Folder for cam.png, gradcam.png, cam.json, "
+                                        "cam.md.")]
     = "cam-out",
 ) -> None:
     """CAM / Grad-CAM heat maps of a trained model, and the pointing game."""
@@ -554,7 +555,7 @@ def cam_cmd(
     if fmt == ClaimFormat.json:
         typer.echo(_json.dumps(report.to_dict(), indent=2))
     else:
-        typer.echo(summary_text(report))
+        typer.echo(summary_text(report, "github" if fmt == ClaimFormat.markdown else "simple"))
     typer.echo("wrote " + ", ".join(str(p) for p in written), err=True)
 
 

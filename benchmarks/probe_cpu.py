@@ -38,7 +38,10 @@ def main() -> None:
         "`.venv/bin/python benchmarks/probe_cpu.py`.",
         "",
         "No GPU was lent to the session that produced this file, so there is no `probe-gpu.md` yet: on a machine "
-        "with one, `archscope probe --all --device cuda -o probe-gpu.json` produces the GPU figures.",
+        "with one, `archscope probe --all --device cuda -o probe-gpu.json` produces the GPU figures. The "
+        "ImageNet-size models take minutes per hundred steps on two cores and are not in this table; ResNet-18 "
+        "at its full 3x224x224 was probed once by `benchmarks/sweeps_and_cam.sh` (200 steps, all five checks "
+        "pass): [`cam/resnet18/probe.json`](cam/resnet18/probe.json).",
         "",
         "| model | checks | steps | batch | test acc (chance 0.10) | images/s | achieved FLOP/s | MFU vs measured "
         "matmul peak | peak RSS growth | archscope estimate |",

@@ -17,13 +17,17 @@ timed $A sweep lenet.d2l --vary lr=0.1,0.5,0.9,1.3 --repeats 3 --optimizer sgd -
 timed $A sweep lenet.d2l --vary lr=0.0003,0.001,0.003,0.01 --vary activation=sigmoid,relu --repeats 3 \
   --device cpu -o reports/sweeps/lenet.d2l-lr-activation
 
-timed $A probe resnet20 --device cpu --save "$W/resnet20.safetensors"
+timed $A probe resnet20 --device cpu --save "$W/resnet20.safetensors" -o reports/cam/resnet20/probe.json
 timed $A cam resnet20 --weights "$W/resnet20.safetensors" -o reports/cam/resnet20
-timed $A probe resnet18 --device cpu --input 3x64x64 --steps 300 --save "$W/resnet18-64.safetensors"
+timed $A cam resnet20 --weights "$W/resnet20.safetensors" --upsample bilinear -o reports/cam/resnet20-bilinear
+timed $A probe resnet18 --device cpu --input 3x64x64 --steps 300 --save "$W/resnet18-64.safetensors" \
+  -o reports/cam/resnet18-64/probe.json
 timed $A cam resnet18 --weights "$W/resnet18-64.safetensors" -o reports/cam/resnet18-64
+timed $A cam resnet18 --weights "$W/resnet18-64.safetensors" --upsample bilinear -o reports/cam/resnet18-64-bilinear
 timed $A cam resnet18 --weights "$W/resnet18-64.safetensors" --method gradcam --layer layer2 \
   -o reports/cam/resnet18-64-layer2
 if [ -z "${SKIP_224:-}" ]; then
-  timed $A probe resnet18 --device cpu --steps 200 --save "$W/resnet18.safetensors"
+  timed $A probe resnet18 --device cpu --steps 200 --save "$W/resnet18.safetensors" -o reports/cam/resnet18/probe.json
   timed $A cam resnet18 --weights "$W/resnet18.safetensors" -o reports/cam/resnet18
+  timed $A cam resnet18 --weights "$W/resnet18.safetensors" --upsample bilinear -o reports/cam/resnet18-bilinear
 fi

@@ -138,8 +138,8 @@ CLAIMS: list[Claim] = [
     Claim("002-lenet-relu-ablation", "Sigmoid to ReLU raises test accuracy from 0.809 to 0.884.",
           f"{A002}, Table 5 and Fig. 17", "training", "", (("lenet.d2l",),), expected=0.884,
           requires="Fashion-MNIST on disk: archscope sweep --recipe lenet-fmnist-activation"),
-    Claim("002-lenet-pooling-ablation", "Average to max pooling leaves the results about the same (test accuracy 0.809 vs "
-          "0.811).",
+    Claim("002-lenet-pooling-ablation", "Average to max pooling leaves the results about the same (test accuracy "
+          "0.809 vs 0.811).",
           f"{A002}, Table 6 and Fig. 19", "training", "", (("lenet.d2l",),),
           requires="Fashion-MNIST on disk: archscope sweep --recipe lenet-fmnist-pooling"),
     Claim("002-lenet-kernel-ablation", "C1 kernel 5 beats 3 and 4 (test accuracy 0.809 vs 0.792, 0.782); pooling "

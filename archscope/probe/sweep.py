@@ -179,6 +179,7 @@ class SweepResult:
     grid: bool
     repeats: int
     settings: dict  # the probe settings shared by every run
+    seed: int = 0  # repeat r runs with seed + r
     runs: list = field(default_factory=list)
     rows: list = field(default_factory=list)
     interrupted: bool = False
@@ -232,7 +233,7 @@ def run_sweep(model: str, factors: dict[str, list], *, grid: bool = False, repea
 
         load(kw["dataset"], info.input_shape, data_dir=kw.get("data_dir"))
     result = SweepResult(model=info.name, factors=factors, base={k: base.get(k) for k in factors}, grid=grid,
-                         repeats=repeats, settings={k: v for k, v in kw.items() if k != "on_window"},
+                         repeats=repeats, settings={k: v for k, v in kw.items() if k != "on_window"}, seed=seed,
                          torch=torch.__version__)
     total = len(settings) * repeats
     done = 0

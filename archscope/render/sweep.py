@@ -45,13 +45,14 @@ def render_table(result: SweepResult, fmt: str = "simple") -> str:
 
 def render_markdown(result: SweepResult) -> str:
     s = result.settings
+    seed = result.seed
     mode = "grid" if result.grid else "one factor at a time around the base"
     lines = [f"# Sweep: {result.model}", "",
              f"Varied: {', '.join(f'{k} = {v}' for k, v in result.factors.items())} ({mode}; base "
              f"{', '.join(f'{k}={v}' for k, v in result.base.items())}). "
-             f"{result.repeats} repeat(s) per setting, seeds {s.get('seed', 0)}..{s.get('seed', 0) + result.repeats - 1}"
+             f"{result.repeats} repeat(s) per setting, seeds {seed}..{seed + result.repeats - 1}"
              f" (the same seeds for every setting).", "",
-             f"Fixed: {', '.join(f'{k}={v}' for k, v in s.items() if v is not None and k != 'seed')}. "
+             f"Fixed: {', '.join(f'{k}={v}' for k, v in s.items() if v is not None)}. "
              f"Device: {result.device}; torch {result.torch}.", "",
              *([f"The first run as the probe resolved it: "
                 f"{', '.join(f'{k}={v}' for k, v in result.first_run.items() if k not in ('seed', 'overrides'))}.",
