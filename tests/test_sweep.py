@@ -182,6 +182,11 @@ def test_sweep_cli_writes_table_json_markdown_and_charts(tmp_path):
     assert len(data["runs"]) == 4 and [row["setting"]["activation"] for row in data["rows"]] == ["sigmoid", "relu"]
     assert (tmp_path / "out" / "sweep.md").read_text().startswith("# Sweep: lenet.d2l")
     ET.fromstring((tmp_path / "out" / "sweep-activation.svg").read_text())
+    # the JSON holds everything the renderers need
+    from archscope.probe.sweep import SweepResult
+
+    again = SweepResult.from_dict(data)
+    assert render_markdown(again) == (tmp_path / "out" / "sweep.md").read_text()
 
 
 @pytest.mark.parametrize("args, message", [

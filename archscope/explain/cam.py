@@ -102,15 +102,15 @@ def default_layer(model: nn.Module, x: torch.Tensor) -> str:
     return layers[-1]
 
 
-def _check_layer(model: nn.Module, x: torch.Tensor, layer: str) -> None:
+def _layer_error(model: nn.Module, x: torch.Tensor, layer: str) -> ArchscopeError:
+    """The error for a layer without a spatial output, listing those that have one
+    (a traced forward: only on this error path)."""
     layers = feature_layers(model, x)
-    if layer in layers:
-        return
     shallow = [n for n in layers if n.count(".") <= 1]
     shown = layers if len(layers) <= 40 else shallow
     deeper = [n for n in layers if n not in shown]
     more = f" and {len(deeper)} deeper ones (e.g. {deeper[-1]})" if deeper else ""
-    raise ArchscopeError(f"no layer {layer!r} with a spatial output; valid: {', '.join(shown)}{more}")
+    return ArchscopeError(f"no layer {layer!r} with a spatial output; valid: {', '.join(shown)}{more}")
 
 
 def cam_head(model: nn.Module, x: torch.Tensor):
@@ -199,8 +199,10 @@ def gradcam(model: nn.Module, x: torch.Tensor, layer: str | None = None,
             target: torch.Tensor | None = None, how: str = "aligned") -> Maps:
     model.eval()
     layer = layer or default_layer(model, x)
-    _check_layer(model, x, layer)
-    module = dict(model.named_modules())[layer]
+    modules = dict(model.named_modules())
+    if not layer or layer not in modules:
+        raise _layer_error(model, x, layer)
+    module = modules[layer]
     store = {}
 
     def hook(mod, inp, out):
@@ -215,7 +217,9 @@ def gradcam(model: nn.Module, x: torch.Tensor, layer: str | None = None,
             logits = _logits(model(x))
             pred = logits.argmax(-1)
             tgt = pred if target is None else target
-            a = store["a"]
+            a = store.get("a")
+            if not _is_map(a):
+                raise _layer_error(model, x[:1], layer)
             if not a.requires_grad:
                 raise ArchscopeError(f"{layer}'s output does not depend on any trainable weight; choose a later layer")
             # images are independent in eval mode, so one backward of the sum gives every image's gradient

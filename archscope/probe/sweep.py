@@ -191,6 +191,14 @@ class SweepResult:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, d: dict) -> "SweepResult":
+        """Back from ``to_dict`` (a sweep.json), e.g. to render it again."""
+        d = dict(d)
+        d["runs"] = [Run(**r) for r in d.get("runs", [])]
+        d["rows"] = [Row(**r) for r in d.get("rows", [])]
+        return cls(**d)
+
 
 def run_sweep(model: str, factors: dict[str, list], *, grid: bool = False, repeats: int = 3, seed: int = 0,
               base: dict | None = None, probe_kwargs: dict | None = None, settings: list[dict] | None = None,

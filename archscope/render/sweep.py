@@ -32,7 +32,8 @@ def render_table(result: SweepResult, fmt: str = "simple") -> str:
         scored = [r.mean["test_accuracy"] for r in result.rows if r.mean.get("test_accuracy") is not None]
         above = max(scored, default=0) >= clear_margin(result.chance)
         notes.append(f"chance accuracy: {result.chance:.3f}" + ("" if above or not scored else
-                     " -- no setting beats it by a clear margin, so 'best' ranks failures"))
+                     " -- no setting beats it by a clear margin (twice chance and 0.2 above it), so 'best' marks "
+                     "the least bad"))
     for row in result.rows:
         for e in row.errors:
             notes.append(f"{label(row.setting)}: failed: {e}")
