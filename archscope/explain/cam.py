@@ -30,6 +30,7 @@
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import torch
@@ -141,14 +142,22 @@ def cam_head(model: nn.Module, x: torch.Tensor):
     return a, w, b, _source(calls[:i], a) or f"{pool_name} input"
 
 
+_GEOMETRY: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> {input shape: analysis rows}
+
+
 def geometry(model: nn.Module, shape, layer: str) -> tuple[float, tuple[float, float]]:
-    """(jump, centre of feature 0) of ``layer``'s output on a (C, H, W) input."""
+    """(jump, centre of feature 0) of ``layer``'s output on a (C, H, W) input.
+    One analysis per model and input shape, however many maps are drawn."""
     from archscope.analysis import analyze
 
-    row = analyze(model, tuple(shape), training_memory=False).layer(layer)
-    if row.jump is None or row.rf_start is None:
+    rows = _GEOMETRY.setdefault(model, {})
+    if tuple(shape) not in rows:
+        a = analyze(model, tuple(shape), training_memory=False)
+        rows[tuple(shape)] = {l.name: (l.jump, l.rf_start) for l in a.layers}
+    jump, start = rows[tuple(shape)].get(layer, (None, None))
+    if jump is None or start is None:
         raise ArchscopeError(f"{layer} has no receptive-field geometry; use --upsample bilinear")
-    return float(row.jump), (float(row.rf_start[0]), float(row.rf_start[1]))
+    return float(jump), (float(start[0]), float(start[1]))
 
 
 def upsample(m: torch.Tensor, size, geom=None) -> torch.Tensor:
