@@ -114,6 +114,9 @@ def sweep_svg(result: SweepResult, title: str, points: list[tuple[str, Row]]) ->
     for i, m in enumerate(METRICS):
         x0 = left_pad + i * (pw + left_pad)
         vals = []
+        chance = result.chance if m != "final_loss" else None
+        if chance is not None:
+            vals.append(chance)  # keep the chance line in view
         for _, r in points:
             if r.mean.get(m) is not None:
                 s = r.std.get(m) or 0.0
@@ -133,6 +136,11 @@ def sweep_svg(result: SweepResult, title: str, points: list[tuple[str, Row]]) ->
         for v in nice_ticks(lo, hi):  # horizontal grid with values
             out.append(f'<line x1="{x0}" y1="{y(v):.1f}" x2="{x0 + pw}" y2="{y(v):.1f}" stroke="#e4e4e4"/>')
             out.append(f'<text x="{x0 - 5}" y="{y(v) + 3.5:.1f}" text-anchor="end" font-size="10">{v:g}</text>')
+        if chance is not None:
+            out.append(f'<line x1="{x0}" y1="{y(chance):.1f}" x2="{x0 + pw}" y2="{y(chance):.1f}" stroke="#888" '
+                       'stroke-dasharray="4 3"/>')
+            out.append(f'<text x="{x0 + pw - 4}" y="{y(chance) - 4:.1f}" text-anchor="end" font-size="9" '
+                       'fill="#666">chance</text>')
         xs = [x0 + pw * (j + 0.5) / n for j in range(n)]
         path, marks = [], []  # the connecting line is drawn under the bars and points
         for j, (xl, r) in enumerate(points):
@@ -160,7 +168,7 @@ def sweep_svg(result: SweepResult, title: str, points: list[tuple[str, Row]]) ->
         out.extend(marks)
     head = (f'<text x="10" y="{h - 8}" font-size="10" fill="#555">{html.escape(result.model)}: mean of '
             f'{result.repeats} run(s) per point, bars ± 1 std; x: {html.escape(title)}; red ring: best test '
-            'accuracy</text>')
+            'accuracy; dashed: chance</text>')
     return ('<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="Helvetica, Arial, '
             'sans-serif"><rect width="100%%" height="100%%" fill="white"/>%s%s</svg>\n' % (w, h, "".join(out), head))
 
