@@ -38,6 +38,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from archscope.errors import ArchscopeError
+from archscope.probe.train import _logits
 
 POOLS = (nn.AdaptiveAvgPool2d, nn.AvgPool2d)
 
@@ -51,10 +52,6 @@ class Maps:
     predicted: torch.Tensor  # (N,)
     map_size: tuple = ()  # (h, w) of A: the map's real resolution before upsampling
     upsample: str = "bilinear"
-
-
-def _logits(out):
-    return out[0] if isinstance(out, (tuple, list)) else out
 
 
 def _trace(model: nn.Module, x: torch.Tensor):

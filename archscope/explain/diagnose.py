@@ -11,6 +11,7 @@ import torch
 
 from archscope.errors import ArchscopeError
 from archscope.explain.cam import Maps, cam, gradcam, normalise, pointing_game
+from archscope.probe.train import _logits
 
 METHODS = ("cam", "gradcam")
 
@@ -116,8 +117,7 @@ def run_cam(name: str, weights, *, method: str = "both", layer: str | None = Non
         x, y, src = test.x[:count], test.y[:count], dataset
     x = x.to(dev)
     with torch.no_grad():
-        out = model(x)
-        logits = out[0] if isinstance(out, (tuple, list)) else out
+        logits = _logits(model(x))
     acc = float((logits.argmax(-1).cpu() == y).float().mean()) if y is not None else None
     report = CamReport(info.name, str(weights), list(shape), src, len(x), acc, x=x.cpu(), y=y, masks=masks,
                        class_names=names)
@@ -186,13 +186,11 @@ def write_outputs(report: CamReport, out: Path, show: int = 16) -> list[Path]:
     written = []
     n = min(show, report.images)
     for r in report.methods:
-        caps = []
-        for i in range(n):
-            pred = int(r.maps.predicted[i])
-            name = (lambda k: report.class_names[k] if report.class_names else f"class {k}")
-            line1 = f"pred {name(pred)}"
-            line2 = f"true {name(int(report.y[i]))}" if report.y is not None else ""
-            caps.append(line1 + ("\n" + line2 if line2 else ""))
+        def name(k: int) -> str:
+            return report.class_names[k] if report.class_names else f"class {k}"
+
+        caps = [f"pred {name(int(r.maps.predicted[i]))}"
+                + (f"\ntrue {name(int(report.y[i]))}" if report.y is not None else "") for i in range(n)]
         title = (f"{report.model} {r.method.upper() if r.method == 'cam' else 'Grad-CAM'} at {r.layer}"
                  + (f", {r.upsample}; pointing game {r.pointing_accuracy:.2f} (centre baseline "
                     f"{r.centre_baseline:.2f}, chance {r.chance:.2f})"

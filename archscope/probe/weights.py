@@ -10,9 +10,7 @@ dict saved by someone else.
 from __future__ import annotations
 
 import json
-import os
 import pickle
-import tempfile
 from pathlib import Path
 
 import torch
@@ -28,24 +26,18 @@ def _state_dict(model: nn.Module) -> dict[str, torch.Tensor]:
 
 def save_weights(model: nn.Module, path, meta: dict | None = None) -> Path:
     """Write the model's state dict atomically (a temporary file renamed into place)."""
+    from archscope.render.diagram import atomic_target
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     sd = _state_dict(model)
     meta = meta or {}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_target(path) as tmp:
         if path.suffix == ".safetensors":
             from safetensors.torch import save_file
 
             save_file(sd, tmp, metadata={"archscope": json.dumps(meta, sort_keys=True)})
         else:
             torch.save({"state_dict": sd, "archscope": meta}, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
     return path
 
 

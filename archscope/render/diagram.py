@@ -7,6 +7,7 @@ cannot break out of the DOT source or inject markup into the SVG.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 import tempfile
@@ -97,20 +98,29 @@ def _types(types: list[str]) -> str:
     return " · ".join(f"{t} x{c}" if c > 1 else t for t, c in seen.items())
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path`` and rename it into place, so
-    an interrupted write never leaves a half-written file."""
+@contextlib.contextmanager
+def atomic_target(path: Path):
+    """Yield a temporary path beside ``path`` for a writer to fill; rename it
+    into place when the block ends, delete it if the block raises, so an
+    interrupted write never leaves a half-written file."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a written report should read like any file
+        yield tmp
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a written file should read like any file
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (see ``atomic_target``)."""
+    with atomic_target(path) as tmp, open(tmp, "wb") as f:
+        f.write(data)
 
 
 def _umask() -> int:
