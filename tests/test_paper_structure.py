@@ -72,6 +72,16 @@ def test_lenet_d2l_knobs():
     assert isinstance(m[1], nn.ReLU) and isinstance(m[2], nn.MaxPool2d)
 
 
+def test_lenet_d2l_activation_knob_changes_only_the_convolutions():
+    # article 002, line 760 (Table 5's set-up): "do not modify F6's sigmoid, change only the
+    # convolution layers' activation"; the dense layers have their own knob
+    m = get_model("lenet.d2l", activation="relu", device="meta")
+    acts = [type(l) for l in m if isinstance(l, (nn.ReLU, nn.Sigmoid))]
+    assert acts == [nn.ReLU, nn.ReLU, nn.Sigmoid, nn.Sigmoid]
+    m = get_model("lenet.d2l", activation="relu", dense_activation="relu", device="meta")
+    assert [type(l) for l in m if isinstance(l, (nn.ReLU, nn.Sigmoid))] == [nn.ReLU] * 4
+
+
 # ---- AlexNet (Fig. 2) -----------------------------------------------------------
 
 def test_alexnet_paper_map_sizes():

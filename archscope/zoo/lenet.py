@@ -162,9 +162,12 @@ def _pool(kind: str, size: int) -> nn.Module:
 
 
 def _classic_lenet(num_classes, in_channels, *, size, first_padding, act, pool, kernel_size, pool_size,
-                   conv1_kernel_size=None):
+                   conv1_kernel_size=None, dense_act=None):
     """The conv-pool-conv-pool-dense(120)-dense(84) LeNet that d2l and Keras
-    tutorials write, with the knobs the ablations of article 002 vary."""
+    tutorials write, with the knobs the ablations of article 002 vary.
+    ``act`` is the convolutions' activation, ``dense_act`` the two hidden
+    dense layers' (the same as ``act`` when not given)."""
+    dense_act = act if dense_act is None else dense_act
     k1 = kernel_size if conv1_kernel_size is None else conv1_kernel_size
     for label, v in (("kernel_size", kernel_size), ("pool_size", pool_size), ("conv1_kernel_size", k1)):
         if not isinstance(v, int) or isinstance(v, bool) or v < 1:
@@ -184,14 +187,14 @@ def _classic_lenet(num_classes, in_channels, *, size, first_padding, act, pool, 
         nn.Conv2d(6, 16, kernel_size), activation(act),
         _pool(pool, pool_size),
         nn.Flatten(),
-        nn.Linear(16 * s * s, 120), activation(act),
-        nn.Linear(120, 84), activation(act),
+        nn.Linear(16 * s * s, 120), activation(dense_act),
+        nn.Linear(120, 84), activation(dense_act),
         nn.Linear(84, num_classes),
     )
 
 
-def lenet_d2l(num_classes=10, in_channels=1, *, activation="sigmoid", pool="avg", kernel_size=5, pool_size=2,
-              conv1_kernel_size=None):
+def lenet_d2l(num_classes=10, in_channels=1, *, activation="sigmoid", dense_activation="sigmoid", pool="avg",
+              kernel_size=5, pool_size=2, conv1_kernel_size=None):
     """d2l 6.6 (and article 002): a 28x28 input padded by 2 in the first
     convolution (so C1 is 28x28 as in the paper), sigmoid, average pooling,
     no Gaussian/RBF output.
@@ -199,9 +202,16 @@ def lenet_d2l(num_classes=10, in_channels=1, *, activation="sigmoid", pool="avg"
     ``conv1_kernel_size`` changes C1's kernel alone with its padding left at
     ``kernel_size // 2``: article 002's kernel ablation (its Table 7, C1 at
     3, 4, 5) edits only that layer, and with padding 2 all three still give
-    C5 a 16x5x5 input, so the dense layers stay as they are."""
+    C5 a 16x5x5 input, so the dense layers stay as they are.
+
+    ``activation`` is the two convolutions' activation and
+    ``dense_activation`` the two hidden dense layers': article 002's
+    activation ablation (Table 5) changes only the convolutions ("do not
+    change F6's sigmoid; change only the convolution layers' activation",
+    shared/sources/002, line 760)."""
     return _classic_lenet(num_classes, in_channels, size=28, first_padding=kernel_size // 2, act=activation,
-                          pool=pool, kernel_size=kernel_size, pool_size=pool_size, conv1_kernel_size=conv1_kernel_size)
+                          pool=pool, kernel_size=kernel_size, pool_size=pool_size, conv1_kernel_size=conv1_kernel_size,
+                          dense_act=dense_activation)
 
 
 def lenet_tutorial(num_classes=10, in_channels=1, *, activation="tanh", pool="max", kernel_size=5, pool_size=2):
@@ -230,8 +240,13 @@ register(ModelInfo(
     notes=(
         "d2l 6.6 / article 002: Conv(6,5x5,pad 2)-sigmoid-AvgPool-Conv(16,5x5)-sigmoid-AvgPool-"
         "Dense 120-84-10; C3 fully connected, plain average pooling, no RBF output.",
-        "Knobs for the article's ablations: activation (sigmoid|relu|tanh), pool (avg|max), kernel_size (both "
-        "convolutions), conv1_kernel_size (C1 alone, padding kept: the article's Table 7), pool_size.",
+        "Knobs for the article's ablations: activation (the two convolutions: sigmoid|relu|tanh), "
+        "dense_activation (the two hidden dense layers; article 002 keeps them sigmoid when it switches the "
+        "convolutions to ReLU, line 760), pool (avg|max), kernel_size (both convolutions), conv1_kernel_size "
+        "(C1 alone, padding kept: the article's Table 7), pool_size.",
+        "Ambiguity: the article says to change 'only the convolution layers' and to keep F6's sigmoid; the paper's "
+        "C5 is a convolution but d2l writes it as Linear(400, 120). archscope reads 'convolution layers' as the "
+        "code's two Conv2d, so C5 (the first dense layer) keeps its sigmoid with F6.",
         "Sigmoid units learn slowly: the probe runs 1,500 steps by default (about 10 s on 2 CPU cores) and gives "
         "its one-batch overfit check 300 steps.",
     ),
