@@ -7,14 +7,13 @@ cannot break out of the DOT source or inject markup into the SVG.
 
 from __future__ import annotations
 
-import contextlib
 import html
-import os
-import tempfile
+import unicodedata
 from pathlib import Path
 
 from archscope.analysis.graph import Graph
 from archscope.errors import ArchscopeError
+from archscope.outputs import atomic_target, write_atomic  # noqa: F401  (atomic_target: re-exported for old importers)
 from archscope.render.table import human
 
 FORMATS = ("svg", "png", "pdf", "dot")
@@ -25,8 +24,23 @@ COLOURS = {  # fill by layer kind
 }
 
 
+def _text(text) -> str:
+    """Control characters, line separators and lone surrogates shown as
+    their escapes (``\\x01``): Graphviz's HTML-label parser rejects the first,
+    and the second cannot be encoded."""
+    return "".join(ascii(c)[1:-1] if unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp") else c for c in str(text))
+
+
 def _esc(text) -> str:
-    return html.escape(str(text), quote=True)
+    """Text for an HTML-like label (<...>), where a backslash is literal."""
+    return html.escape(_text(text), quote=True)
+
+
+def _q(text) -> str:
+    """Text for a quoted DOT string (graph name, cluster and edge labels),
+    where a backslash starts an escape: doubled, so that a name ending in one
+    cannot escape the closing quote."""
+    return _esc(text).replace("\\", "\\\\")
 
 
 def _shape(shape) -> str:
@@ -46,9 +60,9 @@ def to_dot(g: Graph, heat: str | None = None):
     if heat not in (None, "params", "macs"):
         raise ArchscopeError(f"--heat must be params or macs, got {heat!r}")
     total = max(1, sum(getattr(n, heat) for n in g.nodes)) if heat else 1
-    dot = graphviz.Digraph(name=_esc(g.model), graph_attr={
+    dot = graphviz.Digraph(name=_q(g.model), graph_attr={
         "rankdir": "TB", "nodesep": "0.25", "ranksep": "0.3", "fontname": "Helvetica", "fontsize": "10",
-        "label": _esc(f"{g.model} ({g.level} level)"), "labelloc": "t"},
+        "label": _q(f"{g.model} ({g.level} level)"), "labelloc": "t"},
         node_attr={"fontname": "Helvetica", "fontsize": "9", "style": "filled,rounded", "shape": "box",
                    "penwidth": "0.8"},
         edge_attr={"fontname": "Helvetica", "fontsize": "8", "color": "#555555", "arrowsize": "0.6"})
@@ -56,7 +70,7 @@ def to_dot(g: Graph, heat: str | None = None):
     for n in g.nodes:
         if n.cluster and n.cluster not in clusters:
             sub = graphviz.Digraph(name=f"cluster_{len(clusters)}", graph_attr={
-                "label": _esc(n.cluster), "style": "rounded,dashed", "color": "#8899aa", "fontsize": "9",
+                "label": _q(n.cluster), "style": "rounded,dashed", "color": "#8899aa", "fontsize": "9",
                 "labeljust": "l"})
             clusters[n.cluster] = sub
     for n in g.nodes:
@@ -66,7 +80,7 @@ def to_dot(g: Graph, heat: str | None = None):
                                     "</font>>", shape="ellipse", style="filled", fillcolor="#ffffff")
             continue
         if n.kind == "op":
-            target.node(n.id, label=_esc(n.label), shape="circle", style="filled", fillcolor="#ffffff",
+            target.node(n.id, label=_q(n.label), shape="circle", style="filled", fillcolor="#ffffff",
                         width="0.35", fixedsize="true")
             continue
         name = n.label.rsplit(".", 1)[-1] if n.cluster else n.label
@@ -86,7 +100,7 @@ def to_dot(g: Graph, heat: str | None = None):
     for sub in clusters.values():
         dot.subgraph(sub)
     for e in g.edges:
-        dot.edge(e.src, e.dst, label=_esc(_shape(e.shape)))
+        dot.edge(e.src, e.dst, label=_q(_shape(e.shape)))
     return dot
 
 
@@ -96,37 +110,6 @@ def _types(types: list[str]) -> str:
     for t in types:
         seen[t] = seen.get(t, 0) + 1
     return " · ".join(f"{t} x{c}" if c > 1 else t for t, c in seen.items())
-
-
-@contextlib.contextmanager
-def atomic_target(path: Path):
-    """Yield a temporary path beside ``path`` for a writer to fill; rename it
-    into place when the block ends, delete it if the block raises, so an
-    interrupted write never leaves a half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        yield tmp
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a written file should read like any file
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (see ``atomic_target``)."""
-    with atomic_target(path) as tmp, open(tmp, "wb") as f:
-        f.write(data)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def render(g: Graph, path: Path, fmt: str = "svg", heat: str | None = None) -> Path:
@@ -143,7 +126,11 @@ def render(g: Graph, path: Path, fmt: str = "svg", heat: str | None = None) -> P
         write_atomic(path, source)
         return path
     try:
-        data = dot.pipe(format=fmt)
+        data = dot.pipe(format=fmt, quiet=True)  # Graphviz's warnings (e.g. a layout too large) stay off stderr
+    except graphviz.CalledProcessError as e:
+        err = (e.stderr or b"").decode(errors="replace").strip().splitlines()
+        raise ArchscopeError(f"Graphviz's dot failed ({err[0] if err else f'exit status {e.returncode}'}); "
+                             f"'-f dot' writes the DOT source instead") from None
     except graphviz.ExecutableNotFound:
         dot_path = path.with_suffix(".dot")
         write_atomic(dot_path, source)
