@@ -37,7 +37,9 @@ def render_evaluations(evals, fmt: str = "table") -> str:
              fmt_value(e.measured), e.verdict.value, e.detail] for e in evals]
     headers = ["id", "claim", "source", "models", "expected", "measured", "verdict", "how"]
     if md:
-        return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)
+        from archscope.render.table import md_table
+
+        return md_table(rows, headers)
     # terminal: keep the long columns readable (wrapped here: tabulate's own wrapping parses numbers)
     import textwrap
 

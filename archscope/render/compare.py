@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from archscope.render.table import human
+from archscope.render.table import human, md_escape, md_table
 
 
 def _ratio(r) -> str:
@@ -26,17 +26,20 @@ def render_compare(result: dict, fmt: str = "table") -> str:
             "-" if mem is None else f"{mem / 2**20:,.0f} MiB ({_ratio(r['train_memory_bytes'])})",
             f"{m['depth']} ({_ratio(r['depth'])})", m["receptive_field"] or "-",
         ])
-    out = [f"Baseline: {base} (ratios in parentheses)\n",
-           tabulate(rows, headers=["model", "input", "params", "MACs", "FLOPs", "train memory (SGD)",
-                                   "depth", "feature RF"], tablefmt=tf, disable_numparse=True)]
+    def table(rows, headers, **kw):
+        return md_table(rows, headers, **kw) if md else tabulate(rows, headers=headers, tablefmt=tf,
+                                                                 disable_numparse=True, **kw)
+
+    out = [f"Baseline: {md_escape(base) if md else base} (ratios in parentheses)\n",
+           table(rows, ["model", "input", "params", "MACs", "FLOPs", "train memory (SGD)", "depth", "feature RF"])]
     out.append("\nWhere the parameters and the compute live (stages by output resolution):\n")
     for m in result["models"]:
         total_p = sum(s["params"] for s in m["stages"]) or 1
         total_c = sum(s["macs"] for s in m["stages"]) or 1
         srows = [[s["stage"], s["layers"], human(s["params"]), f"{100 * s['params'] / total_p:.1f}%",
                   human(s["macs"]), f"{100 * s['macs'] / total_c:.1f}%"] for s in m["stages"]]
-        out.append(("**" + m["model"] + "**\n" if md else m["model"]))
-        out.append(tabulate(srows, headers=["stage", "layers", "params", "% params", "MACs", "% MACs"], tablefmt=tf,
-                            disable_numparse=True, colalign=("left", "right", "right", "right", "right", "right")))
+        out.append(("**" + md_escape(m["model"]) + "**\n" if md else m["model"]))
+        out.append(table(srows, ["stage", "layers", "params", "% params", "MACs", "% MACs"],
+                         colalign=("left", "right", "right", "right", "right", "right")))
         out.append("")
     return "\n".join(out).rstrip()

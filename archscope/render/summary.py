@@ -7,7 +7,7 @@ import io
 import json
 
 from archscope.analysis.result import Analysis
-from archscope.render.table import human
+from archscope.render.table import Markdown, human, md_escape, md_table
 
 LAYER_COLUMNS = ["name", "type", "depth", "input_shape", "output_shape", "params", "trainable_params", "macs",
                  "flops", "activation_bytes", "kernel", "stride", "receptive_field", "jump", "calls"]
@@ -43,12 +43,13 @@ def render_summary(a: Analysis, fmt: str = "table", depth: int = 2) -> str:
     for l in visible_layers(a, depth):
         indent = ("&nbsp;&nbsp;" if md else "  ") * (l.depth - 1)
         k = "" if not l.kernel else f"{'x'.join(map(str, l.kernel))}/{(l.stride or ['-'])[0]}"
-        rows.append([indent + l.name, l.type, k, _shape(l.output_shape), human(l.params) if l.params else "-",
+        rows.append([Markdown(indent + md_escape(l.name)) if md else indent + l.name, l.type, k, _shape(l.output_shape), human(l.params) if l.params else "-",
                      human(l.macs) if l.macs else "-", human(l.flops) if l.flops else "-",
                      l.receptive_field or "-"])
     headers = ["layer", "type", "kernel/stride", "output", "params", "MACs", "FLOPs", "RF"]
-    table = tabulate(rows, headers=headers, tablefmt="github" if md else "simple", disable_numparse=True,
-                     colalign=("left", "left", "left", "left", "right", "right", "right", "right"))
+    align = ("left", "left", "left", "left", "right", "right", "right", "right")
+    table = md_table(rows, headers, colalign=align) if md else tabulate(rows, headers=headers, tablefmt="simple",
+                                                                         disable_numparse=True, colalign=align)
     return table + "\n\n" + "\n".join(totals_lines(a, md))
 
 
@@ -60,7 +61,7 @@ def totals_lines(a: Analysis, md: bool = False) -> list[str]:
                      if v and t.flops)
     uncounted = ", ".join(f"{k} x{v}" for k, v in sorted(a.uncounted_ops.items())) or "none"
     lines = [
-        f"{b}model: {a.model}   input: {_shape(a.input_shape)} {a.dtype}   device: {a.device}"
+        f"{b}model: {md_escape(a.model) if md else a.model}   input: {_shape(a.input_shape)} {a.dtype}   device: {a.device}"
         + ("   (" + "; ".join(a.notes) + ")" if a.notes else ""),
         f"{b}parameters: {t.params:,} ({human(t.params)})"
         + (f", of which frozen {frozen:,}" if frozen else "") + f"   = {mib(t.param_bytes)}",

@@ -26,7 +26,12 @@ def render_table(result: SweepResult, fmt: str = "simple") -> str:
         table.append([*(row.setting[k] for k in keys), f"{row.runs - row.failed}/{row.runs}",
                       *(_pm(row, m) for m in METRICS), "best" if row.best else ""])
     headers = [*keys, "ok runs", *(f"{METRIC_LABELS[m]} (mean ± std)" for m in METRICS), ""]
-    out = [tabulate(table, headers=headers, tablefmt=fmt, disable_numparse=True)]
+    if fmt == "github":  # markdown: every cell escaped
+        from archscope.render.table import md_table
+
+        out = [md_table(table, headers)]
+    else:
+        out = [tabulate(table, headers=headers, tablefmt=fmt, disable_numparse=True)]
     notes = []
     if result.chance is not None:
         scored = [r.mean["test_accuracy"] for r in result.rows if r.mean.get("test_accuracy") is not None]

@@ -5,9 +5,39 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from typing import Any, Sequence
 
 FORMATS = ("table", "markdown", "json", "csv")
+
+_HTML_START = re.compile(r"<(?=[A-Za-z/!?])")  # how raw HTML and autolinks begin (CommonMark 6.5, 6.6)
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+class Markdown(str):
+    """Cell text that archscope built as markdown from escaped parts (a
+    link, an indent): ``md_table`` leaves it as it is."""
+
+
+def md_escape(text: Any) -> str:
+    """Plain text -> the text of one markdown table cell that renders as
+    itself: backslashes and pipes escaped (a pipe would end the cell), line
+    breaks as <br>, and every '<' that could open raw HTML or an autolink as
+    &lt; (a '<' before a space or a digit cannot, and stays)."""
+    text = str(text).replace("\\", "\\\\").replace("|", "\\|")
+    return _NEWLINE.sub("<br>", _HTML_START.sub("&lt;", text))
+
+
+def md_table(rows: Sequence[Sequence[Any]], headers: Sequence[Any], **kw) -> str:
+    """A GitHub markdown table whose every cell is escaped (``md_escape``),
+    except cells already ``Markdown``. ``kw`` goes to tabulate (colalign)."""
+    from tabulate import tabulate
+
+    def cell(v):
+        return v if isinstance(v, Markdown) else md_escape(v)
+
+    return tabulate([[cell(v) for v in r] for r in rows], headers=[cell(h) for h in headers], tablefmt="github",
+                    disable_numparse=True, **kw)
 
 
 def human(n: float | int | None, unit: str = "") -> str:
@@ -37,6 +67,8 @@ def render_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str
 
     formatters = formatters or {}
     body = [[formatters.get(c, _plain)(r.get(c)) for c in columns] for r in rows]
+    if fmt == "markdown":
+        return md_table(body, list(headers or columns))
     return tabulate(body, headers=list(headers or columns), tablefmt="github" if fmt == "markdown" else "simple",
                     disable_numparse=True)
 
