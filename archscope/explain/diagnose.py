@@ -61,16 +61,23 @@ def load_images(paths, shape) -> torch.Tensor:
     the probe's real data (per-set mean and std)."""
     from PIL import Image, UnidentifiedImageError
 
+    import warnings
+
     c, h, w = shape
     out = []
     for p in paths:
         try:
-            with Image.open(p) as im:
-                im = im.convert("L" if c == 1 else "RGB").resize((w, h), Image.BILINEAR)
-                arr = torch.from_numpy(np.asarray(im, dtype=np.float32).reshape(h, w, -1)).permute(2, 0, 1) / 255
+            with warnings.catch_warnings():
+                # past Pillow's pixel limit (about 89 M) it only warns, up to twice that: refuse both
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                with Image.open(p) as im:
+                    im = im.convert("L" if c == 1 else "RGB").resize((w, h), Image.BILINEAR)
+                    arr = torch.from_numpy(np.asarray(im, dtype=np.float32).reshape(h, w, -1)).permute(2, 0, 1) / 255
         except FileNotFoundError:
             raise ArchscopeError(f"image not found: {p}") from None
-        except (UnidentifiedImageError, OSError) as e:
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+            raise ArchscopeError(f"{p} is too large to decode safely (a decompression bomb?): {e}") from None
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as e:
             raise ArchscopeError(f"{p} is not an image Pillow can read: {e}") from None
         out.append(arr if arr.shape[0] == c else arr.mean(0, keepdim=True).expand(c, -1, -1))
     x = torch.stack(out)
@@ -92,15 +99,28 @@ def run_cam(name: str, weights, *, method: str = "both", layer: str | None = Non
         raise ArchscopeError(f"--method must be cam, gradcam or both, got {method!r}")
     if not isinstance(count, int) or count < 1:
         raise ArchscopeError(f"--count must be a positive integer, got {count!r}")
+    from archscope.analysis import analyze
+
     info = model_info(name)
     sd, meta = read_weights(weights)
     if meta.get("model") and resolve(meta["model"]) != info.name:
         raise ArchscopeError(f"{weights} holds weights for {meta['model']}, not {info.name}")
     overrides = dict(meta.get("overrides") or {})
     shape = tuple(input_shape or meta.get("input") or info.input_shape)
-    model = get_model(info.name, **overrides)
+    try:
+        model = get_model(info.name, **overrides)
+    except (TypeError, ValueError) as e:
+        raise ArchscopeError(f"{weights}: its knob overrides {overrides!r} do not build {info.name}: {e}") from None
     check_match(model, sd, info.name)
+    bad = next((k for k, v in sd.items() if v.is_floating_point() and not torch.isfinite(v).all()), None)
+    if bad is not None:  # maps of such a model are NaN: every score would be meaningless
+        raise ArchscopeError(f"{weights}: {bad} holds NaN or infinite values (did the training diverge?)")
     model.load_state_dict(sd)
+    try:  # a shape the model cannot take is refused here, in one line
+        analyze(model, shape, training_memory=False)
+    except ArchscopeError as e:
+        msg, own = str(e), type(model).__name__
+        raise ArchscopeError(info.name + msg[len(own):] if msg.startswith(own) else msg) from None
     dev = torch.device(device)
     model = model.to(dev).eval()
 
@@ -159,7 +179,13 @@ def summary_text(report: CamReport, fmt: str = "simple") -> str:
     from tabulate import tabulate
 
     acc = "" if report.classifier_accuracy is None else f"; classifier accuracy {report.classifier_accuracy:.3f}"
-    lines = [tabulate(summary_rows(report), headers=HEADERS, tablefmt=fmt, disable_numparse=True), "",
+    if fmt == "github":  # markdown: every cell escaped
+        from archscope.render.table import md_table
+
+        table = md_table(summary_rows(report), HEADERS)
+    else:
+        table = tabulate(summary_rows(report), headers=HEADERS, tablefmt=fmt, disable_numparse=True)
+    lines = [table, "",
              f"{report.images} {report.dataset} images at {'x'.join(map(str, report.input))}{acc}. Maps are for "
              "the true class where it is known (else the predicted one); a hit is the map's maximum on the object "
              "(no tolerance); chance is the object's share of the image; the centre baseline points at the "
@@ -179,7 +205,7 @@ def write_outputs(report: CamReport, out: Path, show: int = 16) -> list[Path]:
     atomically."""
     import json
 
-    from archscope.render.diagram import write_atomic
+    from archscope.outputs import write_atomic
     from archscope.render.heatmap import overlay_grid
 
     out = Path(out)

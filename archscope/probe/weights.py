@@ -26,7 +26,7 @@ def _state_dict(model: nn.Module) -> dict[str, torch.Tensor]:
 
 def save_weights(model: nn.Module, path, meta: dict | None = None) -> Path:
     """Write the model's state dict atomically (a temporary file renamed into place)."""
-    from archscope.render.diagram import atomic_target
+    from archscope.outputs import atomic_target
 
     path = Path(path)
     sd = _state_dict(model)
@@ -51,10 +51,15 @@ def read_weights(path) -> tuple[dict[str, torch.Tensor], dict]:
 
         try:
             with safe_open(str(path), framework="pt") as f:
-                meta = json.loads((f.metadata() or {}).get("archscope", "{}"))
-                return {k: f.get_tensor(k) for k in f.keys()}, meta
+                raw = (f.metadata() or {}).get("archscope", "{}")
+                sd = {k: f.get_tensor(k) for k in f.keys()}
         except Exception as e:  # safetensors raises its own error types for bad headers
             raise ArchscopeError(f"{path} is not a readable safetensors file: {e}") from None
+        try:
+            meta = json.loads(raw)
+        except ValueError as e:
+            raise ArchscopeError(f"{path}: its archscope metadata is not JSON ({e})") from None
+        return sd, _checked_meta(meta, path)
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
@@ -64,14 +69,38 @@ def read_weights(path) -> tuple[dict[str, torch.Tensor], dict]:
     except Exception as e:
         raise ArchscopeError(f"{path} is not a torch.save file: {type(e).__name__}: {e}") from None
     if isinstance(obj, dict) and isinstance(obj.get("state_dict"), dict):
-        meta = obj.get("archscope")
-        obj, meta = obj["state_dict"], meta if isinstance(meta, dict) else {}
+        obj, meta = obj["state_dict"], _checked_meta(obj.get("archscope", {}), path)
     else:
         meta = {}
     if not isinstance(obj, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor)
                                             for k, v in obj.items()):
         raise ArchscopeError(f"{path} does not hold a state dict (a mapping of names to tensors)")
     return obj, meta
+
+
+def _checked_meta(meta, path) -> dict:
+    """The archscope metadata as ``save_weights`` writes it, or one line
+    saying which field is malformed: a mapping with an optional ``model``
+    (a name), ``overrides`` (knob name -> value) and ``input`` (C, H, W)."""
+    if meta is None:
+        return {}
+    if not isinstance(meta, dict):
+        raise ArchscopeError(f"{path}: its archscope metadata is a {type(meta).__name__}, not a mapping")
+    model = meta.get("model")
+    if model is not None and not isinstance(model, str):
+        raise ArchscopeError(f"{path}: its archscope metadata's model is {model!r}, not a model name")
+    overrides = meta.get("overrides")
+    if overrides is not None and not (isinstance(overrides, dict) and all(isinstance(k, str) for k in overrides)):
+        raise ArchscopeError(f"{path}: its archscope metadata's overrides are {overrides!r}, not knob name -> value")
+    shape = meta.get("input")
+    if shape is not None:
+        from archscope.analysis.engine import parse_input
+
+        try:
+            parse_input(shape if isinstance(shape, (list, tuple)) else str(shape))
+        except ArchscopeError as e:
+            raise ArchscopeError(f"{path}: its archscope metadata's input is malformed: {e}") from None
+    return meta
 
 
 def check_match(model: nn.Module, sd: dict[str, torch.Tensor], what: str = "the model") -> None:
