@@ -88,16 +88,56 @@ def load_model(spec: str, *, meta: bool = True) -> nn.Module:
         obj = getattr(obj, part)
     if not callable(obj):
         raise ArchscopeError(f"{spec!r} is not callable")
-    try:
+    try:  # called once: a second call would repeat whatever else the user's code does
         with (_meta_build() if meta else contextlib.nullcontext()):
             model = obj()
     except Exception as e:
-        if meta:
-            return load_model(spec, meta=False)
-        raise ArchscopeError(f"{spec}() failed: {type(e).__name__}: {e}") from None
+        where = (" on the meta device (archscope builds models there, with no weight allocated; a constructor "
+                 "that reads tensor values cannot run there)") if meta and _meta_specific(e) else ""
+        raise ArchscopeError(f"{spec}() failed{where}: {type(e).__name__}: {_first_line(e)}") from None
     if not isinstance(model, nn.Module):
         raise ArchscopeError(f"{spec}() returned {type(model).__name__}, not a torch.nn.Module")
     return model
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
+
+
+def _meta_specific(e: BaseException) -> bool:
+    """An error that only the meta device causes: an op without a meta
+    kernel, or code that reads a tensor's values (``if x.sum() > 0``,
+    ``.item()``), which meta tensors do not have."""
+    return isinstance(e, NotImplementedError) or "meta" in str(e).lower()
+
+
+def _materialise(model: nn.Module, dtype) -> nn.Module:
+    """A CPU copy of a meta model with each layer's default initialisation
+    (``reset_parameters``; anything else zero), built without calling the
+    user's constructor again."""
+    import copy
+
+    cpu = copy.deepcopy(model).to_empty(device="cpu")
+    with torch.no_grad():
+        for t in list(cpu.parameters()) + list(cpu.buffers()):
+            t.zero_()
+        for m in cpu.modules():
+            if callable(getattr(m, "reset_parameters", None)):
+                m.reset_parameters()
+    return cpu.to(dtype)
+
+
+def _check_size(batch: int, shape, dtype) -> None:
+    """Refuse an input whose size in bytes does not fit the 64-bit integers
+    tensor sizes are computed in (torch would fail with a C++ stack)."""
+    n = batch
+    for d in shape:
+        n *= d
+    nbytes = n * torch.empty((), dtype=dtype, device="meta").element_size()
+    if nbytes >= 2**62:
+        raise ArchscopeError(f"input {batch}x{'x'.join(map(str, shape))} is {nbytes:.3g} bytes, beyond what a tensor "
+                             "can address (2**62 bytes here); give a smaller --batch or --input")
 
 
 def _to_meta_copy(model: nn.Module, dtype) -> nn.Module:
@@ -136,8 +176,11 @@ def analyze(model_or_name, input_shape=None, batch: int = 1, dtype: torch.dtype 
     """Analyse a zoo name, a ``module:callable`` spec or an ``nn.Module``.
 
     ``input_shape`` is (C, H, W) or 'CxHxW'; a zoo model defaults to the
-    input its variant is defined for. Runs on the meta device; a model that
-    cannot falls back to the CPU (``Analysis.device`` says which).
+    input its variant is defined for. Runs on the meta device; a model whose
+    forward cannot (an op without a meta kernel, or control flow on tensor
+    values) runs once more on the CPU, with each layer's default
+    initialisation, and ``Analysis.device`` and ``notes`` say so. A
+    ``module:callable`` is called once, on the meta device.
     ``device="cpu"`` runs a real forward instead (the tests use it to show
     that meta and CPU give the same numbers)."""
     if device not in ("meta", "cpu"):
@@ -148,6 +191,13 @@ def analyze(model_or_name, input_shape=None, batch: int = 1, dtype: torch.dtype 
         raise ArchscopeError(f"dtype must be a floating torch.dtype, got {dtype!r}")
     model, name, default_input, notes = _resolve(model_or_name, None if input_shape is None else input_shape)
     shape = parse_input(input_shape) if input_shape is not None else tuple(default_input)
+    _check_size(batch, shape, dtype)
+    mixed = sorted({str(p.dtype).replace("torch.", "") for p in model.parameters() if p.is_floating_point()})
+    if len(mixed) > 1:
+        notes.append(f"the parameters mix {' and '.join(mixed)}: analysed as {str(dtype).replace('torch.', '')}; "
+                     "a forward without autocast fails on a real device")
+        if all(t.is_meta for t in list(model.parameters()) + list(model.buffers())):
+            model = model.to(dtype)
 
     if device == "cpu":
         work = _cpu_twin(model, model_or_name, dtype)
@@ -163,12 +213,17 @@ def analyze(model_or_name, input_shape=None, batch: int = 1, dtype: torch.dtype 
     try:
         result = cost_pass(work, x)
     except ForwardError as e:
-        if device == "meta" and isinstance(e.error, NotImplementedError):  # no meta kernel: do it for real
+        if device == "meta" and _meta_specific(e.error):  # no meta kernel, or data-dependent: do it for real
             device = "cpu"
-            notes.append(f"ran on CPU: {e.error}")
+            notes.append(f"ran on CPU: {_first_line(e.error)}")
             work = _cpu_twin(model, model_or_name, dtype)
             x = torch.zeros(batch, *shape, dtype=dtype)
-            result = cost_pass(work, x)
+            try:
+                result = cost_pass(work, x)
+            except ForwardError as e2:
+                raise ArchscopeError(f"{name} does not run on input {'x'.join(map(str, shape))} (on the CPU, after "
+                                     f"the meta device could not): at {e2.module or '<model>'} ({e2.module_type}): "
+                                     f"{_first_line(e2.error)}") from None
         else:
             raise _explain_failure(work, name, shape, dtype, e) from None
 
@@ -189,8 +244,8 @@ def _cpu_twin(model, model_or_name, dtype):
         m = model_or_name
         return m if all(p.dtype == dtype for p in m.parameters()) else copy.deepcopy(m).to(dtype)
     spec = str(model_or_name)
-    if ":" in spec:
-        return load_model(spec, meta=False).to(dtype)
+    if ":" in spec:  # never call the user's callable twice
+        return _materialise(model, dtype) if any(t.is_meta for t in model.parameters()) else model.to(dtype)
     from archscope.zoo import get_model
 
     return get_model(spec).to(dtype)
@@ -201,7 +256,9 @@ def _explain_failure(model, name, shape, dtype, e: ForwardError) -> ArchscopeErr
     the smallest square input that works."""
     c, h, w = shape
     where = f"at {e.module or '<model>'} ({e.module_type})"
-    msg = str(e.error).strip().splitlines()[0] if str(e.error).strip() else type(e.error).__name__
+    msg = _first_line(e.error)
+    if _meta_specific(e.error) or "overflow" in msg.lower():  # no smaller input would help
+        return ArchscopeError(f"{name} does not run on input {c}x{h}x{w}: {where}: {msg}")
     if _COLLAPSE.search(msg):
         smallest = _smallest_input(model, c, dtype, limit=max(h, w) * 8 + 64)
         hint = f"; smallest input that works: {c}x{smallest}x{smallest}" if smallest else ""
