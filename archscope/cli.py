@@ -7,9 +7,13 @@ error (exit 1) with a hint to rerun with ``--debug`` for the traceback.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import re
 import sys
+import traceback
+import warnings
 from enum import Enum
 from typing import Annotated, Optional
 
@@ -46,12 +50,31 @@ class Source(str, Enum):
 
 
 def _fail(message: str, code: int) -> None:
-    typer.echo(f"archscope: error: {message}", err=True)
+    lines = str(message).strip().splitlines()
+    typer.echo(f"archscope: error: {lines[0] if lines else message}", err=True)  # one line, always
     raise typer.Exit(code)
 
 
+def _known_failure(e: Exception) -> str | None:
+    """The message for an exception that is the environment's or the input's
+    doing, not a bug: memory exhausted, a file that cannot be written."""
+    import errno
+
+    text = str(e)
+    if isinstance(e, MemoryError) or (isinstance(e, RuntimeError) and re.search(
+            r"can't allocate memory|not enough memory|out of memory|DefaultCPUAllocator", text)):
+        first = text.strip().splitlines()[0] if text.strip() else type(e).__name__
+        return f"out of memory ({first}); give a smaller --batch, --input or --count"
+    if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT,
+                                              errno.EISDIR, errno.ENOTDIR):
+        return f"{e.filename or 'a file'}: {e.strerror}"
+    return None
+
+
 def handle_errors(fn):
-    """The one place library errors turn into exit codes."""
+    """The one place library errors turn into exit codes: 2 for bad input
+    (an ``ArchscopeError``, memory exhausted, a file that cannot be written),
+    1 for a bug. ``--debug`` adds the traceback and keeps the exit code."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -61,14 +84,24 @@ def handle_errors(fn):
             raise
         except ArchscopeError as e:
             if _state["debug"]:
-                raise
+                traceback.print_exc()
             _fail(str(e), 2)
-        except Exception as e:  # a bug: say so in one line unless --debug
+        except Exception as e:  # a bug, unless _known_failure knows it: say so in one line
             if _state["debug"]:
-                raise
+                traceback.print_exc()
+            known = _known_failure(e)
+            if known:
+                _fail(known, 2)
             _fail(f"internal error: {type(e).__name__}: {e} (rerun with --debug for the traceback)", 1)
 
     return wrapper
+
+
+@contextlib.contextmanager
+def _user_prints_to_stderr():
+    """A user's model may print(); stdout carries archscope's results (-f json), so its prints go to stderr."""
+    with contextlib.redirect_stdout(sys.stderr):
+        yield
 
 
 def _version(value: bool) -> None:
@@ -84,6 +117,8 @@ def _root(
     debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")] = False,
 ) -> None:
     _state["debug"] = debug or bool(os.environ.get("ARCHSCOPE_DEBUG"))  # per invocation, never sticky
+    # torch's, Pillow's and Graphviz's warnings are not archscope's messages; --debug shows them
+    warnings.simplefilter("default" if _state["debug"] else "ignore")
 
 
 @app.command("list")
@@ -161,13 +196,15 @@ def summary_cmd(
     from archscope.analysis import analyze
     from archscope.render.summary import render_summary
 
-    result = analyze(model, input, batch=batch, dtype=getattr(torch, dtype.value))
+    with _user_prints_to_stderr():
+        result = analyze(model, input, batch=batch, dtype=getattr(torch, dtype.value))
     typer.echo(render_summary(result, fmt.value, depth))
     if crosscheck:
         from archscope.analysis.crosscheck import crosscheck as run_crosscheck
         from archscope.render.table import render_rows
 
-        rows = run_crosscheck(model, result)
+        with _user_prints_to_stderr():
+            rows = run_crosscheck(model, result)
         typer.echo("")
         typer.echo(render_rows(rows, ["tool", "convention", "reported", "archscope", "difference", "explanation"],
                                "markdown" if fmt == Format.markdown else "table",
@@ -261,7 +298,8 @@ def diagram_cmd(
     level: Annotated[Level, typer.Option(help="block: one node per block, identical runs as xN; layer: every "
                                          "layer.")] = Level.block,
     input: Annotated[Optional[str], typer.Option("--input", "-i", help="CxHxW.")] = None,
-    fmt: Annotated[DiagramFormat, typer.Option("--format", "-f")] = DiagramFormat.svg,
+    fmt: Annotated[Optional[DiagramFormat], typer.Option("--format", "-f", help="svg, png, pdf or dot (default: "
+                                                         "the -o file's suffix, else svg).")] = None,
     output: Annotated[Optional[str], typer.Option("-o", "--output", help="File to write (default: "
                                                   "MODEL-LEVEL.FORMAT).")] = None,
     heat: Annotated[Optional[Heat], typer.Option(help="Shade nodes by their share of params or MACs.")] = None,
@@ -271,9 +309,21 @@ def diagram_cmd(
 
     from archscope.analysis import analyze
     from archscope.analysis.graph import build_graph
+    from archscope.outputs import check_output_dir, check_output_file
     from archscope.render.diagram import render
 
-    a = analyze(model, input, training_memory=False)
+    suffix = Path(output).suffix.lower().lstrip(".") if output else ""
+    known = suffix if suffix in DiagramFormat.__members__ else None
+    if fmt is not None and known and known != fmt.value:
+        raise ArchscopeError(f"-o {output} names a .{known} file but --format is {fmt.value}: give one of them, "
+                             "or make them agree")
+    fmt = fmt or DiagramFormat(known or "svg")
+    if output:
+        check_output_file(output, what="-o")
+    else:
+        check_output_dir(".", what="the current folder")
+    with _user_prints_to_stderr():
+        a = analyze(model, input, training_memory=False)
     graph = build_graph(a, level.value)
     safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in a.model)
     path = Path(output) if output else Path(f"{safe}-{level.value}.{fmt.value}")
@@ -294,6 +344,7 @@ def report_cmd(
 
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from archscope.outputs import check_output_dir
     from archscope.render.report import generate
     from archscope.zoo import list_models, resolve
 
@@ -301,6 +352,7 @@ def report_cmd(
         raise ArchscopeError("give model names or --all, not both")
     if not all_models and not models:
         raise ArchscopeError("give one or more model names, or --all")
+    check_output_dir(output, what="-o")
     names = list_models() if all_models else [resolve(m) for m in models]
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   TimeElapsedColumn(), transient=True, console=_stderr_console()) as bar:
@@ -540,8 +592,10 @@ def cam_cmd(
     from pathlib import Path
 
     from archscope.explain.diagnose import run_cam, summary_text, write_outputs
+    from archscope.outputs import check_output_dir
     from archscope.zoo import resolve
 
+    check_output_dir(output, what="-o")
     shape = None
     if input_spec:
         from archscope.analysis.engine import parse_input
@@ -572,6 +626,13 @@ def main() -> None:
     against 1.28 s with ``os._exit``), and a command has nothing left to clean
     up by then — every file it writes is closed (and atomically renamed)
     before it returns."""
+    if sys.stdout is None:  # started with stdout closed (`archscope list >&-`): nowhere to write the results
+        if sys.stderr is not None:
+            print("archscope: error: standard output is closed", file=sys.stderr, flush=True)
+        os._exit(2)
+    for stream in (sys.stdout, sys.stderr):  # a name with a lone surrogate prints as its escape
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")
     code = 0
     try:
         app(prog_name="archscope")
@@ -581,11 +642,12 @@ def main() -> None:
             code = 1
         else:
             code = e.code or 0
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (BrokenPipeError, ValueError):  # e.g. `archscope list | head`
-        code = code or 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (BrokenPipeError, ValueError, OSError):  # e.g. `archscope list | head`
+            code = code or 1
     os._exit(code)
 
 
