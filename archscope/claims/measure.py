@@ -37,6 +37,18 @@ def _input(args):
     return tuple(args["input"]) if args.get("input") else None
 
 
+def _layers(name: str, args) -> list[str]:
+    """``args["layers"]``: one list for every model, or a dict of lists keyed
+    by model name (the same layers are named differently in each source)."""
+    layers = args["layers"]
+    return layers[name] if isinstance(layers, dict) else layers
+
+
+def _rf(layer) -> int:
+    """The receptive-field side of a layer (``'14'``, ``'15x15'``) as an int."""
+    return int(str(layer.receptive_field).split("x")[0])
+
+
 def _quantity(name: str, q: str, args) -> float:
     a = analysis(name, _input(args))
     if q == "params":
@@ -75,8 +87,9 @@ def ratio(models, args) -> Measurement:
 
 def layer_params(models, args) -> Measurement:
     m = meta_model(models[0])
-    values = [sum(p.numel() for p in m.get_submodule(l).parameters() if p.requires_grad) for l in args["layers"]]
-    return Measurement(values, ", ".join(f"{l} {v:,}" for l, v in zip(args["layers"], values)))
+    layers = _layers(models[0], args)
+    values = [sum(p.numel() for p in m.get_submodule(l).parameters() if p.requires_grad) for l in layers]
+    return Measurement(values, ", ".join(f"{l} {v:,}" for l, v in zip(layers, values)))
 
 
 def connections(models, args) -> Measurement:
@@ -109,8 +122,9 @@ def connections(models, args) -> Measurement:
 
 def output_shapes(models, args) -> Measurement:
     a = analysis(models[0], _input(args))
-    shapes = [a.layer(l).output_shape[1:] for l in args["layers"]]
-    return Measurement(shapes, "; ".join(f"{l} {'x'.join(map(str, s))}" for l, s in zip(args["layers"], shapes)))
+    layers = _layers(models[0], args)
+    shapes = [a.layer(l).output_shape[1:] for l in layers]
+    return Measurement(shapes, "; ".join(f"{l} {'x'.join(map(str, s))}" for l, s in zip(layers, shapes)))
 
 
 def neurons(models, args) -> Measurement:
@@ -222,6 +236,309 @@ def row_macs(models, args) -> Measurement:
     return Measurement(macs, f"{macs:,} multiply-adds = {macs / 1e6:,.1f}M")
 
 
+def depths(models, args) -> Measurement:
+    """The depth of each model, in order: a rule's examples ('eg 20, 32, 44')."""
+    values = [_quantity(m, "depth", args) for m in models]
+    return Measurement(values, ", ".join(f"{m} {v}" for m, v in zip(models, values)))
+
+
+def input_shape(models, args) -> Measurement:
+    from archscope.zoo import model_info
+
+    shape = list(model_info(models[0]).input_shape)
+    return Measurement(shape, f"{models[0]} takes {'x'.join(map(str, shape))}")
+
+
+def _kinds():
+    from archscope.zoo.layers import ScaledTanh, Subsampling
+
+    return {
+        "activation": (nn.ReLU, nn.Sigmoid, nn.Tanh, nn.LeakyReLU, nn.ELU, nn.GELU, ScaledTanh),
+        "pooling": (nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d, Subsampling),
+    }
+
+
+def module_types(models, args) -> Measurement:
+    """The distinct classes of one kind of module (``args["kind"]``:
+    activation or pooling) in the model, sorted; ``args["layers"]`` limits the
+    search to those submodules."""
+    m = meta_model(models[0])
+    roots = [m.get_submodule(l) for l in _layers(models[0], args)] if args.get("layers") else [m]
+    kind = _kinds()[args["kind"]]
+    found = sorted({type(x).__name__ for r in roots for x in r.modules() if isinstance(x, kind)})
+    return Measurement(found, f"{models[0]}: {args['kind']} {', '.join(found) or 'none'}")
+
+
+def has_modules(models, args) -> Measurement:
+    """Which of the module classes ``args["types"]`` the model holds (a claim
+    that lists them all holds when every one is found)."""
+    m = meta_model(models[0])
+    counts = {t: sum(type(x).__name__ == t for x in m.modules()) for t in args["types"]}
+    return Measurement([t for t in args["types"] if counts[t]], ", ".join(f"{t} x{n}" for t, n in counts.items()))
+
+
+def towers(models, args) -> Measurement:
+    """How many towers the convolutions are split into: the largest group
+    count (AlexNet's two GPUs are groups=2 on conv2, conv4, conv5)."""
+    convs = [x for x in meta_model(models[0]).modules() if isinstance(x, nn.Conv2d)]
+    groups = [c.groups for c in convs]
+    return Measurement(max(groups), f"groups per convolution: {groups}")
+
+
+def pool_windows(models, args) -> Measurement:
+    """[kernel, stride] of every max-pooling layer: 'overlapping' when the
+    window is larger than the stride."""
+    pools = [x for x in meta_model(models[0]).modules() if isinstance(x, nn.MaxPool2d)]
+    wins = [[_pair(p.kernel_size), _pair(p.stride)] for p in pools]
+    overlap = sum(k > s for k, s in wins)
+    return Measurement(wins, f"{len(wins)} max pools {wins}; {overlap} overlapping (window > stride)")
+
+
+def _pair(v) -> int:
+    return v[0] if isinstance(v, (tuple, list)) else v
+
+
+def layer_config(models, args) -> Measurement:
+    """Per named layer: a convolution [maps, kernel, padding, stride]; a
+    pooling/subsampling layer [kernel, stride, padding]; a dense or RBF layer
+    [units]."""
+    from archscope.zoo.lenet import EuclideanRBF, PartialConv2d
+    from archscope.zoo.layers import Subsampling
+
+    m = meta_model(models[0])
+    out = []
+    for name in _layers(models[0], args):
+        x = m.get_submodule(name)
+        if isinstance(x, PartialConv2d):
+            c = x.convs[0]
+            out.append([sum(c.out_channels for c in x.convs), _pair(c.kernel_size), _pair(c.padding), _pair(c.stride)])
+        elif isinstance(x, nn.Conv2d):
+            out.append([x.out_channels, _pair(x.kernel_size), _pair(x.padding), _pair(x.stride)])
+        elif isinstance(x, Subsampling):
+            out.append([x.size, x.size, 0])
+        elif isinstance(x, (nn.MaxPool2d, nn.AvgPool2d)):
+            out.append([_pair(x.kernel_size), _pair(x.stride), _pair(x.padding)])
+        elif isinstance(x, nn.Linear):
+            out.append([x.out_features])
+        elif isinstance(x, EuclideanRBF):
+            out.append([x.weight.shape[0]])
+        else:
+            raise TypeError(f"no configuration for {type(x).__name__}")
+    return Measurement(out, "; ".join(f"{n} {c}" for n, c in zip(_layers(models[0], args), out)))
+
+
+def map_links(models, args) -> Measurement:
+    """(input map, output map) pairs a convolution connects: LeNet-5's C3
+    joins 60 of the 6 x 16 = 96 pairs (LeCun et al., Table I)."""
+    from archscope.zoo.lenet import PartialConv2d
+
+    x = meta_model(models[0]).get_submodule(args["layer"][models[0]])
+    convs = list(x.convs) if isinstance(x, PartialConv2d) else [x]
+    links = sum(c.in_channels // c.groups * c.out_channels for c in convs)
+    return Measurement(links, f"{models[0]} {args['layer'][models[0]]}: {links} input-output map pairs")
+
+
+def projection_shortcuts(models, args) -> Measurement:
+    """Residual blocks whose shortcut is not the identity (a convolution
+    W_s x where the block changes the number of maps or the resolution)."""
+    blocks = [(n, x) for n, x in meta_model(models[0]).named_modules() if hasattr(x, "shortcut")]
+    proj = [n for n, x in blocks if not isinstance(x.shortcut, nn.Identity)]
+    return Measurement(len(proj), f"{len(proj)} of {len(blocks)} blocks: {', '.join(proj)}")
+
+
+def residual_and_bn(models, args) -> Measurement:
+    """[models[0] has batch norm and models[1] has none, models[0] has
+    residual blocks and models[1] has none]."""
+    def has_bn(m):
+        return any(isinstance(x, nn.modules.batchnorm._BatchNorm) for x in meta_model(m).modules())
+
+    def has_res(m):
+        return any(hasattr(x, "shortcut") for x in meta_model(m).modules())
+
+    a, b = models
+    value = [has_bn(a) and not has_bn(b), has_res(a) and not has_res(b)]
+    return Measurement(value, f"batch norm: {a} {has_bn(a)}, {b} {has_bn(b)}; residual blocks: {a} {has_res(a)}, "
+                              f"{b} {has_res(b)}")
+
+
+def stem_match(models, args) -> Measurement:
+    """[models[0]'s first convolution and max pool are models[1]'s (maps,
+    kernel, stride), models[0] puts a batch norm between them and models[1]
+    does not]."""
+    def first(name):
+        mods = list(meta_model(name).named_modules())
+        conv = next(n for n, x in mods if isinstance(x, nn.Conv2d))
+        pool = next(n for n, x in mods if isinstance(x, nn.MaxPool2d))
+        m = meta_model(name)
+        c, p = m.get_submodule(conv), m.get_submodule(pool)
+        order = [n for n, _ in mods]
+        bn = any(isinstance(x, nn.modules.batchnorm._BatchNorm) for n, x in mods
+                 if order.index(conv) < order.index(n) < order.index(pool))
+        return [c.out_channels, _pair(c.kernel_size), _pair(c.stride), _pair(p.kernel_size), _pair(p.stride)], bn
+
+    (sa, bn_a), (sb, bn_b) = first(models[0]), first(models[1])
+    value = [sa == sb, bn_a and not bn_b]
+    return Measurement(value, f"{models[0]} conv/pool {sa}, batch norm {bn_a}; {models[1]} {sb}, batch norm {bn_b}")
+
+
+def pooling_rf_gain(models, args) -> Measurement:
+    """Receptive field of a layer after a pooling layer, against the same
+    network with the pooling window 1 (no pooling): does pooling enlarge it?"""
+    from archscope.analysis import analyze
+    from archscope.zoo import get_model, model_info
+
+    name, layer = models[0], args["layer"]
+    with_pool = _rf(analysis(name).layer(layer))
+    without = _rf(analyze(get_model(name, device="meta", **args["without"]), model_info(name).input_shape,
+                          training_memory=False).layer(layer))
+    return Measurement(with_pool > without, f"{name} {layer}: receptive field {with_pool} with pooling, "
+                                            f"{without} with {args['without']}")
+
+
+def conv_kernels(models, args) -> Measurement:
+    """The distinct convolution kernel sizes larger than ``args["above"]``."""
+    ks = sorted({_pair(x.kernel_size) for x in meta_model(models[0]).modules() if isinstance(x, nn.Conv2d)
+                 and _pair(x.kernel_size) > args.get("above", 0)})
+    return Measurement(ks, f"{models[0]}: kernels {', '.join(f'{k}x{k}' for k in ks)}")
+
+
+def conv_pool_layout(models, args) -> Measurement:
+    """[distinct convolution settings, distinct max-pool settings] as
+    'KxK/stride pad P' and 'KxK/stride' (VGG: every conv 3x3/1 pad 1, every
+    pool 2x2/2)."""
+    convs, pools = set(), set()
+    for x in meta_model(models[0]).modules():
+        if isinstance(x, nn.Conv2d):
+            (kh, kw), (sh, _), (ph, pw) = x.kernel_size, x.stride, x.padding
+            convs.add(f"{kh}x{kw}/{sh} pad {ph if ph == pw else (ph, pw)}")
+        elif isinstance(x, nn.MaxPool2d):
+            pools.add(f"{_pair(x.kernel_size)}x{_pair(x.kernel_size)}/{_pair(x.stride)}")
+    value = [sorted(convs), sorted(pools)]
+    return Measurement(value, f"convolutions {value[0]}; max pools {value[1]}")
+
+
+def mlpconv(models, args) -> Measurement:
+    """NiN's mlpconv: is every spatial convolution followed directly by two
+    1x1 convolutions (a small MLP over the channels at each position)?"""
+    convs = [x for x in meta_model(models[0]).modules() if isinstance(x, nn.Conv2d)]
+    spatial = [i for i, c in enumerate(convs) if _pair(c.kernel_size) > 1]
+    ok = [i for i in spatial if all(j < len(convs) and _pair(convs[j].kernel_size) == 1 for j in (i + 1, i + 2))]
+    fcs = sum(isinstance(x, nn.Linear) for x in meta_model(models[0]).modules())
+    return Measurement(len(ok) == len(spatial) > 0,
+                       f"{len(ok)} of {len(spatial)} spatial convolutions followed by two 1x1; {fcs} dense layers")
+
+
+def branch_kernels(models, args) -> Measurement:
+    """Per branch of an Inception module: its largest convolution kernel,
+    'pool' first when it starts with a pooling layer."""
+    mod = meta_model(models[0]).get_submodule(args["module"])
+    out = []
+    for _, branch in mod.named_children():
+        layers = [x for x in branch.modules() if isinstance(x, (nn.Conv2d, nn.MaxPool2d))]
+        k = max(_pair(x.kernel_size) for x in layers if isinstance(x, nn.Conv2d))
+        out.append(("pool, " if isinstance(layers[0], nn.MaxPool2d) else "") + f"{k}x{k}")
+    return Measurement(out, f"{models[0]} {args['module']}: " + " | ".join(out))
+
+
+def classifier_head(models, args) -> Measurement:
+    """[global average pooling to 1x1 before the classifier, dense layers
+    run at inference]."""
+    a = analysis(models[0], _input(args))
+    m = meta_model(models[0])
+    called = [l for l in a.layers if l.calls and l.name and l.is_leaf]
+    fcs = [l.name for l in called if isinstance(m.get_submodule(l.name), nn.Linear)]
+    gap = any(isinstance(m.get_submodule(l.name), (nn.AvgPool2d, nn.AdaptiveAvgPool2d))
+              and l.output_shape[2:] == [1, 1] for l in called)
+    return Measurement([gap, len(fcs)], f"{models[0]}: global average pooling {gap}; dense layers {fcs}")
+
+
+def aux_heads(models, args) -> Measurement:
+    """Auxiliary classifiers the network has when built for training
+    (``aux_logits=True`` where the builder takes it)."""
+    from archscope.errors import ArchscopeError
+    from archscope.zoo import get_model
+
+    try:
+        m = get_model(models[0], device="meta", aux_logits=True)
+    except (ArchscopeError, TypeError):
+        m = meta_model(models[0])
+    heads = [n for n, _ in m.named_children() if "aux" in n]
+    return Measurement(len(heads), f"{models[0]}: {', '.join(heads) or 'no auxiliary classifier'}")
+
+
+def googlenet_table1(models, args) -> Measurement:
+    """Where models[0] departs from the paper's GoogLeNet (models[1], Table 1
+    with Sec. 5): the stem's convolutions, each Inception module's
+    convolutions (maps and kernels), LRN, batch norm, the dense layers run at
+    inference and the auxiliary classifiers."""
+    def convs(name, prefix):
+        return [(x.out_channels, _pair(x.kernel_size)) for n, x in meta_model(name).named_modules()
+                if n.startswith(prefix) and isinstance(x, nn.Conv2d)]
+
+    def count(name, cls):
+        return sum(isinstance(x, cls) for x in meta_model(name).modules())
+
+    a, ref = models
+    out = []
+    if convs(a, "stem") != convs(ref, "stem"):
+        out.append(f"stem convolutions {convs(a, 'stem')} vs {convs(ref, 'stem')}")
+    for i in ("3a", "3b", "4a", "4b", "4c", "4d", "4e", "5a", "5b"):
+        ca, cr = convs(a, f"inception{i}"), convs(ref, f"inception{i}")
+        if ca != cr:
+            diff = [f"{x[0]} {x[1]}x{x[1]} for {y[1]}x{y[1]}" for x, y in zip(ca, cr) if x != y]
+            out.append(f"{i}: " + ", ".join(diff))
+    for cls, what in ((nn.LocalResponseNorm, "LRN"), (nn.modules.batchnorm._BatchNorm, "batch norm")):
+        if count(a, cls) != count(ref, cls):
+            out.append(f"{what} x{count(a, cls)} vs x{count(ref, cls)}")
+    ha, hr = classifier_head((a,), {}).value[1], classifier_head((ref,), {}).value[1]
+    if ha != hr:
+        out.append(f"{ha} dense layers vs {hr}")
+    xa, xr = aux_heads((a,), {}).value, aux_heads((ref,), {}).value
+    if xa != xr:
+        out.append(f"{xa} auxiliary classifiers vs {xr}")
+    return Measurement(out, "; ".join(out) or "layer for layer as the paper")
+
+
+def lenet_paper(models, args) -> Measurement:
+    """Where models[0] departs from LeNet-5 as published (models[1]), the
+    output layer aside: input size and C1 padding, activations, pooling,
+    C3's connections, parameters."""
+    a, ref = models
+    out = []
+    sa, sr = input_shape((a,), {}).value, input_shape((ref,), {}).value
+    pa = layer_config((a,), {"layers": [args["c1"][a]]}).value[0][2]
+    if sa != sr or pa:
+        out.append(f"input {'x'.join(map(str, sa))} with C1 padding {pa} (paper: {'x'.join(map(str, sr))}, no padding)")
+    for kind in ("activation", "pooling"):
+        va, vr = module_types((a,), {"kind": kind}).value, module_types((ref,), {"kind": kind}).value
+        if va != vr:
+            out.append(f"{kind} {', '.join(va)} (paper: {', '.join(vr)})")
+    la, lr = map_links((a,), args).value, map_links((ref,), args).value
+    if la != lr:
+        out.append(f"C3 joins {la} map pairs (paper: {lr})")
+    na, nr = _quantity(a, "trainable_params", {}), _quantity(ref, "trainable_params", {})
+    if na != nr:
+        out.append(f"{na:,} trainable parameters (paper: {nr:,})")
+    return Measurement(out, "; ".join(out) or "layer for layer as the paper")
+
+
+def residual_change_example(models, args) -> Measurement:
+    """Article 000's example: x = 5, two layers give H(x) = 5.1 then 5.2; the
+    relative change of H against that of F = H - x, rounded to 4 places."""
+    x, h1, h2 = 5, 5.1, 5.2
+    plain, res = (h2 - h1) / h1, ((h2 - x) - (h1 - x)) / (h1 - x)
+    return Measurement([round(plain, 4), round(res, 4)], f"({h2} - {h1}) / {h1} = {plain:.2%}; "
+                                                         f"({h2 - x:.1f} - {h1 - x:.1f}) / {h1 - x:.1f} = {res:.0%}")
+
+
+def source_figures(models, args) -> Measurement:
+    """The source's own figures (``args["figures"]``), for a claim its text
+    and its table state differently: nothing to measure, the figures are the
+    finding."""
+    figs = args["figures"]
+    return Measurement(figs, ", ".join(f"{k} {v}" for k, v in figs.items()) if isinstance(figs, dict) else str(figs))
+
+
 MEASURES: dict[str, Callable[..., Measurement]] = {
     "row_weights": row_weights,
     "row_macs": row_macs,
@@ -242,6 +559,28 @@ MEASURES: dict[str, Callable[..., Measurement]] = {
     "stacked_kernels": stacked_kernels,
     "residual_demo_shapes": residual_demo_shapes,
     "conv1_side": input_conv1,
+    "depths": depths,
+    "input_shape": input_shape,
+    "module_types": module_types,
+    "has_modules": has_modules,
+    "towers": towers,
+    "pool_windows": pool_windows,
+    "layer_config": layer_config,
+    "map_links": map_links,
+    "projection_shortcuts": projection_shortcuts,
+    "residual_and_bn": residual_and_bn,
+    "stem_match": stem_match,
+    "pooling_rf_gain": pooling_rf_gain,
+    "conv_kernels": conv_kernels,
+    "conv_pool_layout": conv_pool_layout,
+    "mlpconv": mlpconv,
+    "branch_kernels": branch_kernels,
+    "classifier_head": classifier_head,
+    "aux_heads": aux_heads,
+    "googlenet_table1": googlenet_table1,
+    "lenet_paper": lenet_paper,
+    "residual_change_example": residual_change_example,
+    "source_figures": source_figures,
 }
 
 

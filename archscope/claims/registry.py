@@ -1,5 +1,8 @@
-"""Every quantitative claim about architecture in the source articles
-(shared/sources, cited by file number) and the papers behind them.
+"""Every checkable claim of the source articles (shared/sources, cited by
+file number and line) and of the papers behind them: architecture claims
+measured on the zoo's networks, training claims naming the experiment that
+measures them. archscope/claims/sources/000.md ... 004.md list each article
+line by line, with the claims that check it or why it cannot be checked.
 
 Each claim is evaluated on the paper-faithful models and, where the source
 built its own (the articles' Keras/MXNet code), on those too: a claim can
@@ -40,6 +43,51 @@ _ROWS = [("conv1", "convolution 7x7/2", ["stem.0"], 2.7, 34, _CONV1_BAD),
 _GOOGLENET_PARAMS = [(r, label, mods, k, bad) for r, label, mods, k, _, bad in _ROWS]
 _GOOGLENET_OPS = [(r, label, mods, ops, bad) for r, label, mods, _, ops, bad in _ROWS]
 
+# Article 002's ablation tables (each row the mean of 10 runs): setting, then the (loss, train accuracy, test
+# accuracy) cells and the source line of each cell. The tables drop trailing zeros (0.83 for 0.830), so every
+# cell is read to 3 decimals.
+TABLE = Tolerance(abs=0.0005, wording="a table cell to 3 decimals (trailing zeros dropped): rounds to it")
+_DEFAULT = {"lr": 0.9, "batch_size": 256, "epochs": 10, "activation": "sigmoid"}
+_BEST = {"lr": 1.3, "batch_size": 16, "epochs": 50, "activation": "relu"}  # Table 9's ranges, as the experiment
+_METRICS = (("train_loss", "loss", "train loss"), ("train_accuracy", "train-acc", "train accuracy"),
+            ("test_accuracy", "test-acc", "test accuracy"))
+# table: (experiment, [(label, what, setting, (loss, train acc, test acc), first line of the loss cell)],
+#         lines between the loss, train and test rows)
+_TABLES = {
+    3: ("lenet-fmnist-lr", [(f"lr{lr}", f"lr {lr}", {"lr": lr}, cells, 540 + 2 * i) for i, (lr, cells) in enumerate((
+        (0.9, (0.469, 0.821, 0.809)), (1.0, (0.459, 0.827, 0.828)), (1.1, (0.444, 0.835, 0.766)),
+        (1.2, (0.425, 0.843, 0.83)), (1.3, (0.411, 0.847, 0.825)), (1.4, (0.423, 0.842, 0.831)),
+        (1.5, (0.438, 0.835, 0.772)), (1.6, (0.446, 0.822, 0.764)), (1.7, (0.461, 0.81, 0.758))))], 20),
+    4: ("lenet-fmnist-batch", [(f"batch{b}", f"batch {b}", {"batch_size": b}, cells, 648 + 2 * i)
+                               for i, (b, cells) in enumerate((
+        (2, (0.54, 0.811, 0.82)), (4, (0.316, 0.882, 0.862)), (8, (0.27, 0.898, 0.887)), (16, (0.269, 0.9, 0.888)),
+        (32, (0.306, 0.885, 0.861)), (64, (0.329, 0.878, 0.869)), (128, (0.376, 0.861, 0.856)),
+        (256, (0.469, 0.821, 0.809)), (512, (0.599, 0.767, 0.737)), (1024, (0.916, 0.637, 0.618))))], 22),
+    5: ("lenet-fmnist-activation", [("sigmoid", "sigmoid", {"activation": "sigmoid"}, (0.469, 0.821, 0.809), 772),
+                                    ("relu", "ReLU in the convolutions", {"activation": "relu"}, (0.28, 0.894, 0.884),
+                                     774)], 6),
+    6: ("lenet-fmnist-pooling", [("avg", "average pooling", {"pool": "avg"}, (0.469, 0.821, 0.809), 814),
+                                 ("max", "max pooling", {"pool": "max"}, (0.429, 0.841, 0.811), 816)], 6),
+    7: ("lenet-fmnist-kernel", [(f"k{k}", f"C1 kernel {k}", {"conv1_kernel_size": k}, cells, 852 + 2 * i)
+                                for i, (k, cells) in enumerate(((3, (0.486, 0.818, 0.792)), (4, (0.47, 0.823, 0.782)),
+                                                                (5, (0.469, 0.821, 0.809))))], 8),
+    8: ("lenet-fmnist-poolsize", [("pool1", "pooling size 1", {"pool_size": 1}, (0.435, 0.84, 0.791), 890),
+                                  ("pool2", "pooling size 2", {"pool_size": 2}, (0.469, 0.821, 0.809), 892)], 6),
+    10: ("lenet-fmnist-best", [("best", "Table 9's combination", _BEST, (0.175, 0.938, 0.906), 956),
+                               ("default", "the default settings", _DEFAULT, (0.469, 0.821, 0.809), 958)], 6),
+}
+# cells a summary claim above already checks
+_NAMED = {(5, "relu", "test_accuracy"), (6, "max", "test_accuracy"), (10, "best", "test_accuracy")}
+
+
+def _table_cells():
+    for t, (exp, rows, step) in _TABLES.items():
+        for label, what, setting, cells, line in rows:
+            for k, ((metric, short, name), value) in enumerate(zip(_METRICS, cells)):
+                if (t, label, metric) not in _NAMED:
+                    yield t, exp, label, what, setting, line + k * step, value, metric, short, name
+
+
 CLAIMS: list[Claim] = [
     # ---- article 000 --------------------------------------------------------
     Claim("000-vgg16-3x-alexnet", "VGG16 has about three times the parameters of AlexNet.", f"{A000}, VGG section",
@@ -76,15 +124,68 @@ CLAIMS: list[Claim] = [
           args={"layers": ["inception3a", "inception3b", "inception4a", "inception4b", "inception4c",
                            "inception4d", "inception4e", "inception5a", "inception5b"]}),
     Claim("000-resnet34-stage-shapes", "ResNet-34's stages output 56x56x64, 28x28x128, 14x14x256 and 7x7x512.",
-          f"{A000}, ResNet code comments", "shapes", "output_shapes", (("resnet34",),),
+          f"{A000}, ResNet code comments", "shapes", "output_shapes", (("resnet34",), ("resnet34.tutorial",)),
           expected=[[64, 56, 56], [128, 28, 28], [256, 14, 14], [512, 7, 7]], compare="equal",
-          args={"layers": ["layer1", "layer2", "layer3", "layer4"]}),
-    Claim("000-lenet-mnist-accuracy", "LeNet reaches 98.69% accuracy on MNIST after 5 epochs.",
-          f"{A000}, LeNet section", "training", "", (("lenet.tutorial",),), expected=0.9869,
+          args={"layers": {"resnet34": ["layer1", "layer2", "layer3", "layer4"],
+                           "resnet34.tutorial": ["4", "8", "14", "17"]}}),
+    Claim("000-lenet-mnist-accuracy", "LeNet reaches 98.69% accuracy on MNIST after 5 epochs (Adam lr 0.001, "
+          "batch 32; the accuracy Keras reports on the test set passed as validation data).",
+          f"{A000}, LeNet section", "training", "training", (("lenet.tutorial",),), expected=0.9869,
+          tolerance=printed(4), args={"experiment": "lenet-mnist", "metric": "test_accuracy"},
           requires="a training run on MNIST (the probe, with MNIST on disk)"),
     Claim("000-alexnet-flowers-accuracy", "AlexNet reaches 55% accuracy on oxflower17 after 30 epochs.",
-          f"{A000}, AlexNet section", "training", "", (("alexnet.tutorial",),), expected=0.55,
-          requires="the oxflower17 data set, which cannot be downloaded here"),
+          f"{A000}, AlexNet section", "training", "training", (("alexnet.tutorial",),), expected=0.55,
+          tolerance=printed(2), args={"metric": "test_accuracy"},
+          requires="the oxflower17 data set, which cannot be downloaded here",
+          note="Its experiment (not defined: no data): Adam lr 1e-5, batch 16, 30 epochs, 224x224, an 80/20 split, "
+               "shear/zoom 0.2 and horizontal flips (lines 293-343)."),
+    Claim("000-vgg16-several-times-alexnet", "Being deeper, VGG has several times AlexNet's parameters.",
+          f"{A000}, VGG section (line 376)", "ratio", "ratio",
+          (("vgg16", "alexnet"), ("vgg16.torchvision", "alexnet.torchvision"), ("vgg16.tutorial", "alexnet.tutorial")),
+          expected=3.0, compare="at_least", tolerance=Tolerance(wording="'several times' (好几倍): at least 3x"),
+          convention=PARAMS, args={"of": "params"},
+          note="The same section's closing line says 'about 3 times' (000-vgg16-3x-alexnet)."),
+    Claim("000-vgg16-slower-than-alexnet", "VGG16, being deeper, takes longer to train than AlexNet.",
+          f"{A000}, VGG section (line 376)", "inequality", "ratio",
+          (("vgg16", "alexnet"), ("vgg16.tutorial", "alexnet.tutorial")), expected=1.0, compare="greater",
+          convention=MACS, args={"of": "macs"},
+          note="Checked by its cause, the multiply-adds per image, which set the time per step on the same hardware; "
+               "the wall-clock comparison itself needs the article's oxflower17 runs."),
+    Claim("000-alexnet-relu-dropout", "AlexNet uses the ReLU activation, and dropout against overfitting.",
+          f"{A000}, AlexNet section (lines 184-186)", "exact", "has_modules", (("alexnet",), ("alexnet.tutorial",)),
+          expected=["ReLU", "Dropout"], compare="equal", args={"types": ["ReLU", "Dropout"]}),
+    Claim("000-alexnet-two-gpus", "AlexNet was split into two halves, one per GPU, for lack of memory.",
+          f"{A000}, AlexNet section (lines 187-189); {A002}, AlexNet (line 999)", "count", "towers", (("alexnet",),),
+          expected=2, compare="exact", convention="towers: the largest group count of the convolutions"),
+    Claim("000-alexnet-one-tower-code", "The network can as well be one tower; the article's code builds it so.",
+          f"{A000}, AlexNet section (line 189)", "count", "towers", (("alexnet.tutorial",),), expected=1,
+          compare="exact", convention="towers: the largest group count of the convolutions"),
+    Claim("000-inception-four-branches", "An Inception module puts three convolutions (1x1, 3x3, 5x5) and a pooling "
+          "side by side, widening the network.", f"{A000}, Inception section (line 573)", "exact", "branch_kernels",
+          (("googlenet",), ("googlenet.tutorial",), ("googlenet.torchvision",)),
+          expected=["1x1", "3x3", "5x5", "pool, 1x1"], compare="equal", args={"module": "inception3a"},
+          note="The article's Keras code writes its '5x5' branch with a 1x1 kernel (line 758); torchvision's "
+               "GoogLeNet uses 3x3 there."),
+    Claim("000-googlenet-avgpool-head", "GoogLeNet classifies with average pooling in place of the fully connected "
+          "layers.", f"{A000}, Inception section (line 578)", "exact", "classifier_head",
+          (("googlenet",), ("googlenet.tutorial",)), expected=[True, 1], compare="equal",
+          convention="[global average pooling before the classifier, dense layers run at inference]"),
+    Claim("000-googlenet-two-aux", "GoogLeNet adds two auxiliary classifiers, against vanishing gradients.",
+          f"{A000}, Inception section (line 579)", "count", "aux_heads", (("googlenet",), ("googlenet.tutorial",)),
+          expected=2, compare="exact", convention="auxiliary classifiers of the training-time network"),
+    Claim("000-googlenet-follows-table1", "The article builds GoogLeNet from the Inception V1 paper's Table 1.",
+          f"{A000}, Inception section (line 588)", "exact", "googlenet_table1", (("googlenet.tutorial", "googlenet"),),
+          expected=[], compare="equal",
+          convention="every departure from the paper's network (Table 1 and Sec. 5), listed"),
+    Claim("000-residual-change-example", "With x = 5 and two layers giving H(x) = 5.1 then 5.2, the plain output "
+          "changes by (5.2 - 5.1) / 5.1 = 1.96% but the residual by (0.2 - 0.1) / 0.1 = 100%.",
+          f"{A000}, ResNet section (lines 869-874)", "exact", "residual_change_example", (("",),),
+          expected=[0.0196, 1.0], compare="equal", convention="relative changes rounded to 4 places"),
+    Claim("000-resnet34-projection-shortcuts", "Where a block's input channels differ from F(x)'s (the dashed "
+          "shortcuts) the input is convolved to match: H(x) = F(x) + Wx; ResNet-34 has three such.",
+          f"{A000}, ResNet section (line 880) and code (lines 1066, 1072, 1080)", "count", "projection_shortcuts",
+          (("resnet34",), ("resnet34.tutorial",)), expected=3, compare="exact",
+          note="The article's code convolves the shortcut with the block's 3x3 kernel (line 1045), not 1x1."),
 
     # ---- article 001 ----------------------------------------------------------
     Claim("001-residual-block-shapes", "Residual(3) keeps a (4, 3, 6, 6) input's shape; Residual(6, use_1x1conv, "
@@ -100,9 +201,35 @@ CLAIMS: list[Claim] = [
     Claim("001-resnet18-18-layers", "Four ResNet blocks of four convolutions (not counting the 1x1), plus the "
           "first convolution and the final dense layer: 18 layers.", f"{A001}", "count", "depth",
           (("resnet18.d2l",), ("resnet18",)), expected=18, compare="exact", convention=DEPTH),
-    Claim("001-resnet18-fmnist", "ResNet-18 on Fashion-MNIST at 96x96 (lr 0.05, 10 epochs, batch 256) reaches 0.907 "
-          "test accuracy at 4,886.6 examples/s.", f"{A001}, training", "training", "", (("resnet18.d2l",),),
-          expected=0.907, requires="Fashion-MNIST on disk and a GPU run of the probe"),
+    Claim("001-resnet18-fmnist", "ResNet-18 on Fashion-MNIST at 96x96 (lr 0.05, 10 epochs, batch 256) reaches test "
+          "accuracy 0.907.", f"{A001}, training", "training", "training", (("resnet18.d2l",),),
+          expected=0.907, tolerance=printed(3), args={"experiment": "resnet18-fmnist96", "metric": "test_accuracy"},
+          requires="Fashion-MNIST on disk and a GPU run of the probe"),
+    Claim("001-resnet18-fmnist-train-acc", "The same run ends with train accuracy 0.998.", f"{A001}, training",
+          "training", "training", (("resnet18.d2l",),), expected=0.998, tolerance=printed(3),
+          args={"experiment": "resnet18-fmnist96", "metric": "train_accuracy"},
+          requires="Fashion-MNIST on disk and a GPU run of the probe"),
+    Claim("001-resnet18-fmnist-loss", "The same run ends with training loss 0.010.", f"{A001}, training",
+          "training", "training", (("resnet18.d2l",),), expected=0.010, tolerance=printed(3),
+          args={"experiment": "resnet18-fmnist96", "metric": "train_loss"},
+          requires="Fashion-MNIST on disk and a GPU run of the probe"),
+    Claim("001-resnet18-fmnist-throughput", "The run trains at 4,886.6 examples/s on gpu(0).", f"{A001}, training",
+          "training", "training", (("resnet18.d2l",),), expected=4886.6, tolerance=ABOUT,
+          args={"experiment": "resnet18-fmnist96", "metric": "examples_per_s"},
+          requires="the article's GPU, which it does not name: a throughput is a fact about its hardware (and "
+                   "MXNet 1.6), not about the network; archscope probe measures this machine's",
+          note="Any figure measured here describes the hardware it ran on; the comparison is informative only."),
+    Claim("001-resnet-vs-googlenet", "Against GoogLeNet, ResNet 1) adds batch normalization and 2) introduces the "
+          "residual structure.", f"{A001}, introduction (line 7)", "exact", "residual_and_bn",
+          (("resnet18.d2l", "googlenet"), ("resnet18", "googlenet"), ("resnet18.torchvision", "googlenet.torchvision")),
+          expected=[True, True], compare="equal",
+          convention="[batch norm in the first, none in the second; residual blocks in the first, none in the second]",
+          note="torchvision's GoogLeNet has batch norm (a later addition, not the paper's)."),
+    Claim("001-resnet-stem-googlenet-bn", "ResNet's first two layers are GoogLeNet's, with batch norm added.",
+          f"{A001}, network (line 60)", "exact", "stem_match",
+          (("resnet18.d2l", "googlenet"), ("resnet18", "googlenet"), ("resnet18.torchvision", "googlenet.torchvision")),
+          expected=[True, True], compare="equal",
+          convention="[first convolution and max pool alike (maps, kernel, stride), batch norm only in the first]"),
 
     # ---- article 002 ----------------------------------------------------------
     Claim("002-lenet5-maps", "LeNet-5: C1 is 6 maps of 28x28 (32-5+1), S2 6 of 14x14, C3 16 of 10x10, S4 16 of 5x5, "
@@ -120,35 +247,171 @@ CLAIMS: list[Claim] = [
           "layers and one fully connected output layer.", f"{A002}, AlexNet", "count", "conv_fc_counts",
           (("alexnet",), ("alexnet.d2l",)), expected=[5, 3], compare="equal"),
     Claim("002-stacked-3x3-5x5", "Two stacked 3x3 convolutions see what one 5x5 sees, with fewer parameters.",
-          f"{A002}, VGG; {VGG}, Sec. 2.3", "inequality", "stacked_kernels", (("",),), expected=True,
+          f"{A002}, VGG (line 1017); {VGG}, Sec. 2.3", "inequality", "stacked_kernels", (("",),), expected=True,
           compare="equal", args={"n": 2}),
     Claim("002-stacked-3x3-7x7", "Three stacked 3x3 convolutions see what one 7x7 sees, with 27C^2 instead of "
-          "49C^2 weights.", f"{VGG}, Sec. 2.3", "inequality", "stacked_kernels", (("",),), expected=True,
-          compare="equal", args={"n": 3}),
-    Claim("002-lenet-fmnist", "The d2l LeNet on Fashion-MNIST (lr 0.9, 10 epochs, batch 256): train loss 0.469, "
-          "train accuracy 0.821, test accuracy 0.809.", f"{A002}, Fig. 10", "training", "", (("lenet.d2l",),),
-          expected=0.809, requires="Fashion-MNIST on disk and the probe's training recipe"),
-    # the ablations (each setting 10 runs, averaged); `archscope sweep --recipe ...` runs them with the data
-    Claim("002-lenet-lr-ablation", "Learning rate 0.1-1.7: the best lr is 1.2-1.4, not d2l's 0.9; test accuracy "
-          "rises from 0.809 to about 0.83.", f"{A002}, Table 3 and Fig. 11", "training", "", (("lenet.d2l",),),
-          expected=0.83, requires="Fashion-MNIST on disk: archscope sweep --recipe lenet-fmnist-lr"),
-    Claim("002-lenet-batch-ablation", "Batch size 2-1024: 8 or 16 is best (test accuracy 0.887, 0.888), 1024 "
-          "worst.", f"{A002}, Table 4 and Fig. 13", "training", "", (("lenet.d2l",),), expected=0.888,
+          "49C^2 weights.", f"{A002}, VGG (line 1017); {VGG}, Sec. 2.3", "inequality", "stacked_kernels", (("",),),
+          expected=True, compare="equal", args={"n": 3}),
+    Claim("002-stacked-3x3-11x11", "Consecutive 3x3 kernels replace AlexNet's larger ones: five see what one 11x11 "
+          "sees, with 45C^2 instead of 121C^2 weights.", f"{A002}, VGG (line 1017)", "inequality", "stacked_kernels",
+          (("",),), expected=True, compare="equal", args={"n": 5}),
+    Claim("002-alexnet-large-kernels", "AlexNet's larger kernels are 11x11, 7x7 and 5x5.", f"{A002}, VGG (line 1017)",
+          "exact", "conv_kernels", (("alexnet",), ("alexnet.d2l",)), expected=[5, 7, 11], compare="equal",
+          args={"above": 3}, note="7x7 is ZFNet's first layer and GoogLeNet's, not AlexNet's."),
+    Claim("002-pooling-enlarges-rf", "Pooling downsamples and enlarges the receptive field of the kernels after it.",
+          f"{A002}, CNN layers (line 176)", "inequality", "pooling_rf_gain", (("lenet.d2l",),), expected=True,
+          compare="equal", args={"layer": "3", "without": {"pool_size": 1}},
+          convention="receptive field of C3 with S2 against S2 of window 1"),
+    Claim("002-lenet5-input-32", "LeNet-5's input is normalised to 32x32.", f"{A002}, LeNet-5 (line 256)", "shapes",
+          "input_shape", (("lenet5",), ("lenet.d2l",)), expected=[1, 32, 32], compare="equal",
+          note="The article's own code feeds 28x28 and pads C1 by 2 (line 337)."),
+    Claim("002-lenet-default-sigmoid", "LeNet's activation function is the sigmoid by default (F6 too).",
+          f"{A002}, LeNet-5 (lines 262, 302, 746)", "exact", "module_types", (("lenet5",), ("lenet.d2l",)),
+          expected=["Sigmoid"], compare="equal", args={"kind": "activation"},
+          note="LeCun et al. (Sec. II-A, Appendix A) use a scaled hyperbolic tangent, 1.7159 tanh(2a/3); the "
+               "sigmoid is d2l's."),
+    Claim("002-lenet-default-avgpool", "LeNet uses average pooling by default.", f"{A002}, LeNet-5 (lines 274, 746)",
+          "exact", "module_types", (("lenet5",), ("lenet.d2l",)), expected=["AvgPool2d"], compare="equal",
+          args={"kind": "pooling"},
+          note="The article's own S2 description (line 278) is the paper's: a 2x2 sum times a trainable coefficient "
+               "plus a trainable bias, then the squashing function; plain average pooling has no parameter."),
+    Claim("002-lenet5-layer-settings", "LeNet-5's layers: C1 6 kernels 5x5, padding 0, stride 1; S2 2x2, padding 0, "
+          "stride 2; C3 16 kernels 5x5; S4 2x2 stride 2; C5 120 kernels 5x5; F6 84 units; F7 10 units.",
+          f"{A002}, LeNet-5 (lines 264, 276, 282, 288, 294, 300, 308)", "exact", "layer_config",
+          (("lenet5",), ("lenet.d2l",)),
+          expected=[[6, 5, 0, 1], [2, 2, 0], [16, 5, 0, 1], [2, 2, 0], [120, 5, 0, 1], [84], [10]], compare="equal",
+          convention="convolution [maps, kernel, padding, stride]; pooling [window, stride, padding]; dense [units]",
+          args={"layers": {"lenet5": ["c1", "s2", "c3", "s4", "c5", "f6", "output"],
+                           "lenet.d2l": ["0", "2", "3", "5", "7", "9", "11"]}}),
+    Claim("002-lenet5-s2-trainable", "S2 sums each 2x2 area of C1, multiplies it by a trainable coefficient and adds "
+          "a bias: 2 parameters per map, 12 in all.", f"{A002}, LeNet-5 (line 278); {LECUN}", "count", "layer_params",
+          (("lenet5",), ("lenet.d2l",)), expected=[12], compare="equal",
+          args={"layers": {"lenet5": ["s2"], "lenet.d2l": ["2"]}}),
+    Claim("002-lenet5-c3-partial", "C3's 16 maps are each computed from a particular combination of S2's 6 maps, not "
+          "from all of them.", f"{A002}, LeNet-5 (line 284); {LECUN}, Table I", "inequality", "map_links",
+          (("lenet5",), ("lenet.d2l",)), expected=96, compare="less",
+          args={"layer": {"lenet5": "c3", "lenet.d2l": "3"}},
+          convention="(S2 map, C3 map) pairs connected, of 6 x 16 = 96"),
+    Claim("002-lenet5-f6-rbf", "F6 has 84 units, one per pixel of a 7x12 bitmap; the output layer has 10 RBF units, "
+          "one per digit.", f"{A002}, LeNet-5 (lines 304, 310)", "shapes", "output_shapes", (("lenet5",),),
+          expected=[[84], [10]], compare="equal", args={"layers": ["f6", "output"]},
+          note="7 x 12 = 84. The d2l code drops the RBF layer (line 328) for a Linear(84, 10)."),
+    Claim("002-lenet-d2l-matches-paper", "The d2l code is the paper's LeNet apart from the final Gaussian (RBF) "
+          "layer: every layer's parameters agree with the paper.", f"{A002}, LeNet code (lines 328, 418)", "exact",
+          "lenet_paper", (("lenet.d2l", "lenet5"),), expected=[], compare="equal",
+          args={"c1": {"lenet.d2l": "0", "lenet5": "c1"}, "layer": {"lenet.d2l": "3", "lenet5": "c3"}},
+          convention="every departure from LeNet-5 as published (the output layer aside), listed"),
+    Claim("002-alexnet-relu", "AlexNet uses ReLU instead of the sigmoid as its activation.",
+          f"{A002}, AlexNet (line 993)", "exact", "module_types", (("alexnet",), ("alexnet.d2l",)),
+          expected=["ReLU"], compare="equal", args={"kind": "activation"}),
+    Claim("002-alexnet-lrn-dropout", "AlexNet uses local response normalisation and dropout.",
+          f"{A002}, AlexNet (line 999)", "exact", "has_modules", (("alexnet",), ("alexnet.d2l",)),
+          expected=["LocalResponseNorm", "Dropout"], compare="equal", args={"types": ["LocalResponseNorm", "Dropout"]},
+          note="d2l's AlexNet leaves LRN out."),
+    Claim("002-alexnet-overlapping-pooling", "AlexNet pools with overlapping windows.", f"{A002}, AlexNet (line 999); "
+          f"{ALEX}, Sec. 3.4", "exact", "pool_windows", (("alexnet",), ("alexnet.d2l",)),
+          expected=[[3, 2], [3, 2], [3, 2]], compare="equal", convention="[window, stride] of each max pool"),
+    Claim("002-vgg-block", "A VGG block is 3x3 convolutions with padding 1 (height and width kept), then a 2x2 max "
+          "pool of stride 2 (halved).", f"{A002}, VGG (line 1015); {VGG}, Sec. 2.1", "exact", "conv_pool_layout",
+          (("vgg11",), ("vgg16",), ("vgg19",), ("vgg16.torchvision",)),
+          expected=[["3x3/1 pad 1"], ["2x2/2"]], compare="equal",
+          convention="[distinct convolution settings, distinct max-pool settings]"),
+    Claim("002-nin-mlpconv", "NiN replaces the plain linear convolution with a multilayer perceptron (the 1x1 "
+          "convolutions after each convolution).", f"{A002}, NiN (line 1037)", "exact", "mlpconv",
+          (("nin",), ("nin.d2l",)), expected=True, compare="equal"),
+    # Fig. 10 (line 456): the three figures d2l's train_ch6 prints, each its own claim, one experiment
+    *[Claim(f"002-lenet-fmnist{suffix}", f"The d2l LeNet on Fashion-MNIST (lr 0.9, 10 epochs, batch 256): {what}.",
+            f"{A002}, Fig. 10 (line 456)", "training", "training", (("lenet.d2l",),), expected=value,
+            tolerance=printed(3), args={"experiment": "lenet-fmnist", "metric": metric},
+            requires="Fashion-MNIST and a training run")
+      for suffix, what, metric, value in (("", "test accuracy 0.809", "test_accuracy", 0.809),
+                                          ("-train-loss", "train loss 0.469", "train_loss", 0.469),
+                                          ("-train-acc", "train accuracy 0.821", "train_accuracy", 0.821))],
+    # the ablations (each setting 10 runs, averaged: lines 514, 620, 748, 792, 838, 878, 910); the summary
+    # claims first, then every cell of Tables 3-8 and 10 (below, generated from the tables' data)
+    Claim("002-lenet-lr-ablation", "Learning rate from 0 to 1.7 in steps of 0.1, 10 runs each: accuracy rises with "
+          "lr (with some fluctuation), then falls; the better lr is 1.2-1.4, not d2l's 0.9.",
+          f"{A002}, Table 3 and Fig. 11 (lines 514, 600)", "training", "training", (("lenet.d2l",),),
+          expected=[1.2, 1.4], compare="range", tolerance=Tolerance(wording="'1.2-1.4': the best row's lr in it"),
+          args={"experiment": "lenet-fmnist-lr", "metric": "test_accuracy", "best_of": "lr"},
+          requires="Fashion-MNIST on disk: archscope sweep --recipe lenet-fmnist-lr",
+          note="The article's range starts at lr 0, which trains nothing; its Table 3 shows only 0.9-1.7."),
+    Claim("002-lenet-lr-best-accuracy", "With the better lr, test accuracy rises from 0.809 to 0.83.",
+          f"{A002}, Table 3 and Fig. 11 (line 600)", "training", "training", (("lenet.d2l",),), expected=0.83,
+          tolerance=printed(2), args={"experiment": "lenet-fmnist-lr", "metric": "test_accuracy", "setting": "best"},
+          requires="Fashion-MNIST on disk: archscope sweep --recipe lenet-fmnist-lr"),
+    Claim("002-lenet-batch-ablation", "Batch size 2-1024 (powers of 2), 10 runs each: accuracy rises then falls "
+          "with the batch size; the better batch is 8 or 16, not 256.", f"{A002}, Table 4 and Fig. 13 (lines 620, "
+          "714)", "training", "training", (("lenet.d2l",),), expected=[8, 16], compare="range",
+          tolerance=Tolerance(wording="'8 or 16': the best row's batch size is one of them"),
+          args={"experiment": "lenet-fmnist-batch", "metric": "test_accuracy", "best_of": "batch_size"},
           requires="Fashion-MNIST on disk: archscope sweep --recipe lenet-fmnist-batch"),
-    Claim("002-lenet-relu-ablation", "Sigmoid to ReLU raises test accuracy from 0.809 to 0.884.",
-          f"{A002}, Table 5 and Fig. 17", "training", "", (("lenet.d2l",),), expected=0.884,
+    Claim("002-lenet-batch-best-accuracy", "With the better batch size, test accuracy rises from 0.809 to 0.888.",
+          f"{A002}, Table 4 (line 714)", "training", "training", (("lenet.d2l",),), expected=0.888,
+          tolerance=printed(3),
+          args={"experiment": "lenet-fmnist-batch", "metric": "test_accuracy", "setting": "best"},
+          requires="Fashion-MNIST on disk: archscope sweep --recipe lenet-fmnist-batch"),
+    Claim("002-lenet-epoch-ablation", "Epochs 10, 50, 100: accuracy rises, then stays stable once the model "
+          "converges; about 50 epochs is better than 10.", f"{A002}, epoch ablation, Figs. 10, 14, 15 (lines 730, "
+          "738)", "training", "training", (("lenet.d2l",),), expected=[50, 100], compare="range",
+          tolerance=Tolerance(wording="'about 50, not 10', then 'stable': the best of 10/50/100 is 50 or 100"),
+          args={"experiment": "lenet-fmnist-epochs", "metric": "test_accuracy", "best_of": "epochs"},
+          requires="Fashion-MNIST on disk and 160 epochs of training"),
+    Claim("002-lenet-epoch-50-accuracy", "About 50 epochs raise test accuracy from 0.809 to 0.89.",
+          f"{A002}, epoch ablation (line 738)", "training", "training", (("lenet.d2l",),), expected=0.89,
+          tolerance=printed(2),
+          args={"experiment": "lenet-fmnist-epochs", "metric": "test_accuracy", "setting": {"epochs": 50}},
+          requires="Fashion-MNIST on disk and 50 epochs of training"),
+    Claim("002-lenet-relu-ablation", "ReLU in the convolution layers (F6 keeps its sigmoid) raises test accuracy "
+          "from 0.809 to 0.884.", f"{A002}, Table 5 and Fig. 17 (lines 748, 760, 786, 790)", "training", "training",
+          (("lenet.d2l",),), expected=0.884, tolerance=printed(3),
+          args={"experiment": "lenet-fmnist-activation", "metric": "test_accuracy", "setting": {"activation": "relu"}},
           requires="Fashion-MNIST on disk: archscope sweep --recipe lenet-fmnist-activation"),
-    Claim("002-lenet-pooling-ablation", "Average to max pooling leaves the results about the same (test accuracy "
-          "0.809 vs 0.811).",
-          f"{A002}, Table 6 and Fig. 19", "training", "", (("lenet.d2l",),),
+    Claim("002-lenet-pooling-ablation", "Max pooling instead of average pooling leaves the results about the same: "
+          "test accuracy 0.811 against average pooling's 0.809.", f"{A002}, Table 6 and Fig. 19 (lines 828, 832)",
+          "training", "training", (("lenet.d2l",),), expected=0.811, tolerance=printed(3),
+          args={"experiment": "lenet-fmnist-pooling", "metric": "test_accuracy", "setting": {"pool": "max"}},
           requires="Fashion-MNIST on disk: archscope sweep --recipe lenet-fmnist-pooling"),
-    Claim("002-lenet-kernel-ablation", "C1 kernel 5 beats 3 and 4 (test accuracy 0.809 vs 0.792, 0.782); pooling "
-          "size 2 beats 1 (0.809 vs 0.791).", f"{A002}, Tables 7-8 and Fig. 20", "training", "",
-          (("lenet.d2l",),), expected=0.809,
+    Claim("002-lenet-kernel-ablation", "Of C1 kernel sizes 3, 4 and 5, 5 (the default) is the better one.",
+          f"{A002}, Table 7 and Fig. 20 (lines 838, 876)", "training", "training", (("lenet.d2l",),), expected=5,
+          compare="exact",
+          args={"experiment": "lenet-fmnist-kernel", "metric": "test_accuracy", "best_of": "conv1_kernel_size"},
           requires="Fashion-MNIST on disk: archscope sweep --recipe lenet-fmnist-kernel"),
-    Claim("002-lenet-best-combination", "lr 1.2-1.4, batch 8-16, about 50 epochs and ReLU together raise test "
-          "accuracy from 0.809 to 0.906.", f"{A002}, Tables 9-10 and Fig. 21", "training", "", (("lenet.d2l",),),
-          expected=0.906, requires="Fashion-MNIST on disk: archscope sweep --recipe lenet-fmnist-best"),
+    Claim("002-lenet-kernel-text-vs-table7", "Accuracy rises steadily with C1's kernel size (3, 4, 5).",
+          f"{A002}, Table 7 (lines 868-876)", "inequality", "source_figures", (("",),),
+          args={"figures": {"test acc k=3": 0.792, "test acc k=4": 0.782, "test acc k=5": 0.809,
+                            "train acc k=3": 0.818, "train acc k=4": 0.823, "train acc k=5": 0.821}},
+          inconsistent="The text (line 876) says accuracy rises steadily with the kernel size; its own Table 7 "
+                       "(lines 868-872) has test accuracy fall from 3 to 4 (0.792 -> 0.782) and train accuracy "
+                       "fall from 4 to 5 (0.823 -> 0.821)."),
+    Claim("002-lenet-poolsize-ablation", "Pooling size 2 (the paper's) is better than 1.",
+          f"{A002}, Table 8 (lines 878, 906)", "training", "training", (("lenet.d2l",),), expected=2, compare="exact",
+          args={"experiment": "lenet-fmnist-poolsize", "metric": "test_accuracy", "best_of": "pool_size"},
+          requires="Fashion-MNIST on disk: archscope sweep --recipe lenet-fmnist-poolsize"),
+    Claim("002-lenet-poolsize-text-vs-table8", "Going from pooling size 2 to 1, accuracy falls and the loss rises.",
+          f"{A002}, Table 8 (lines 888-906)", "inequality", "source_figures", (("",),),
+          args={"figures": {"loss size 2": 0.469, "loss size 1": 0.435, "train acc size 2": 0.821,
+                            "train acc size 1": 0.84, "test acc size 2": 0.809, "test acc size 1": 0.791}},
+          inconsistent="The text (line 906) says the loss rises and the accuracy falls at size 1; its own Table 8 "
+                       "has the loss fall (0.469 -> 0.435, lines 890-892) and the train accuracy rise "
+                       "(0.821 -> 0.84, lines 896-898); only the test accuracy falls (0.809 -> 0.791)."),
+    Claim("002-lenet-best-combination", "Table 9's settings together (lr 1.2-1.4, batch 8 or 16, about 50 epochs, "
+          "ReLU, average or max pooling, C1 kernel 5, pooling size 2) raise test accuracy from 0.809 to 0.906.",
+          f"{A002}, Tables 9-10 and Fig. 21 (lines 910-974)", "training", "training", (("lenet.d2l",),),
+          expected=0.906, tolerance=printed(3),
+          args={"experiment": "lenet-fmnist-best", "metric": "test_accuracy", "setting": _BEST},
+          requires="Fashion-MNIST on disk: archscope sweep --recipe lenet-fmnist-best",
+          note="Table 9 gives ranges; the experiment takes lr 1.3, batch 16, 50 epochs."),
+    Claim("002-lenet-mnist-98", "On MNIST the same LeNet reaches over 98% accuracy.", f"{A002}, line 458",
+          "training", "training", (("lenet.d2l",),), expected=0.98, compare="at_least",
+          tolerance=Tolerance(wording="'98%+': at least 0.98"),
+          args={"experiment": "lenet-mnist-d2l", "metric": "test_accuracy"},
+          requires="MNIST on disk and a training run (the article gives no settings: d2l's, as for Fashion-MNIST)"),
+    *[Claim(f"002-table{t}-{label}-{short}", f"Table {t}: {what}, {name} {value}.", f"{A002}, Table {t} (line {line})",
+            "training", "training", (("lenet.d2l",),), expected=value, tolerance=TABLE,
+            args={"experiment": exp, "metric": metric, "setting": setting}, requires=f"Fashion-MNIST on disk: "
+            f"archscope sweep --recipe {exp}")
+      for t, exp, label, what, setting, line, value, metric, short, name in _table_cells()],
 
     # ---- article 003 ----------------------------------------------------------
     Claim("003-resnet152-8x-vgg19-depth", "The 152-layer ResNet is 8 times deeper than VGG-19.",
@@ -157,27 +420,60 @@ CLAIMS: list[Claim] = [
     Claim("003-resnet152-fewer-params-than-vgg19", "ResNet-152 still has fewer parameters than VGG-19.",
           f"{A003}, results", "inequality", "ratio", (("resnet152", "vgg19"),), expected=1.0, compare="less",
           convention=PARAMS, args={"of": "params"}),
-    Claim("003-resnet152-cheaper-than-vgg19", "ResNet-152 has lower complexity (multiply-adds) than VGG-19.",
+    Claim("resnet-152-cheaper-than-vgg19", "ResNet-152 has lower complexity (multiply-adds) than VGG-19.",
           f"{RES}, Sec. 4.1", "inequality", "ratio", (("resnet152", "vgg19"),), expected=1.0, compare="less",
           convention=MACS, args={"of": "macs"}),
     Claim("003-v1-depth-6n2", "ResNet v1 for CIFAR has depth 6n+2: n=3 gives ResNet-20.", f"{A003}, code",
           "count", "depth", (("resnet20",), ("resnet20.keras",)), expected=20, compare="exact", convention=DEPTH),
-    Claim("003-v1-depth-56", "6n+2 with n=9 is ResNet-56.", f"{A003}, code", "count", "depth",
-          (("resnet56",), ("resnet56.keras",), ("plain56",)), expected=56, compare="exact", convention=DEPTH),
-    Claim("003-v2-depth-9n2", "ResNet v2 has depth 9n+2: n=18 gives ResNet-164.", f"{A003}, code", "count", "depth",
-          (("preresnet164",), ("preresnet164.keras",)), expected=164, compare="exact", convention=DEPTH),
+    Claim("003-v1-depth-examples", "resnet_v1 refuses a depth that is not 6n+2, 'e.g. 20, 32, 44'.",
+          f"{A003}, code (resnet_v1)", "count", "depths",
+          (("resnet20", "resnet32", "resnet44"), ("resnet20.keras", "resnet32.keras", "resnet44.keras")),
+          expected=[20, 32, 44], compare="equal", convention=DEPTH),
+    Claim("003-v2-depth-9n2", "resnet_v2 refuses a depth that is not 9n+2, 'e.g. 56 or 110'.",
+          f"{A003}, code (resnet_v2)", "count", "depths",
+          (("preresnet56", "preresnet110"), ("preresnet56.keras", "preresnet110.keras")), expected=[56, 110],
+          compare="equal", convention=DEPTH,
+          note="The pre-activation paper's own 110-layer net uses basic blocks (6n+2); 9n+2 = 110 is the bottleneck "
+               "depth the Keras example gives."),
+    Claim("003-v2-n3-depth-29", "The article's setting n = 3 gives depth 9n+2 = 29 with version 2.",
+          f"{A003}, hyperparameters and code", "count", "depth", (("preresnet29.keras",),), expected=29,
+          compare="exact", convention=DEPTH),
     Claim("003-resnet34-from-34-layer-plain", "ResNet-34 adds shortcuts to a 34-layer plain network inspired by "
           "VGG-19.", f"{A003}, architecture", "count", "depth", (("resnet34",), ("plain34",)), expected=34,
           compare="exact", convention=DEPTH),
-    Claim("003-plain56-worse-than-plain20", "A 56-layer plain network has higher training and test error on "
-          "CIFAR-10 than a 20-layer one.", f"{A003}; {RES}, Fig. 1", "training", "", (("plain56", "plain20"),),
-          requires="CIFAR-10 on disk and full training runs"),
+    Claim("003-plain56-worse-than-plain20", "A 56-layer plain network has higher test error on CIFAR-10 than a "
+          "20-layer one.", f"{A003}, introduction; {A000}, ResNet section; {A004}; {RES}, Fig. 1", "training",
+          "training", (("plain56", "plain20"),), expected="plain20", compare="exact",
+          args={"metric": "test_accuracy", "best_of": "model"},
+          requires="CIFAR-10 on disk and full training runs (He et al. 2015, Sec. 4.2: 64k iterations)"),
+    Claim("003-plain56-worse-than-plain20-train", "... and higher training error: the degradation is not "
+          "overfitting.", f"{A003}, introduction; {A000}, ResNet section; {A004}; {RES}, Fig. 1", "training",
+          "training", (("plain56", "plain20"),), expected="plain20", compare="exact",
+          args={"metric": "train_accuracy", "best_of": "model"},
+          requires="CIFAR-10 on disk and full training runs (He et al. 2015, Sec. 4.2: 64k iterations)"),
+    Claim("003-resnet-18-34-imagenet", "Going from 18 to 34 layers lowers the ImageNet validation error of the "
+          "residual nets, unlike the plain ones.", f"{A003}, results (line 62); {RES}, Table 2 and Fig. 4",
+          "training", "training", (("resnet18", "resnet34", "plain18", "plain34"),),
+          args={"metric": "test_accuracy"},
+          requires="ImageNet (ILSVRC 2012) on disk and full training runs of the four networks (He et al. 2015, "
+                   "Sec. 3.4: batch 256, 60 x 10^4 iterations)",
+          note="The paper's top-1 validation errors (10-crop, Table 2): plain 27.94 -> 28.54, ResNet 27.88 -> 25.03."),
+    Claim("003-imagenet-ensemble-error", "An ensemble of these ResNets has 3.7% error on the ImageNet test set "
+          "(line 59); the top-5 error of 3.57% was the lowest (line 65).", f"{A003}, results (lines 59, 65)",
+          "exact", "source_figures", (("",),), args={"figures": {"line 59": "3.7%", "line 65": "3.57%"}},
+          inconsistent="The article gives the same result twice with different figures: 3.57% (the paper's, He et "
+                       "al. 2015, Table 5) and 3.7%, which is not its rounding (3.6%)."),
+    Claim("003-coco-28pct", "On COCO object detection the very deep representations give a 28% relative "
+          "improvement.", f"{A003}, results (line 59); {RES}, Sec. 4.3", "training", "training", (("resnet101",),),
+          requires="COCO on disk and Faster R-CNN training, which archscope does not do"),
 
     # ---- article 004 ----------------------------------------------------------
     Claim("004-resnet50-blocks", "ResNet-50: CONV2D, BN, RELU, MAXPOOL, then CONVBLOCK + IDBLOCK x2, CONVBLOCK + "
           "IDBLOCK x3, CONVBLOCK + IDBLOCK x5, CONVBLOCK + IDBLOCK x2, AVGPOOL, classifier.", f"{A004}",
           "count", "block_sequence", (("resnet50",), ("resnet50.keras",), ("resnet50.torchvision",)),
           expected=[2, 3, 5, 2], compare="equal"),
+    Claim("004-resnet50-depth-50", "The network the article builds is a 50-layer ResNet.", f"{A004} (line 53)",
+          "count", "depth", (("resnet50.keras",), ("resnet50",)), expected=50, compare="exact", convention=DEPTH),
 
     # ---- papers ---------------------------------------------------------------
     Claim("lecun-lenet5-params", "LeNet-5's trainable parameters: C1 156, S2 12, C3 1,516, S4 32, C5 48,120, "

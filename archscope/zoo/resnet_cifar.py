@@ -159,12 +159,17 @@ def cifar_preresnet(num_classes=10, in_channels=3, *, depth=164, keras=False):
     return CifarPreActResNet(_check_depth(depth, "9n+2"), num_classes, in_channels, keras=keras)
 
 
+# Article 003 (line 12) and He et al. 2015 (Table 6) compare ResNets with Highway networks; the zoo holds none.
+_HIGHWAY = ("Highway networks (Srivastava et al. 2015), which Table 6 and article 003 compare with these, are not in "
+            "the zoo: their gates are learned functions of the input (a transform gate per unit), and neither source "
+            "gives the layer widths needed to build the CIFAR-10 ones the table lists.")
 _TABLE6 = {20: 0.27, 32: 0.46, 44: 0.66, 56: 0.85, 110: 1.7, 1202: 19.4}  # He et al. 2015, Table 6 (M)
 for _d, _m in _TABLE6.items():
     register(ModelInfo(
         name=f"resnet{_d}", family="ResNet-CIFAR", year=2015, paper=PAPER_V1, source="paper",
         input_shape=(3, 32, 32), num_classes=10,
-        notes=(f"CIFAR-10 ResNet, depth 6n+2 with n={(_d - 2) // 6}; option A shortcuts (parameter-free).",),
+        notes=(f"CIFAR-10 ResNet, depth 6n+2 with n={(_d - 2) // 6}; option A shortcuts (parameter-free).",
+               _HIGHWAY),
         published=(Published("params", _m * 1e6, f"He et al. 2015, Table 6 ({_m} M)"),),
         builder=cifar_resnet, arch_kwargs={"depth": _d},
     ))
@@ -180,6 +185,20 @@ for _d, _m in _TABLE6.items():
     ))
 
 _V2 = {56: None, 110: None, 164: 1.7, 1001: 10.2}  # He et al. 2016, Table 2/5 parameter counts (M)
+_KERAS_V2 = {29: 843_786}  # the Keras example's published summaries (trainable parameters)
+_V2_NOTES = ("The Keras CIFAR-10 example's resnet_v2 (article 003): conv-BN-ReLU stem, the first unit without "
+             "pre-activation, projection shortcuts from the un-normalised input, biased convolutions, BN eps 1e-3.",
+             "Bottleneck widths 16/64/128 (the example reuses the previous stage's output width), not the "
+             "paper's 16/32/64: stages 2 and 3 are twice as wide inside their bottlenecks.")
+# Article 003 sets n = 3; with version = 2 that is depth 9n+2 = 29, a depth the paper never trains.
+register(ModelInfo(
+    name="preresnet29.keras", family="PreAct-ResNet", year=2016, paper=PAPER_V2, source="keras",
+    input_shape=(3, 32, 32), num_classes=10,
+    notes=("The v2 network article 003 configures: n = 3 with version = 2 gives depth 9n+2 = 29 (ResNet29v2); "
+           "the pre-activation paper has no 29-layer net, so there is no paper-faithful twin.",) + _V2_NOTES,
+    published=(Published("params", _KERAS_V2[29], "Keras example ResNet29v2 summary: 'Trainable params: 843,786'"),),
+    builder=cifar_preresnet, arch_kwargs={"depth": 29, "keras": True},
+))
 for _d, _m in _V2.items():
     register(ModelInfo(
         name=f"preresnet{_d}", family="PreAct-ResNet", year=2016, paper=PAPER_V2, source="paper",
@@ -196,10 +215,7 @@ for _d, _m in _V2.items():
     register(ModelInfo(
         name=f"preresnet{_d}.keras", family="PreAct-ResNet", year=2016, paper=PAPER_V2, source="keras",
         input_shape=(3, 32, 32), num_classes=10,
-        notes=("The Keras CIFAR-10 example's resnet_v2 (article 003): conv-BN-ReLU stem, the first unit without "
-               "pre-activation, projection shortcuts from the un-normalised input, biased convolutions, BN eps 1e-3.",
-               "Bottleneck widths 16/64/128 (the example reuses the previous stage's output width), not the "
-               "paper's 16/32/64: stages 2 and 3 are twice as wide inside their bottlenecks.",),
+        notes=_V2_NOTES,
         builder=cifar_preresnet, arch_kwargs={"depth": _d, "keras": True},
     ))
 
