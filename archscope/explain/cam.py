@@ -38,7 +38,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from archscope.errors import ArchscopeError
-from archscope.probe.train import _logits
+from archscope.probe.step import logits_of as _logits
 
 POOLS = (nn.AdaptiveAvgPool2d, nn.AvgPool2d)
 

@@ -11,7 +11,7 @@ import torch
 
 from archscope.errors import ArchscopeError
 from archscope.explain.cam import Maps, cam, gradcam, normalise, pointing_game
-from archscope.probe.train import _logits
+from archscope.probe.step import logits_of as _logits
 
 METHODS = ("cam", "gradcam")
 

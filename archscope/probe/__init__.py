@@ -1,5 +1,6 @@
-"""Whether the networks train: a short run with checks and measurements."""
+"""Whether the networks train: a run with checks and measurements."""
 
-from archscope.probe.train import RECIPES, Check, ProbeResult, probe, run_recipe
+from archscope.probe.config import TrainConfig
+from archscope.probe.train import Check, ProbeResult, probe, run
 
-__all__ = ["probe", "run_recipe", "RECIPES", "ProbeResult", "Check"]
+__all__ = ["probe", "run", "TrainConfig", "ProbeResult", "Check"]

@@ -18,13 +18,12 @@ import itertools
 import math
 import re
 import statistics
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from archscope.errors import ArchscopeError
 
-# training settings a sweep may vary, with their types
-TRAINING_KEYS = {"lr": float, "batch_size": int, "epochs": int, "steps": int, "optimizer": str,
-                 "weight_decay": float, "momentum": float}
+from archscope.probe.config import SWEEPABLE as TRAINING_KEYS  # the config's fields a sweep may vary
+
 METRICS = ("final_loss", "train_accuracy", "test_accuracy")
 METRIC_LABELS = {"final_loss": "final loss", "train_accuracy": "train accuracy", "test_accuracy": "test accuracy"}
 
@@ -132,6 +131,9 @@ class Run:
     test_accuracy: float | None = None
     seconds: float | None = None
     error: str | None = None  # why it failed (non-finite loss, out of memory, a bad knob value)
+    epoch_loss: float | None = None  # the last epoch's running mean loss in training mode (d2l's "train loss")
+    epoch_accuracy: float | None = None  # and its running accuracy (d2l's "train acc")
+    examples_per_s: float | None = None  # images trained on / training-loop seconds
 
 
 @dataclass
@@ -187,6 +189,7 @@ class SweepResult:
     first_run: dict = field(default_factory=dict)  # the probe's resolved settings of the first run (steps etc.)
     device: str = ""
     torch: str = ""
+    data: dict = field(default_factory=dict)  # where the data set was found and how it was verified
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -200,78 +203,93 @@ class SweepResult:
         return cls(**d)
 
 
-def run_sweep(model: str, factors: dict[str, list], *, grid: bool = False, repeats: int = 3, seed: int = 0,
+def run_sweep(model, factors: dict[str, list], *, grid: bool = False, repeats: int = 3, seed: int = 0,
               base: dict | None = None, probe_kwargs: dict | None = None, settings: list[dict] | None = None,
-              on_run=None) -> SweepResult:
-    """Run the plan. ``probe_kwargs`` are the fixed probe settings; a varied
-    key overrides them (training settings) or goes to the builder (knobs).
-    ``settings`` replaces the plan with an explicit list (a recipe that
-    compares whole settings)."""
+              on_run=None, notice=None) -> SweepResult:
+    """Run the plan. ``model`` is a zoo name (the fixed settings then come
+    from ``probe_kwargs``, ``TrainConfig`` fields) or a whole ``TrainConfig``;
+    a varied key replaces a config field (training settings) or goes to the
+    builder (knobs). ``base`` gives the varied keys' base values (default: the
+    config's, else the probe's defaults). ``settings`` replaces the plan with
+    an explicit list (a recipe that compares whole settings).
+
+    Every run is recorded, failed ones with their reason, and the sweep goes
+    on; Ctrl-C stops it and keeps the runs that finished."""
     import time
 
     import torch
 
-    from archscope.probe.train import probe
+    from archscope.probe.config import TrainConfig, with_setting
+    from archscope.probe.device import resolve_device
+    from archscope.probe.train import run, training_defaults
     from archscope.zoo import model_info
 
     if not isinstance(repeats, int) or isinstance(repeats, bool) or repeats < 1:
         raise ArchscopeError(f"--repeats must be a positive integer, got {repeats!r}")
-    info = model_info(model)
+    if isinstance(model, TrainConfig):
+        cfg = model
+    else:
+        kw = {k: v for k, v in (probe_kwargs or {}).items() if k != "on_window"}
+        kw["overrides"] = dict(kw.get("overrides") or {})
+        if "input_shape" in kw and kw["input_shape"] is not None:
+            kw["input_shape"] = tuple(kw["input_shape"])
+        cfg = TrainConfig(model=model, **kw)
+    cfg.validate()
+    info = model_info(cfg.model)
+    cfg = replace(cfg, model=info.name)
     factors = check_factors(factors, info.knobs(), info.name)
-    kw = dict(probe_kwargs or {})
     base = dict(base or {})
-    from archscope.probe.device import resolve_device
-    from archscope.probe.train import training_defaults
-
-    defaults = training_defaults(info, resolve_device(kw.get("device", "auto")), kw.get("optimizer", "adam"))
+    defaults = training_defaults(info, resolve_device(cfg.device), cfg.optimizer)
     for k in factors:  # a factor's base value: given, else the fixed setting, else the default
         if k in base:
             continue
         if k in info.knobs():
-            base[k] = (kw.get("overrides") or {}).get(k, info.knobs()[k])
-        elif kw.get(k) is not None:
-            base[k] = kw[k]
+            base[k] = cfg.overrides.get(k, info.knobs()[k])
+        elif getattr(cfg, k, None) is not None:
+            base[k] = getattr(cfg, k)
         elif k in defaults:
             base[k] = defaults[k]
     if settings is None:
         settings = plan(factors, base, grid)
-    if kw.get("dataset", "synthetic") != "synthetic":
+    for s in settings:  # every setting a valid config before the first run
+        with_setting(cfg, s).validate()
+    if cfg.dataset != "synthetic":
         # fail before the first run, naming the missing files, rather than once per run
-        from archscope.probe.data import load
+        from archscope.datasets import locate
 
-        load(kw["dataset"], info.input_shape, data_dir=kw.get("data_dir"))
+        locate(cfg.dataset, cfg.data_dir, download=cfg.download, notice=notice)
     result = SweepResult(model=info.name, factors=factors, base={k: base.get(k) for k in factors}, grid=grid,
-                         repeats=repeats, settings={k: v for k, v in kw.items() if k != "on_window"}, seed=seed,
-                         torch=torch.__version__)
+                         repeats=repeats, settings=_plain(cfg.settings()), seed=seed, torch=torch.__version__)
     total = len(settings) * repeats
     done = 0
     try:
         for s in settings:
-            train = {k: v for k, v in s.items() if k in TRAINING_KEYS}
-            knobs = {k: v for k, v in s.items() if k not in TRAINING_KEYS}
-            args = {**kw, **train}
-            if "steps" in train:
-                args.pop("epochs", None)
-            if "epochs" in train:
-                args.pop("steps", None)
-            args["overrides"] = {**(kw.get("overrides") or {}), **knobs} or None
             for r in range(repeats):
                 if on_run:
                     on_run(done, total, s, r)
                 t0 = time.perf_counter()
                 try:
-                    p = probe(info.name, seed=seed + r, overfit_check=False, **args)
+                    p = run(replace(with_setting(cfg, s), seed=seed + r, overfit_check=False), notice=notice)
                 except ArchscopeError as e:  # e.g. a kernel size that leaves no spatial extent
-                    run = Run(s, r, seed + r, False, error=str(e))
+                    rec = Run(s, r, seed + r, False, error=str(e))
+                except (KeyboardInterrupt, SystemExit):
+                    raise
+                except Exception as e:  # an unexpected failure is this run's, not the sweep's
+                    rec = Run(s, r, seed + r, False, error=f"{type(e).__name__}: {e}")
                 else:
+                    if p.interrupted:
+                        raise KeyboardInterrupt
                     result.device, result.chance = p.device, p.chance
-                    result.first_run = result.first_run or dict(p.settings)
-                    run = Run(s, r, seed + r, p.stopped is None and p.test_accuracy is not None,
-                              p.final_loss, p.train_accuracy, p.test_accuracy, error=p.stopped)
+                    result.data = result.data or dict(p.data)
+                    result.first_run = result.first_run or _plain(dict(p.settings))
+                    rec = Run(s, r, seed + r, p.stopped is None and p.test_accuracy is not None,
+                              p.final_loss, p.train_accuracy, p.test_accuracy, error=p.stopped,
+                              epoch_loss=p.last_epoch_loss, epoch_accuracy=p.last_epoch_accuracy,
+                              examples_per_s=p.examples_per_s)
                     if p.notes and any("out of memory" in n for n in p.notes):
-                        run.error = "; ".join(n for n in p.notes if "out of memory" in n)
-                run.seconds = time.perf_counter() - t0
-                result.runs.append(run)
+                        rec.error = "; ".join(n for n in p.notes if "out of memory" in n)
+                rec.seconds = time.perf_counter() - t0
+                result.runs.append(rec)
                 done += 1
     except KeyboardInterrupt:
         result.interrupted = True
@@ -281,41 +299,10 @@ def run_sweep(model: str, factors: dict[str, list], *, grid: bool = False, repea
     return result
 
 
-# ---- the article's experiments ------------------------------------------------
-
-@dataclass
-class SweepRecipe:
-    """An ablation of article 002 (LeNet on Fashion-MNIST, d2l's training
-    setup: SGD without momentum, lr 0.9, batch 256, 10 epochs, each setting
-    repeated 10 times and averaged)."""
-
-    factors: dict
-    claim: str
-    grid: bool = False
-    model: str = "lenet.d2l"
-    dataset: str = "fashion-mnist"
-    repeats: int = 10
-    base: dict = field(default_factory=lambda: {"lr": 0.9, "batch_size": 256, "epochs": 10, "optimizer": "sgd",
-                                                "momentum": 0.0})
-    settings: list | None = None  # an explicit list instead of the plan
+def _plain(d: dict) -> dict:
+    """JSON-ready: tuples as lists."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
 
 
-SWEEP_RECIPES = {
-    "lenet-fmnist-lr": SweepRecipe({"lr": [round(0.1 * i, 1) for i in range(1, 18)]},
-                                   "Table 3: lr 0.1-1.7 (step 0.1); best 1.2-1.4, test acc 0.809 -> about 0.83"),
-    "lenet-fmnist-batch": SweepRecipe({"batch_size": [2 ** i for i in range(1, 11)]},
-                                      "Table 4: batch size 2-1024 (powers of 2); best 8 or 16"),
-    "lenet-fmnist-activation": SweepRecipe({"activation": ["sigmoid", "relu"]},
-                                           "Table 5: sigmoid -> ReLU raises test acc 0.809 -> 0.884"),
-    "lenet-fmnist-pooling": SweepRecipe({"pool": ["avg", "max"]},
-                                        "Table 6: average vs max pooling, about equal"),
-    "lenet-fmnist-kernel": SweepRecipe({"conv1_kernel_size": [3, 4, 5], "pool_size": [1, 2]},
-                                       "Tables 7-8: C1 kernel 3/4/5 (5 best, 0.809); pooling size 1 vs 2 (2 best)"),
-    # Table 9's combination against the defaults: lr 1.2-1.4 (1.3 taken), batch 8 or 16 (16 taken),
-    # about 50 epochs, ReLU, average pooling, C1 kernel 5, pooling size 2. Two whole settings, not a grid.
-    "lenet-fmnist-best": SweepRecipe({"lr": [0.9, 1.3], "batch_size": [256, 16], "epochs": [10, 50],
-                                      "activation": ["sigmoid", "relu"]},
-                                     "Tables 9-10: the best combination raises test acc 0.809 -> 0.906",
-                                     settings=[{"lr": 0.9, "batch_size": 256, "epochs": 10, "activation": "sigmoid"},
-                                               {"lr": 1.3, "batch_size": 16, "epochs": 50, "activation": "relu"}]),
-}
+# The article's ablations are experiments: archscope.probe.experiments.EXPERIMENTS
+# (``archscope sweep --recipe ID`` runs one).

@@ -1,57 +1,45 @@
-"""The probe: a short training run that validates a model end to end and
-measures its cost against archscope's own predictions.
+"""The probe: a training run that validates a model end to end and measures
+its cost against archscope's own predictions.
 
 Checks (each pass/fail): the loss stays finite; it falls (first window against
 last); held-out accuracy beats chance by a clear margin; one fixed batch can be
 overfitted from scratch (the classic sanity check); outputs have the right
 shape. Measurements: steps/s and images/s as medians over windows, warm-up
-excluded; peak memory beside the analysis's training-memory estimate; achieved
-FLOP/s from archscope's FLOP count and MFU against the device's peak.
+excluded; peak memory beside the analysis's training-memory estimate (the data
+set's own memory reported apart); achieved FLOP/s from archscope's FLOP count
+and MFU against the device's peak.
+
+One run is one ``TrainConfig`` (``archscope.probe.config``) and every
+training step is ``archscope.probe.step.train_step``. Epochs are what a
+PyTorch ``DataLoader(shuffle=True)`` gives: a fresh permutation each epoch and
+the last, smaller batch kept (d2l's ``load_data_fashion_mnist``: 235 batches
+of at most 256 per epoch). Beside the eval-mode accuracies, every epoch's
+running mean loss and accuracy in training mode are kept: what d2l's
+``train_ch6`` prints as "train loss" and "train acc".
+
+Ctrl-C anywhere in a run keeps what finished: the result says in which stage
+it was interrupted (``interrupted`` is set) and holds every figure measured
+before it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
-import resource
 import statistics
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import torch
-import torch.nn.functional as F
 
 from archscope.errors import ArchscopeError
 from archscope.probe import data as datasets
+from archscope.probe.config import TrainConfig
 from archscope.probe.device import device_name, known_peak, measured_matmul_peak, mfu, resolve_device
+from archscope.probe.step import Amp, init_weights, logits_of, make_optimizer, train_step
 
 WINDOW = 10  # steps per timing window
 
-
-@dataclass
-class Recipe:
-    """A training run of the source articles, reproduced with their settings."""
-
-    model: str
-    dataset: str
-    epochs: int
-    batch_size: int
-    optimizer: str
-    lr: float
-    input: tuple[int, int, int] | None = None
-    overrides: dict = field(default_factory=dict)
-    claim: str = ""
-
-
-RECIPES = {
-    "lenet-mnist": Recipe("lenet.tutorial", "mnist", 5, 32, "adam", 1e-3,
-                          claim="article 000: 98.69% test accuracy after 5 epochs"),
-    "lenet-fmnist": Recipe("lenet.d2l", "fashion-mnist", 10, 256, "sgd", 0.9,
-                           claim="article 002: test accuracy 0.809 (lr 0.9, 10 epochs, batch 256)"),
-    "lenet-fmnist-relu": Recipe("lenet.d2l", "fashion-mnist", 10, 256, "sgd", 0.9, overrides={"activation": "relu"},
-                                claim="article 002: ReLU variant, test accuracy 0.884"),
-    "resnet18-fmnist96": Recipe("resnet18.d2l", "fashion-mnist", 10, 256, "sgd", 0.05, input=(1, 96, 96),
-                                claim="article 001: test accuracy 0.907, 4,886.6 examples/s on one GPU"),
-}
 
 
 @dataclass
@@ -75,6 +63,12 @@ class ProbeResult:
     train_accuracy: float | None = None  # eval-mode accuracy on the training split
     test_accuracy: float | None = None
     chance: float | None = None
+    num_classes: int | None = None
+    epoch_losses: list = field(default_factory=list)  # running mean training loss of each whole epoch (train mode)
+    epoch_accuracies: list = field(default_factory=list)  # running training accuracy of each whole epoch
+    images_seen: int = 0
+    train_seconds: float | None = None  # wall time of the training loop alone
+    examples_per_s: float | None = None  # images_seen / train_seconds (d2l's "examples/sec")
     steps_per_s: float | None = None
     images_per_s: float | None = None
     time_split_s: dict | None = None
@@ -82,6 +76,8 @@ class ProbeResult:
     memory_kind: str = ""
     estimated_train_memory_bytes: int | None = None
     memory_ratio: float | None = None
+    data_memory_bytes: int | None = None  # the data set's tensors (both splits), apart from the training memory
+    data: dict = field(default_factory=dict)  # where the data came from and how it was verified
     train_flops_per_step: int | None = None
     achieved_flops_per_s: float | None = None
     peak_flops_known: float | None = None
@@ -89,11 +85,20 @@ class ProbeResult:
     mfu_known: float | None = None
     mfu_measured: float | None = None
     stopped: str | None = None  # why the run ended early (NaN, interrupted, OOM)
+    interrupted: bool = False
     notes: list = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
         return bool(self.checks) and all(c.passed for c in self.checks) and not self.stopped
+
+    @property
+    def last_epoch_loss(self) -> float | None:
+        return self.epoch_losses[-1] if self.epoch_losses else None
+
+    @property
+    def last_epoch_accuracy(self) -> float | None:
+        return self.epoch_accuracies[-1] if self.epoch_accuracies else None
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -101,34 +106,33 @@ class ProbeResult:
         return d
 
 
-def _rss_bytes() -> int:
+# ---- memory on the CPU ------------------------------------------------------------
+
+def _reset_peak_rss() -> bool:
+    """Linux: writing 5 to /proc/self/clear_refs resets the peak RSS (VmHWM),
+    so the peak measured after it is the training's, not the data loading's."""
     try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * resource.getpagesize()
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
     except OSError:
-        return 0
+        return False
 
 
-def _peak_rss_bytes() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+def _status_kb(key: str) -> int | None:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
 
 
 def _sync(device):
     if device.type == "cuda":
         torch.cuda.synchronize(device)
-
-
-def _make_optimizer(name: str, params, lr: float, momentum: float | None, weight_decay: float = 0.0):
-    if name == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=0.9 if momentum is None else momentum,
-                               weight_decay=weight_decay)
-    if name == "adam":
-        return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
-    raise ArchscopeError(f"--optimizer must be sgd or adam, got {name!r}")
-
-
-def _logits(out):
-    return out[0] if isinstance(out, (tuple, list)) else out
 
 
 def clear_margin(chance: float) -> float:
@@ -137,124 +141,220 @@ def clear_margin(chance: float) -> float:
 
 
 def training_defaults(info, dev, optimizer: str = "adam") -> dict:
-    """What the probe uses for a setting the caller leaves out: the model's
-    probe hints where it has them, else the general defaults."""
-    hints = dict(info.probe)
-    return {"optimizer": optimizer, "weight_decay": 0.0,
-            "momentum": 0.9 if optimizer == "sgd" else None,
-            "lr": hints.get("lr", 1e-3 if optimizer == "adam" else 0.01),
-            "batch_size": 128 if dev.type == "cuda" else 32,
-            "steps": hints.get("steps", 200 if dev.type == "cpu" else 300)}
+    """What the probe uses for a setting the caller leaves out (the sweep's
+    base values)."""
+    c = TrainConfig(info.name, optimizer=optimizer).resolve(info, dev)
+    return {"optimizer": c.optimizer, "weight_decay": c.weight_decay, "momentum": c.momentum, "lr": c.lr,
+            "batch_size": c.batch_size, "steps": c.steps, "init": c.init, "scaling": c.scaling}
 
 
-def probe(name: str, *, device: str = "auto", steps: int | None = None, epochs: int | None = None,
-          batch_size: int | None = None, dataset: str = "synthetic", data_dir=None, precision: str | None = None,
-          channels_last: bool | None = None, compile: bool = False, lr: float | None = None,
-          optimizer: str = "adam", momentum: float | None = None, weight_decay: float = 0.0, seed: int = 0,
-          detail: bool = False, input_shape=None, overrides: dict | None = None, overfit_check: bool = True,
-          save=None, on_window=None, _retry: bool = True) -> ProbeResult:
-    """Train ``name`` briefly; see the module docstring. ``save`` writes the
-    trained weights there (``.safetensors``, or a ``torch.save`` state dict)."""
+# ---- batches ---------------------------------------------------------------------
+
+def batches(n: int, batch_size: int, generator):
+    """Indices of an endless run of epochs: a fresh permutation each epoch,
+    the last partial batch kept (``DataLoader(shuffle=True)``). Yields
+    (epoch, last_batch_of_epoch, indices)."""
+    epoch = 0
+    while True:
+        order = torch.randperm(n, generator=generator)
+        for i in range(0, n, batch_size):
+            yield epoch, i + batch_size >= n, order[i:i + batch_size]
+        epoch += 1
+
+
+# ---- the run -----------------------------------------------------------------------
+
+_PROBE_KEYS = {"steps", "epochs", "batch_size", "dataset", "data_dir", "precision", "channels_last", "compile",
+               "lr", "optimizer", "momentum", "weight_decay", "seed", "detail", "overrides", "overfit_check",
+               "device", "init", "scaling", "download", "eval_train"}
+
+
+def probe(name: str, *, input_shape=None, save=None, on_window=None, notice=None, **settings) -> ProbeResult:
+    """Train ``name`` briefly; see the module docstring. Keyword arguments are
+    ``TrainConfig`` fields; ``save`` writes the trained weights there
+    (``.safetensors``, or a ``torch.save`` state dict)."""
+    unknown = set(settings) - _PROBE_KEYS
+    if unknown:
+        raise TypeError(f"probe() got unexpected settings {sorted(unknown)}")
+    settings["overrides"] = dict(settings.get("overrides") or {})
+    cfg = TrainConfig(model=name, input_shape=tuple(input_shape) if input_shape else None, **settings)
+    return run(cfg, save=save, on_window=on_window, notice=notice)
+
+
+def run(cfg: TrainConfig, *, save=None, on_window=None, notice=None, _retry: bool = True) -> ProbeResult:
+    """One probe run of ``cfg``."""
     from archscope.analysis import analyze
     from archscope.zoo import get_model, model_info
 
-    dev = resolve_device(device)
-    info = model_info(name)
-    hints = dict(info.probe)
-    defaults = training_defaults(info, dev, optimizer)
-    shape = tuple(input_shape) if input_shape else tuple(info.input_shape)
-    precision = precision or ("bf16" if dev.type == "cuda" else "fp32")
-    if precision not in ("fp32", "bf16", "fp16"):
-        raise ArchscopeError(f"--precision must be fp32, bf16 or fp16, got {precision!r}")
-    channels_last = (dev.type == "cuda") if channels_last is None else channels_last
-    batch_size = batch_size or defaults["batch_size"]
-    lr = lr if lr is not None else defaults["lr"]
-    if steps is not None and epochs is not None:
-        raise ArchscopeError("give --steps or --epochs, not both")
-    for label, v in (("steps", steps), ("epochs", epochs), ("batch-size", batch_size)):
-        if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 1):
-            raise ArchscopeError(f"--{label} must be a positive integer, got {v!r}")
-    for label, v in (("lr", lr), ("weight-decay", weight_decay), ("momentum", momentum)):
-        if v is not None and (not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v)
-                              or v < 0):
-            raise ArchscopeError(f"--{label} must be a non-negative number, got {v!r}")
-
-    # The analysis validates the model at this input (a clear error naming the
-    # layer if it does not fit) and gives the FLOPs and memory to compare with.
-    a = analyze(get_model(name, device="meta", **overrides) if overrides else name, shape, batch=batch_size)
-    torch.manual_seed(seed)
-    model = get_model(name, **(overrides or {})).to(dev)
-    num_classes = _logits(model.eval()(torch.zeros(1, *shape, device=dev))).shape[-1]
-    train, test, classes = datasets.load(dataset, shape, data_dir=data_dir, seed=seed, device=dev,
-                                         classes=min(datasets.SYNTHETIC_CLASSES, num_classes),
-                                         n_train=max(2048, 4 * batch_size), n_test=512)
-    if classes > num_classes:
-        raise ArchscopeError(f"{name} has {num_classes} outputs; {dataset} has {classes} classes")
-    n_train = len(train.y)
-    if epochs is not None:
-        steps = epochs * math.ceil(n_train / batch_size)
-    steps = steps or defaults["steps"]
-    warmup = min(10, max(1, steps // 10))
-    autocast_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
-    if channels_last:
-        model = model.to(memory_format=torch.channels_last)
-    run_model = torch.compile(model) if compile else model
-    opt = _make_optimizer(optimizer, model.parameters(), lr, momentum, weight_decay)
-    scaler = torch.amp.GradScaler(dev.type) if precision == "fp16" else None
-
+    cfg.validate()
+    dev = resolve_device(cfg.device)
+    info = model_info(cfg.model)
+    name = info.name
+    cfg = replace(cfg, model=name).resolve(info, dev)
+    shape = cfg.input_shape
     result = ProbeResult(model=name, device=device_name(dev), device_type=dev.type, torch=torch.__version__,
-                         settings=dict(dataset=dataset, input=list(shape), batch_size=batch_size, steps=steps,
-                                       optimizer=optimizer, lr=lr, momentum=momentum,
-                                       weight_decay=weight_decay, precision=precision,
-                                       channels_last=channels_last, compile=compile, seed=seed,
-                                       overrides=overrides or {}),
-                         steps=0, chance=1 / classes, estimated_train_memory_bytes=a.totals.train_memory_bytes
-                         if optimizer == "sgd" else a.totals.train_memory_adam_bytes,
-                         train_flops_per_step=a.totals.train_flops)
+                         settings=cfg.settings(), steps=0)
+    stage = "the analysis"
+    loop = None
+    slots = contextlib.ExitStack()
+    try:
+        if dev.type == "cpu":  # threads = the cores no other archscope run holds (archscope.probe.cpus)
+            from archscope.probe.cpus import reserved_cores
 
-    def step_fn(xb, yb):
-        with torch.autocast(dev.type, dtype=autocast_dtype, enabled=autocast_dtype is not None):
-            out = run_model(xb)
-            logits = _logits(out)
-            loss = F.cross_entropy(logits.float(), yb)
-            if isinstance(out, (tuple, list)) and len(out) > 1:  # auxiliary heads (GoogLeNet), weight 0.3
-                loss = loss + 0.3 * sum(F.cross_entropy(o.float(), yb) for o in out[1:])
-        opt.zero_grad(set_to_none=True)
-        if scaler:
-            scaler.scale(loss).backward()
-            scaler.step(opt)
-            scaler.update()
-        else:
-            loss.backward()
-            opt.step()
-        return loss.detach(), logits
+            cores = slots.enter_context(reserved_cores())
+            result.notes.append(f"CPU threads: {len(cores)} (cores {', '.join(map(str, cores))})")
+        # The analysis validates the model at this input (a clear error naming the
+        # layer if it does not fit) and gives the FLOPs and memory to compare with.
+        a = analyze(get_model(name, device="meta", **cfg.overrides) if cfg.overrides else name, shape,
+                    batch=cfg.batch_size)
+        result.estimated_train_memory_bytes = (a.totals.train_memory_bytes if cfg.optimizer == "sgd"
+                                               else a.totals.train_memory_adam_bytes)
+        result.train_flops_per_step = a.totals.train_flops
 
-    g = torch.Generator(device="cpu").manual_seed(seed)
-    order = torch.randperm(n_train, generator=g)
-    pos = 0
+        stage = "building the model"
+        torch.manual_seed(cfg.seed)
+        model = get_model(name, **cfg.overrides)
+        init_weights(model, cfg.init)
+        model = model.to(dev)
+        num_classes = result.num_classes = logits_of(model.eval()(torch.zeros(1, *shape, device=dev))).shape[-1]
+
+        stage = "loading the data"
+        provenance: dict = {}
+        train, test, classes = datasets.load(cfg.dataset, shape, data_dir=cfg.data_dir, seed=cfg.seed, device=dev,
+                                             classes=min(datasets.SYNTHETIC_CLASSES, num_classes),
+                                             n_train=max(2048, 4 * cfg.batch_size), n_test=512, scaling=cfg.scaling,
+                                             download=cfg.download, notice=notice, provenance=provenance)
+        result.data = provenance
+        result.data_memory_bytes = sum(t.numel() * t.element_size() for t in (train.x, train.y, test.x, test.y))
+        if classes > num_classes:
+            raise ArchscopeError(f"{name} has {num_classes} outputs; {cfg.dataset} has {classes} classes")
+        result.chance = 1 / classes
+        n_train = len(train.y)
+        if cfg.batch_size > n_train:
+            result.notes.append(f"batch size {cfg.batch_size} is more than the {n_train} training images: each step "
+                                f"sees {n_train}")
+        steps_per_epoch = math.ceil(n_train / cfg.batch_size)
+        steps = cfg.epochs * steps_per_epoch if cfg.epochs is not None else cfg.steps
+        result.settings["steps"] = steps
+
+        stage = "training"
+        loop = _Loop(amp=Amp.for_precision(dev.type, cfg.precision))
+        _train(cfg, model, train, dev, steps, result, loop, on_window)
+        finished = result.stopped is None
+        amp, run_model = loop.amp, loop.run_model
+
+        if cfg.detail and finished:
+            stage = "the detailed timing"
+            result.time_split_s = _time_split(run_model, loop.opt, train, cfg, dev, amp)
+        # accuracy on the training split (eval mode, so batch-norm uses its running
+        # statistics, as at test time) and on the held-out split
+        if finished:
+            stage = "the evaluation"
+            result.test_accuracy = evaluate(run_model, test, cfg.batch_size, dev, amp, cfg.channels_last)
+            if cfg.eval_train:
+                result.train_accuracy = evaluate(run_model, train, cfg.batch_size, dev, amp, cfg.channels_last)
+        if save is not None and finished:
+            from archscope.probe.weights import save_weights
+
+            stage = "saving the weights"
+            save_weights(model, save, {"model": name, "overrides": cfg.overrides, "input": list(shape),
+                                       "dataset": cfg.dataset, "steps": result.steps, "seed": cfg.seed,
+                                       "test_accuracy": result.test_accuracy})
+            result.notes.append(f"weights saved to {save}")
+
+        stage = "measuring the device's peak"
+        result.peak_flops_known = known_peak(result.device, cfg.precision)
+        if result.achieved_flops_per_s:
+            result.peak_flops_measured = measured_matmul_peak(dev, cfg.precision)
+            result.mfu_known = mfu(result.achieved_flops_per_s, result.peak_flops_known)
+            result.mfu_measured = mfu(result.achieved_flops_per_s, result.peak_flops_measured)
+
+        stage = "the checks"
+        _basic_checks(result, loop)
+        if cfg.overfit_check and finished:
+            stage = "the one-batch overfit check"
+            result.checks.append(_overfit_one_batch(cfg, train, dev, amp, dict(info.probe).get("overfit_steps", 100)))
+    except KeyboardInterrupt:
+        result.interrupted = True
+        result.stopped = f"interrupted during {stage}" + (f" at step {result.steps}" if stage == "training" else "")
+        if not result.checks and result.chance is not None:
+            _basic_checks(result, loop)
+    except torch.cuda.OutOfMemoryError:
+        if _retry and cfg.batch_size > 1:
+            if dev.type == "cuda":
+                torch.cuda.empty_cache()
+            r = run(replace(cfg, batch_size=cfg.batch_size // 2), save=save, on_window=on_window, notice=notice,
+                    _retry=False)
+            r.notes.append(f"out of memory at batch size {cfg.batch_size}; retried at {cfg.batch_size // 2}")
+            return r
+        result.stopped = f"out of memory at batch size {cfg.batch_size}"
+        _basic_checks(result, loop)
+    finally:
+        slots.close()
+    return result
+
+
+@dataclass
+class _Loop:
+    """What the training loop hands to the stages after it."""
+
+    amp: Amp
+    run_model: object = None  # the model as trained (compiled, channels-last)
+    opt: object = None
+    logits_shape: tuple | None = None  # of the first step's output
+    batch: int | None = None  # that step's batch
+
+
+def _train(cfg, model, train, dev, steps, result, loop: _Loop, on_window):
+    """The training loop; fills ``result``'s losses, timing and memory. A
+    KeyboardInterrupt propagates after the figures so far are recorded."""
+    if cfg.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    run_model = loop.run_model = torch.compile(model) if cfg.compile else model
+    opt = loop.opt = make_optimizer(cfg.optimizer, model.parameters(), cfg.lr, cfg.momentum, cfg.weight_decay)
+    amp = loop.amp
+    warmup = min(10, max(1, steps // 10))
+    g = torch.Generator(device="cpu").manual_seed(cfg.seed)
     if dev.type == "cuda":
         torch.cuda.reset_peak_memory_stats(dev)
-    rss_before = _rss_bytes()
-    window_losses, window_times = [], []
+        rss_before = 0
+    else:
+        reset = _reset_peak_rss()
+        rss_before = (_status_kb("VmRSS") or 0) if reset else None
+    window_losses, window_times, window_images = [], [], []
     last_good = None
-    shape_ok = None
+    # running sums of the current epoch, on the device (no sync per step)
+    loss_sum = torch.zeros((), device=dev)
+    correct = torch.zeros((), dtype=torch.int64, device=dev)
+    seen_in_epoch = 0
     model.train()
+    t_start = t_window = time.perf_counter()
+    losses_in_window, images_in_window = [], 0
     try:
-        t_window = time.perf_counter()
-        losses_in_window = []
+        it = batches(len(train.y), cfg.batch_size, g)
         for step in range(steps):
-            if pos + batch_size > n_train:
-                order, pos = torch.randperm(n_train, generator=g), 0
-            idx = order[pos:pos + batch_size].to(dev)
-            pos += batch_size
+            epoch, last_of_epoch, idx = next(it)
+            idx = idx.to(dev)
             xb, yb = train.x.index_select(0, idx), train.y.index_select(0, idx)
-            if channels_last:
+            if cfg.channels_last:
                 xb = xb.contiguous(memory_format=torch.channels_last)
-            loss, logits = step_fn(xb, yb)
-            if shape_ok is None:
-                shape_ok = tuple(logits.shape) == (len(yb), num_classes)
+            loss, logits = train_step(run_model, opt, xb, yb, amp)
+            if loop.logits_shape is None:
+                loop.logits_shape, loop.batch = tuple(logits.shape), len(yb)
+            n = len(yb)
+            loss_sum += loss.float() * n
+            correct += (logits.argmax(-1) == yb).sum()
+            seen_in_epoch += n
+            images_in_window += n
             losses_in_window.append(loss)
             result.steps = step + 1
+            result.images_seen += n
+            if last_of_epoch:
+                result.epoch_losses.append(float(loss_sum) / seen_in_epoch)
+                result.epoch_accuracies.append(int(correct) / seen_in_epoch)
+                loss_sum.zero_()
+                correct.zero_()
+                seen_in_epoch = 0
             if (step + 1) % WINDOW == 0 or step + 1 == steps:
                 _sync(dev)  # once per window, never inside it
                 vals = torch.stack(losses_in_window).float().cpu()
@@ -269,118 +369,86 @@ def probe(name: str, *, device: str = "auto", steps: int | None = None, epochs: 
                 now = time.perf_counter()
                 if step + 1 > warmup and len(vals) == WINDOW:
                     window_times.append((now - t_window) / WINDOW)
+                    window_images.append(images_in_window / (now - t_window))
                 t_window = now
-                losses_in_window = []
+                losses_in_window, images_in_window = [], 0
                 if on_window:
-                    on_window(result.steps, steps, last_good,
-                              batch_size / window_times[-1] if window_times else None)
-    except KeyboardInterrupt:
-        result.stopped = f"interrupted at step {result.steps}"
-    except torch.cuda.OutOfMemoryError:
-        if _retry and batch_size > 1:
-            del model, opt
-            if dev.type == "cuda":
-                torch.cuda.empty_cache()
-            r = probe(name, device=device, steps=steps, batch_size=batch_size // 2, dataset=dataset,
-                      data_dir=data_dir, precision=precision, channels_last=channels_last, compile=compile, lr=lr,
-                      optimizer=optimizer, momentum=momentum, weight_decay=weight_decay, seed=seed, detail=detail,
-                      input_shape=input_shape, overrides=overrides, overfit_check=overfit_check, save=save,
-                      on_window=on_window, _retry=False)
-            r.notes.append(f"out of memory at batch size {batch_size}; retried at {batch_size // 2}")
-            return r
-        result.stopped = f"out of memory at batch size {batch_size}"
+                    on_window(result.steps, steps, last_good, window_images[-1] if window_images else None)
+    finally:
+        _sync(dev)
+        result.train_seconds = time.perf_counter() - t_start
+        if result.images_seen and result.train_seconds > 0:
+            result.examples_per_s = result.images_seen / result.train_seconds
+        result.losses = window_losses
+        result.final_loss = window_losses[-1] if window_losses else None
+        if window_times:
+            step_s = statistics.median(window_times)
+            result.steps_per_s = 1 / step_s
+            result.images_per_s = statistics.median(window_images)
+            if result.train_flops_per_step:
+                # the analysis counts FLOPs for a full batch; scale to the images a step really saw
+                per_image = result.train_flops_per_step / cfg.batch_size
+                result.achieved_flops_per_s = per_image * result.images_per_s
+        if dev.type == "cuda":
+            result.peak_memory_bytes = torch.cuda.max_memory_allocated(dev)
+            result.memory_kind = "CUDA allocator peak"
+        elif rss_before is not None:
+            peak = _status_kb("VmHWM")
+            result.peak_memory_bytes = max(0, (peak or 0) - rss_before)
+            result.memory_kind = "peak RSS growth over the training loop (CPU; the data set is loaded before it)"
+        if result.peak_memory_bytes and result.estimated_train_memory_bytes:
+            result.memory_ratio = result.peak_memory_bytes / result.estimated_train_memory_bytes
 
-    result.losses = window_losses
-    result.final_loss = window_losses[-1] if window_losses else None
-    if window_times:
-        step_s = statistics.median(window_times)
-        result.steps_per_s = 1 / step_s
-        result.images_per_s = batch_size / step_s
-        result.achieved_flops_per_s = a.totals.train_flops / step_s
-    if dev.type == "cuda":
-        result.peak_memory_bytes, result.memory_kind = torch.cuda.max_memory_allocated(dev), "CUDA allocator peak"
-    else:
-        result.peak_memory_bytes = max(0, _peak_rss_bytes() - rss_before)
-        result.memory_kind = "RSS growth over the run (CPU)"
-    if result.peak_memory_bytes and result.estimated_train_memory_bytes:
-        result.memory_ratio = result.peak_memory_bytes / result.estimated_train_memory_bytes
 
-    if detail and not result.stopped:
-        result.time_split_s = _time_split(step_fn, train, batch_size, dev, opt, run_model, channels_last)
-    # accuracy on the training split (eval mode, so batch-norm uses its running
-    # statistics, as at test time) and on the held-out split
-    if not result.stopped:
-        result.train_accuracy = evaluate(run_model, train, batch_size, dev, autocast_dtype, channels_last)
-        result.test_accuracy = evaluate(run_model, test, batch_size, dev, autocast_dtype, channels_last)
-    if save is not None and not result.stopped:
-        from archscope.probe.weights import save_weights
-
-        save_weights(model, save, {"model": name, "overrides": overrides or {}, "input": list(shape),
-                                   "dataset": dataset, "steps": result.steps, "seed": seed,
-                                   "test_accuracy": result.test_accuracy})
-        result.notes.append(f"weights saved to {save}")
-
-    # peaks and MFU
-    result.peak_flops_known = known_peak(result.device, precision)
-    if result.achieved_flops_per_s:
-        result.peak_flops_measured = measured_matmul_peak(dev, precision)
-        result.mfu_known = mfu(result.achieved_flops_per_s, result.peak_flops_known)
-        result.mfu_measured = mfu(result.achieved_flops_per_s, result.peak_flops_measured)
-
-    # checks
+def _basic_checks(result: ProbeResult, loop: "_Loop | None") -> None:
     c = result.checks
     finite = result.stopped is None or "non-finite" not in result.stopped
     c.append(Check("loss finite", finite, result.stopped or "every step"))
-    if len(window_losses) >= 2:
-        first, last = window_losses[0], window_losses[-1]
-        c.append(Check("loss falls", last < first, f"{first:.3f} -> {last:.3f} (first vs last window)"))
+    wl = result.losses
+    if len(wl) >= 2:
+        c.append(Check("loss falls", wl[-1] < wl[0], f"{wl[0]:.3f} -> {wl[-1]:.3f} (first vs last window)"))
     else:
         c.append(Check("loss falls", False, "fewer than two windows"))
-    chance = result.chance
-    need = clear_margin(chance)
-    acc = result.test_accuracy
+    chance, acc = result.chance, result.test_accuracy
+    need = clear_margin(chance) if chance is not None else None
     c.append(Check("held-out accuracy above chance", acc is not None and acc >= need,
                    f"{acc:.3f} vs chance {chance:.3f} (needs >= {need:.3f})" if acc is not None else "not measured"))
-    c.append(Check("outputs have the right shape", bool(shape_ok), f"(batch, {num_classes})"))
-    if overfit_check and not result.stopped:
-        c.append(_overfit_one_batch(name, overrides, train, dev, seed, optimizer, lr, momentum, weight_decay,
-                                    autocast_dtype, hints.get("overfit_steps", 100)))
-    return result
+    shape = loop.logits_shape if loop is not None else None
+    ok = shape is not None and len(shape) == 2 and shape[0] == loop.batch and shape[1] == result.num_classes
+    c.append(Check("outputs have the right shape", ok, f"(batch, {result.num_classes})" if shape is None or ok
+                   else f"{shape} for a batch of {loop.batch}, expected ({loop.batch}, {result.num_classes})"))
 
 
-def evaluate(model, split, batch_size, dev, autocast_dtype, channels_last) -> float:
+def evaluate(model, split, batch_size, dev, amp: Amp, channels_last) -> float:
     was = model.training
     model.eval()
-    correct = 0
-    with torch.no_grad(), torch.autocast(dev.type, dtype=autocast_dtype, enabled=autocast_dtype is not None):
+    correct = torch.zeros((), dtype=torch.int64, device=split.y.device)
+    with torch.no_grad(), amp.autocast():
         for i in range(0, len(split.y), batch_size):
             xb = split.x[i:i + batch_size]
             if channels_last:
                 xb = xb.contiguous(memory_format=torch.channels_last)
-            correct += int((_logits(model(xb)).argmax(-1) == split.y[i:i + batch_size]).sum())
+            correct += (logits_of(model(xb)).argmax(-1) == split.y[i:i + batch_size]).sum()
     model.train(was)
-    return correct / len(split.y)
+    return int(correct) / len(split.y)
 
 
-def _overfit_one_batch(name, overrides, train, dev, seed, optimizer, lr, momentum, weight_decay, autocast_dtype,
-                       steps: int = 100) -> Check:
+def _overfit_one_batch(cfg: TrainConfig, train, dev, amp: Amp, steps: int = 100) -> Check:
     """From scratch, one fixed batch of 16 images: a model that can learn at
     all drives its training loss on it far down (to under half)."""
     from archscope.zoo import get_model
 
-    torch.manual_seed(seed)
-    model = get_model(name, **(overrides or {})).to(dev).train()
-    opt = _make_optimizer(optimizer, model.parameters(), lr, momentum, weight_decay)
+    torch.manual_seed(cfg.seed)
+    model = get_model(cfg.model, **cfg.overrides)
+    init_weights(model, cfg.init)
+    model = model.to(dev).train()
+    opt = make_optimizer(cfg.optimizer, model.parameters(), cfg.lr, cfg.momentum, cfg.weight_decay)
     n = min(16, len(train.y))
     xb, yb = train.x[:n], train.y[:n]
     first = last = None
     for _ in range(steps):
-        with torch.autocast(dev.type, dtype=autocast_dtype, enabled=autocast_dtype is not None):
-            loss = F.cross_entropy(_logits(model(xb)).float(), yb)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        v = float(loss.detach())
+        loss, _ = train_step(model, opt, xb, yb, amp)
+        v = float(loss)
         first = v if first is None else first
         last = v
         if not math.isfinite(v):
@@ -390,42 +458,33 @@ def _overfit_one_batch(name, overrides, train, dev, seed, optimizer, lr, momentu
                                                   "(needs to halve)")
 
 
-def _time_split(step_fn, train, batch_size, dev, opt, model, channels_last) -> dict:
-    """Ten extra steps, synchronised between phases (so slower than the timed
-    run): seconds per step in data, forward+backward and optimizer."""
+def _time_split(model, opt, train, cfg: TrainConfig, dev, amp: Amp) -> dict:
+    """Ten extra steps of the run's own ``train_step``, synchronised between
+    phases (so slower than the timed run): seconds per step in data,
+    forward+backward and optimizer."""
     out = {"data": 0.0, "forward_backward": 0.0, "optimizer": 0.0}
     n = len(train.y)
+    marks = {}
+
+    def after_backward():
+        _sync(dev)
+        marks["t2"] = time.perf_counter()
+
     for _ in range(10):
         t0 = time.perf_counter()
-        idx = torch.randint(0, n, (batch_size,)).to(dev)
+        idx = torch.randint(0, n, (cfg.batch_size,)).to(dev)
         xb, yb = train.x.index_select(0, idx), train.y.index_select(0, idx)
-        if channels_last:
+        if cfg.channels_last:
             xb = xb.contiguous(memory_format=torch.channels_last)
         _sync(dev)
         t1 = time.perf_counter()
-        loss = F.cross_entropy(_logits(model(xb)).float(), yb)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        _sync(dev)
-        t2 = time.perf_counter()
-        opt.step()
+        train_step(model, opt, xb, yb, amp, after_backward=after_backward)
         _sync(dev)
         t3 = time.perf_counter()
         out["data"] += (t1 - t0) / 10
-        out["forward_backward"] += (t2 - t1) / 10
-        out["optimizer"] += (t3 - t2) / 10
+        out["forward_backward"] += (marks["t2"] - t1) / 10
+        out["optimizer"] += (t3 - marks["t2"]) / 10
     return out
 
 
-def run_recipe(recipe_name: str, *, data_dir=None, device: str = "auto", **kw) -> ProbeResult:
-    if recipe_name not in RECIPES:
-        raise ArchscopeError(f"unknown recipe {recipe_name!r}; recipes: {', '.join(RECIPES)}")
-    r = RECIPES[recipe_name]
-    result = probe(r.model, device=device, epochs=r.epochs, batch_size=r.batch_size, dataset=r.dataset,
-                   data_dir=data_dir, optimizer=r.optimizer, lr=r.lr, momentum=0.0 if r.optimizer == "sgd" else None,
-                   input_shape=r.input, overrides=r.overrides, **kw)
-    result.notes.append(f"recipe {recipe_name}: {r.claim}")
-    return result
-
-
-__all__ = ["probe", "run_recipe", "RECIPES", "ProbeResult", "Check"]
+__all__ = ["probe", "run", "ProbeResult", "Check", "evaluate", "clear_margin", "training_defaults", "batches"]

@@ -1,0 +1,83 @@
+"""CPU threads for training that do not fight other archscope processes.
+
+Two torch processes on two cores, each with torch's default of one thread
+per core, slow each other several-fold (measured: a 31 s probe took 464 s
+beside another; shared/PERF-NOTES.md). So a CPU training run takes cores as
+*slots*: one lock file per core the process may use (``sched_getaffinity``),
+held with ``flock`` for the run; the run then pins itself to the cores it
+holds and uses that many threads. A second archscope process gets the cores
+the first did not take (at least one: if every core is held it shares one
+rather than wait). The locks are released by the kernel when the process
+exits, however it exits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import tempfile
+from pathlib import Path
+
+
+def _lock_dir() -> Path:
+    d = Path(os.environ.get("ARCHSCOPE_LOCK_DIR") or Path(tempfile.gettempdir()) / f"archscope-cpus-{os.getuid()}")
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def available_cores() -> list[int]:
+    try:
+        return sorted(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return list(range(os.cpu_count() or 1))
+
+
+@contextlib.contextmanager
+def reserved_cores(want: int | None = None):
+    """Hold up to ``want`` free cores (default: ``ARCHSCOPE_THREADS``, else
+    all this process may use) for the block; yields the cores held. Sets torch's intra-op threads to their
+    number and the process's affinity to them; both are restored after."""
+    import torch
+
+    cores = available_cores()
+    if want is None and os.environ.get("ARCHSCOPE_THREADS", "").isdigit():
+        want = int(os.environ["ARCHSCOPE_THREADS"])
+    want = len(cores) if want is None else max(1, min(want, len(cores)))
+    held, files = [], []
+    try:
+        try:
+            d = _lock_dir()
+        except OSError:
+            d = None
+        for c in cores if d is not None else []:
+            if len(held) == want:
+                break
+            try:
+                f = open(d / f"core-{c}.lock", "a+")
+            except OSError:
+                continue
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                f.close()
+                continue
+            files.append(f)
+            held.append(c)
+        use = held if held else (cores[:1] if d is not None else cores[:want])
+        before_threads = torch.get_num_threads()
+        before_affinity = set(cores)
+        torch.set_num_threads(len(use))
+        with contextlib.suppress(AttributeError, OSError):
+            os.sched_setaffinity(0, set(use))
+        try:
+            yield use
+        finally:
+            torch.set_num_threads(before_threads)
+            with contextlib.suppress(AttributeError, OSError):
+                os.sched_setaffinity(0, before_affinity)
+    finally:
+        for f in files:
+            with contextlib.suppress(OSError):
+                fcntl.flock(f, fcntl.LOCK_UN)
+            f.close()
