@@ -10,17 +10,13 @@ steps, so every zoo model can be probed offline at its own default input.
 
 from __future__ import annotations
 
-import gzip
-import io
-import pickle
-import struct
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from archscope.datasets.readers import read_idx  # noqa: F401  (re-exported: the probe's readers live there)
 from archscope.errors import ArchscopeError
 
 SYNTHETIC_CLASSES = 10
@@ -103,112 +99,66 @@ def _stripes(y, h, w) -> torch.Tensor:
     return torch.where(((y // 5) % 2 == 0).view(-1, 1, 1), horizontal, vertical)
 
 
-# ---- IDX (MNIST, Fashion-MNIST) -----------------------------------------------
+# ---- real data sets (archscope.datasets finds, verifies and reads them) ----------
 
-IDX_FILES = {
-    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
-}
+def load_real(dataset: str, data_dir=None, *, download: bool = True, notice=None):
+    """(train, test, located) at the files' own resolution, pixels in [0, 1]."""
+    from archscope.datasets import catalog, locate
+    from archscope.datasets.readers import check_content, check_labels, decompressed, parse_idx, read_cifar_batch
 
+    s = catalog.spec(dataset)
+    loc = locate(dataset, data_dir, download=download, notice=notice)
+    if s.format == "idx":
+        arrays = {}
+        for f in s.files:
+            path = loc.files[f.name]
+            content = decompressed(path)
+            # the cache and the system's copy must be the real thing; a folder the user names may hold
+            # their own IDX files (a subset, say): read them, and say that they are not the published ones
+            loc.verified[f.name] = _verify_or_note(path, content, f) if loc.where == "--data-dir" else \
+                check_content(path, content, f)
+            arrays[f.name] = parse_idx(content, path)
+        splits = []
+        for split in ("train", "t10k"):
+            img, lab = f"{split}-images-idx3-ubyte.gz", f"{split}-labels-idx1-ubyte.gz"
+            x, y = arrays[img], arrays[lab]
+            if x.ndim != 3 or y.ndim != 1 or len(x) != len(y):
+                raise ArchscopeError(f"{dataset} {split}: images {x.shape} and labels {y.shape} do not match "
+                                     f"({loc.files[img]}, {loc.files[lab]})")
+            if len(x) == 0:
+                raise ArchscopeError(f"{loc.files[img]} holds no images")
+            check_labels(y, s.classes, loc.files[lab])
+            splits.append(Split(torch.from_numpy(x.copy()).float().div_(255).unsqueeze(1),
+                                torch.from_numpy(y.astype(np.int64))))
+        return splits[0], splits[1], loc
+    parts = {f.name: read_cifar_batch(loc.files[f.name]) for f in s.files}
+    for f in s.files:
+        check_labels(parts[f.name][1], s.classes, loc.files[f.name])
 
-def _open(path: Path) -> bytes:
-    data = path.read_bytes()
-    return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+    def to_split(names):
+        x = np.concatenate([parts[n][0] for n in names]).reshape(-1, 3, 32, 32)
+        y = np.concatenate([parts[n][1] for n in names])
+        if len(x) == 0:
+            raise ArchscopeError(f"{dataset}: the batches hold no images")
+        return Split(torch.from_numpy(x).float().div_(255), torch.from_numpy(y))
 
-
-def read_idx(path: Path) -> np.ndarray:
-    """An IDX file (LeCun's format): magic (0, 0, type 0x08 = ubyte, ndim),
-    big-endian dimension sizes, then the data."""
-    data = _open(path)
-    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08 or not 1 <= data[3] <= 4:
-        raise ArchscopeError(f"{path} is not an IDX ubyte file (bad magic number)")
-    ndim = data[3]
-    dims = struct.unpack(f">{ndim}I", data[4:4 + 4 * ndim])
-    body = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
-    if body.size != int(np.prod(dims)):
-        raise ArchscopeError(f"{path} is truncated or corrupt: header says {dims}, found {body.size} bytes of data")
-    return body.reshape(dims)
-
-
-def _find(data_dir: Path, name: str) -> Path | None:
-    for cand in (name, name + ".gz", name.replace("-idx", ".idx"), name.replace("-idx", ".idx") + ".gz"):
-        for base in (data_dir, data_dir / "raw"):
-            if (base / cand).is_file():
-                return base / cand
-    return None
-
-
-def load_idx_dataset(data_dir, kind: str) -> tuple[Split, Split]:
-    data_dir = Path(data_dir)
-    expected = [n for pair in IDX_FILES.values() for n in pair]
-    found = {n: _find(data_dir, n) for n in expected}
-    missing = [n for n, p in found.items() if p is None]
-    if missing:
-        raise ArchscopeError(f"{kind} not found in {data_dir}: expected {', '.join(expected)} (optionally .gz); "
-                             f"missing {', '.join(missing)}")
-    splits = []
-    for split, (imgs, labels) in IDX_FILES.items():
-        x, y = read_idx(found[imgs]), read_idx(found[labels])
-        if x.ndim != 3 or y.ndim != 1 or len(x) != len(y):
-            raise ArchscopeError(f"{kind} {split}: images {x.shape} and labels {y.shape} do not match")
-        splits.append(Split(torch.from_numpy(x.copy()).float().div(255).unsqueeze(1),
-                            torch.from_numpy(y.astype(np.int64))))
-    return splits[0], splits[1]
+    return to_split([f"data_batch_{i}" for i in range(1, 6)]), to_split(["test_batch"]), loc
 
 
-# ---- CIFAR-10 python batches --------------------------------------------------
+def _verify_or_note(path, content, f) -> str:
+    """Files in --data-dir: verified when they are the real thing; a folder
+    of other IDX files (a user's own subset) is allowed, and said."""
+    from archscope.datasets.readers import check_content
 
-class _SafeUnpickler(pickle.Unpickler):
-    """CIFAR-10's batches are pickles of dicts of numpy arrays: allow exactly
-    the numpy reconstructors those need and nothing else, so a crafted file
-    cannot run code."""
-
-    ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
-               ("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.multiarray", "scalar"),
-               ("numpy._core.multiarray", "scalar"), ("builtins", "bytes"), ("_codecs", "encode")}
-
-    def find_class(self, module, name):
-        if (module, name) in self.ALLOWED:
-            return super().find_class(module, name)
-        raise ArchscopeError(f"refusing to unpickle {module}.{name}: a CIFAR batch holds only numpy arrays")
-
-
-def _read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
     try:
-        d = _SafeUnpickler(io.BytesIO(path.read_bytes()), encoding="bytes").load()
+        return check_content(path, content, f)
     except ArchscopeError:
-        raise
-    except Exception as e:
-        raise ArchscopeError(f"{path} is not a CIFAR-10 batch: {type(e).__name__}: {e}") from None
-    if not isinstance(d, dict):
-        raise ArchscopeError(f"{path} is not a CIFAR-10 batch (not a dict)")
-    x = d.get(b"data", d.get("data"))
-    y = d.get(b"labels", d.get("labels"))
-    if x is None or y is None or len(x) != len(y) or np.asarray(x).shape[1:] != (3072,):
-        raise ArchscopeError(f"{path} is not a CIFAR-10 batch (needs 'data' N x 3072 and 'labels')")
-    return np.asarray(x, dtype=np.uint8), np.asarray(y, dtype=np.int64)
-
-
-def load_cifar10(data_dir) -> tuple[Split, Split]:
-    data_dir = Path(data_dir)
-    base = data_dir / "cifar-10-batches-py" if (data_dir / "cifar-10-batches-py").is_dir() else data_dir
-    names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
-    missing = [n for n in names if not (base / n).is_file()]
-    if missing:
-        raise ArchscopeError(f"CIFAR-10 not found in {data_dir}: expected cifar-10-batches-py/{{{', '.join(names)}}}; "
-                             f"missing {', '.join(missing)}")
-    parts = [_read_batch(base / n) for n in names]
-
-    def to_split(ps):
-        x = np.concatenate([p[0] for p in ps]).reshape(-1, 3, 32, 32)
-        return Split(torch.from_numpy(x).float().div(255), torch.from_numpy(np.concatenate([p[1] for p in ps])))
-
-    return to_split(parts[:5]), to_split(parts[5:])
+        return "not the published files (read as given)"
 
 
 # ---- adapting real data to a model's input ------------------------------------
 
-def adapt(split: Split, shape: tuple[int, int, int], stats: tuple[float, float] | None = None) -> Split:
+def adapt(split: Split, shape: tuple[int, int, int], stats: tuple[float, float] | None = (0.0, 1.0)) -> Split:
     """Resize to the model's H x W (bilinear, as the articles resize
     Fashion-MNIST to 96 or 224) and match its channels (grey repeated to RGB,
     RGB averaged to grey); then standardise with ``stats`` (mean, std) — the
@@ -219,26 +169,32 @@ def adapt(split: Split, shape: tuple[int, int, int], stats: tuple[float, float] 
         x = F.interpolate(x, size=(h, w), mode="bilinear", align_corners=False)
     if x.shape[1] != c:
         x = x.mean(dim=1, keepdim=True).expand(-1, c, -1, -1) if c != 1 else x.mean(dim=1, keepdim=True)
-    mean, std = stats if stats is not None else (float(x.mean()), float(x.std()))
-    x = (x - mean) / (std + 1e-6)
+    if stats is not None and stats != (0.0, 1.0):
+        mean, std = stats
+        x = (x - mean) / (std + 1e-6)
     return Split(x.contiguous(), split.y)
 
 
 def load(dataset: str, shape, *, data_dir=None, n_train: int = 2048, n_test: int = 512, seed: int = 0,
-         device="cpu", classes: int = SYNTHETIC_CLASSES) -> tuple[Split, Split, int]:
-    """(train, test, number of classes) for ``dataset`` at the model's input."""
+         device="cpu", classes: int = SYNTHETIC_CLASSES, scaling: str = "standardize", download: bool = True,
+         notice=None, provenance: dict | None = None) -> tuple[Split, Split, int]:
+    """(train, test, number of classes) for ``dataset`` at the model's input.
+    ``scaling``: ``unit`` keeps pixels in [0, 1] (``ToTensor``);
+    ``standardize`` also subtracts the training split's mean and divides by
+    its std. ``provenance``, when given, is filled with where the files were
+    found and how they were verified."""
     if dataset == "synthetic":
         return (synthetic(n_train, shape, classes, seed=seed, device=device),
                 synthetic(n_test, shape, classes, seed=seed + 1, device=device), classes)
-    if data_dir is None:
-        raise ArchscopeError(f"--dataset {dataset} needs --data-dir (the folder holding its files)")
-    if dataset in ("mnist", "fashion-mnist"):
-        train, test = load_idx_dataset(data_dir, dataset)
-    elif dataset == "cifar10":
-        train, test = load_cifar10(data_dir)
-    else:
+    if dataset not in ("mnist", "fashion-mnist", "cifar10"):
         raise ArchscopeError(f"unknown dataset {dataset!r}; choose synthetic, mnist, fashion-mnist or cifar10")
-    resized = adapt(train, shape, stats=(0.0, 1.0))
-    stats = (float(resized.x.mean()), float(resized.x.std()))
-    train, test = adapt(train, shape, stats), adapt(test, shape, stats)
+    train, test, loc = load_real(dataset, data_dir, download=download, notice=notice)
+    if provenance is not None:
+        provenance.update(dataset=dataset, where=loc.where, folder=str(loc.folder),
+                          verified=sorted(set(loc.verified.values())) or ["read, not verified"])
+    train = adapt(train, shape)
+    test = adapt(test, shape)
+    if scaling == "standardize":
+        stats = (float(train.x.mean()), float(train.x.std()))
+        train, test = adapt(train, shape, stats), adapt(test, shape, stats)
     return Split(train.x.to(device), train.y.to(device)), Split(test.x.to(device), test.y.to(device)), 10
