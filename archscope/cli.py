@@ -49,6 +49,54 @@ class Source(str, Enum):
     tutorial = "tutorial"
 
 
+class Device(str, Enum):
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+class DatasetName(str, Enum):
+    synthetic = "synthetic"
+    mnist = "mnist"
+    fashion_mnist = "fashion-mnist"
+    cifar10 = "cifar10"
+
+
+class OptimizerName(str, Enum):
+    adam = "adam"
+    sgd = "sgd"
+
+
+class PrecisionName(str, Enum):
+    fp32 = "fp32"
+    bf16 = "bf16"
+    fp16 = "fp16"
+
+
+class InitName(str, Enum):
+    default = "default"
+    xavier_uniform = "xavier_uniform"
+
+
+class ScalingName(str, Enum):
+    standardize = "standardize"
+    unit = "unit"
+
+
+def _val(v):
+    return v.value if isinstance(v, Enum) else v
+
+
+def _recipe_names() -> str:
+    from archscope.probe.experiments import EXPERIMENTS
+
+    return ", ".join(EXPERIMENTS)
+
+
+def _notice(text: str) -> None:
+    typer.echo(f"archscope: {text}", err=True)
+
+
 def _fail(message: str, code: int) -> None:
     lines = str(message).strip().splitlines()
     typer.echo(f"archscope: error: {lines[0] if lines else message}", err=True)  # one line, always
@@ -223,22 +271,148 @@ def claims_cmd(
     source: Annotated[Optional[str], typer.Option("--source", "-s", help="Only claims whose source or id contains "
                                                   "this text, e.g. 'article 000', 'Table 1', 'He et al.'.")] = None,
     fmt: Annotated[ClaimFormat, typer.Option("--format", "-f")] = ClaimFormat.table,
+    train: Annotated[bool, typer.Option("--train", help="Run the experiments of the training claims (all, or "
+                                        "those given with --claim) and give their verdicts.")] = False,
+    claim_ids: Annotated[Optional[list[str]], typer.Option("--claim", help="A training claim's id (repeatable); "
+                                                           "with --train.")] = None,
+    repeats: Annotated[int, typer.Option(help="Seeds per setting, 0..N-1 (with --train).")] = 3,
+    device: Annotated[Device, typer.Option(help="With --train: auto, cpu or cuda.")] = Device.auto,
+    data_dir: Annotated[Optional[str], typer.Option("--data-dir", help="With --train: the data set's folder (else "
+                                                    "the cache, the system's copy, or a download).")] = None,
+    no_download: Annotated[bool, typer.Option("--no-download", help="Never download a missing data set.")] = False,
+    results: Annotated[Optional[str], typer.Option("--results", help="With --train: the folder for the "
+                                                   "measurements (default $ARCHSCOPE_HOME/training).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="With --train: list the runs and the time estimate, "
+                                          "run nothing.")] = False,
 ) -> None:
     """Every registered claim about the networks, with source, expected, measured and verdict.
 
-    A claim that does not hold is a finding: the exit status is 0. It is non-zero only
-    when a claim could not be evaluated because of an error."""
+    Training claims show the last measured verdict (with its date, device and seeds), or
+    why they cannot be checked here; --train measures them. A claim that does not hold is
+    a finding: the exit status is 0. It is 1 when a claim could not be evaluated because of
+    an error, 130 when --train was interrupted (the finished runs are kept)."""
     from archscope.claims import CLAIMS, Verdict, evaluate_all
     from archscope.render.claims import render_evaluations, verdict_counts
 
-    evals = evaluate_all(CLAIMS, source)
+    if claim_ids and not train:
+        raise ArchscopeError("--claim goes with --train")
+    interrupted = False
+    if train:
+        interrupted, chosen = _train_claims(CLAIMS, claim_ids, repeats, _val(device), data_dir, not no_download,
+                                            results, dry_run)
+        if dry_run:
+            return
+        evals = evaluate_all(chosen)
+    else:
+        evals = evaluate_all(CLAIMS, source)
     if not evals:
         raise ArchscopeError(f"no claim matches source {source!r}")
     typer.echo(render_evaluations(evals, fmt.value))
     if fmt != ClaimFormat.json:
         typer.echo(f"\n{len(evals)} evaluations of {len({e.claim.id for e in evals})} claims: {verdict_counts(evals)}")
+        if any(e.claim.kind == "training" and e.verdict in (Verdict.HOLDS, Verdict.DOES_NOT_HOLD) for e in evals):
+            from archscope.claims.training import RULE
+
+            typer.echo(f"training claims: a figure {RULE}")
+    if interrupted:
+        raise typer.Exit(130)
     if any(e.verdict is Verdict.ERROR for e in evals):
         raise typer.Exit(1)
+
+
+def _train_claims(claims, ids, repeats, device, data_dir, download, results, dry_run):
+    """``claims --train``: plan, estimate, run with a progress bar."""
+    import os
+    from pathlib import Path
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from archscope.claims.training import estimate_seconds, plan_jobs, run_jobs, select_claims, user_dir
+    from archscope.outputs import check_output_dir
+    from archscope.probe.experiments import setting_label
+
+    if not isinstance(repeats, int) or repeats < 1:
+        raise ArchscopeError(f"--repeats must be a positive integer, got {repeats!r}")
+    chosen = select_claims(claims, ids)
+    jobs = plan_jobs(chosen)
+    if not jobs:
+        raise ArchscopeError("no training claim names an experiment archscope can run")
+    out = Path(results) if results else user_dir()
+    check_output_dir(out, what="--results")
+    total = sum(len(j.settings) for j in jobs) * repeats
+    typer.echo(f"{total} run(s): {repeats} seed(s) of", err=True)
+    est_total = 0.0
+    for j in jobs:
+        est = estimate_seconds(j.experiment, device=device) if not os.environ.get("ARCHSCOPE_NO_ESTIMATE") else None
+        est_total += (est or 0) * len(j.settings) * repeats
+        typer.echo(f"  {j.experiment}: {'; '.join(setting_label(s) for s in j.settings)}"
+                   + (f" (about {est:,.0f} s a run)" if est else "")
+                   + f"; for {', '.join(j.claims[:3])}" + (f" and {len(j.claims) - 3} more" if len(j.claims) > 3 else ""),
+                   err=True)
+    if est_total:
+        typer.echo(f"estimated time: about {est_total / 60:,.0f} min on this machine (from a short timing run)",
+                   err=True)
+    if dry_run:
+        return False, chosen
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.fields[status]}"), transient=True, console=_stderr_console()) as bar:
+        task = bar.add_task("claims --train", total=total, status="")
+
+        def on_run(done, n, exp, setting, rep):
+            bar.update(task, completed=done, status=f"{exp} {setting_label(setting)} seed {rep}")
+
+        _, interrupted = run_jobs(jobs, repeats=repeats, device=device, data_dir=data_dir, download=download,
+                                  out_dir=out, on_run=on_run, notice=_notice)
+    typer.echo(f"measurements saved in {out}" + ("; interrupted: keeping the runs that finished" if interrupted
+                                                 else ""), err=True)
+    if results:  # the verdicts below read the default folder and the packaged one; point them at this one
+        os.environ["ARCHSCOPE_TRAINING_RESULTS"] = str(out)
+    return interrupted, chosen
+
+
+class DataCommand(str, Enum):
+    list = "list"
+    fetch = "fetch"
+
+
+@app.command("data")
+@handle_errors
+def data_cmd(
+    action: Annotated[DataCommand, typer.Argument(help="list: where each data set is and whether it verified; "
+                                                  "fetch: download one, checksums verified.")],
+    name: Annotated[Optional[str], typer.Argument(help="fetch: mnist, fashion-mnist or cifar10.")] = None,
+    mirror: Annotated[Optional[str], typer.Option("--mirror", help="fetch: a base URL to download from instead "
+                                                  "of the official one.")] = None,
+    data_dir: Annotated[Optional[str], typer.Option("--data-dir", help="list: also look in this folder first.")]
+    = None,
+    fmt: Annotated[ClaimFormat, typer.Option("--format", "-f", help="table or json.")] = ClaimFormat.table,
+) -> None:
+    """The real data sets the recipes use: where they are found (--data-dir, the cache
+    $ARCHSCOPE_HOME/data, the system's packages) and a verified download."""
+    import json as _json
+    from dataclasses import asdict
+
+    from archscope.datasets import data_home, fetch, status
+
+    if action == DataCommand.fetch:
+        if not name:
+            raise ArchscopeError("data fetch needs a data set name: mnist, fashion-mnist or cifar10")
+        _notice(f"downloading {name} into {data_home() / name} (checksums verified)")
+        folder = fetch(name, mirror=mirror)
+        typer.echo(f"{name}: {folder}")
+        return
+    if name:
+        raise ArchscopeError("data list takes no name")
+    rows = status(data_dir)
+    if fmt == ClaimFormat.json:
+        typer.echo(_json.dumps([asdict(r) for r in rows], indent=2))
+        return
+    from tabulate import tabulate
+
+    typer.echo(tabulate([[r.name, r.where or "-", r.folder, "-" if r.size_bytes is None else
+                          f"{r.size_bytes / 2**20:,.1f} MiB", r.verified] for r in rows],
+                        headers=["data set", "found in", "folder (or where a download goes)", "size", "checksums"],
+                        tablefmt="github" if fmt == ClaimFormat.markdown else "simple", disable_numparse=True))
 
 
 @app.command("compare")
@@ -377,23 +551,30 @@ def _stderr_console():
 def probe_cmd(
     models: Annotated[Optional[list[str]], typer.Argument(help="Zoo names (or --all).")] = None,
     all_models: Annotated[bool, typer.Option("--all", help="Every model in the zoo.")] = False,
-    device: Annotated[str, typer.Option(help="auto (CUDA when present), cuda or cpu.")] = "auto",
+    device: Annotated[Device, typer.Option(help="auto (CUDA when present), cuda or cpu.")] = Device.auto,
     steps: Annotated[Optional[int], typer.Option(help="Training steps (default 200 on CPU, 300 on CUDA).")] = None,
     epochs: Annotated[Optional[int], typer.Option(help="Epochs over the training split instead of --steps.")] = None,
     batch_size: Annotated[Optional[int], typer.Option("--batch-size", help="Default 32 on CPU, 128 on CUDA.")]
     = None,
-    dataset: Annotated[str, typer.Option(help="synthetic, mnist, fashion-mnist or cifar10.")] = "synthetic",
-    data_dir: Annotated[Optional[str], typer.Option("--data-dir", help="Folder with the data set's files.")] = None,
-    precision: Annotated[Optional[str], typer.Option(help="fp32, bf16 or fp16 (default bf16 on CUDA, fp32 on "
-                                                     "CPU).")] = None,
+    dataset: Annotated[DatasetName, typer.Option(help="The training data.")] = DatasetName.synthetic,
+    data_dir: Annotated[Optional[str], typer.Option("--data-dir", help="Folder with the data set's files (else "
+                                                    "the cache, the system's copy, or a download).")] = None,
+    no_download: Annotated[bool, typer.Option("--no-download", help="Never download a missing data set.")] = False,
+    precision: Annotated[Optional[PrecisionName], typer.Option(help="Default bf16 on CUDA, fp32 on CPU.")] = None,
     channels_last: Annotated[Optional[bool], typer.Option("--channels-last/--no-channels-last",
                                                           help="Default on for CUDA.")] = None,
     compile: Annotated[bool, typer.Option("--compile", help="torch.compile the model.")] = False,
     lr: Annotated[Optional[float], typer.Option(help="Learning rate (default 1e-3 Adam, 0.01 SGD).")] = None,
-    optimizer: Annotated[str, typer.Option(help="adam or sgd (momentum 0.9).")] = "adam",
+    optimizer: Annotated[OptimizerName, typer.Option(help="adam, or sgd (momentum 0.9 unless --momentum).")]
+    = OptimizerName.adam,
+    momentum: Annotated[Optional[float], typer.Option(help="SGD momentum (default 0.9).")] = None,
+    init: Annotated[InitName, typer.Option(help="default (the builder's), or xavier_uniform (d2l's train_ch6).")]
+    = InitName.default,
+    scaling: Annotated[ScalingName, typer.Option(help="Real data: standardize, or unit (pixels / 255).")]
+    = ScalingName.standardize,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-    recipe: Annotated[Optional[str], typer.Option(help="An article's run: " + ", ".join(
-        ["lenet-mnist", "lenet-fmnist", "lenet-fmnist-relu", "resnet18-fmnist96"]) + ".")] = None,
+    recipe: Annotated[Optional[str], typer.Option(help="A source's experiment, its whole procedure (see "
+                                                  "`archscope claims --train`); e.g. lenet-fmnist.")] = None,
     detail: Annotated[bool, typer.Option("--detail", help="Also time data / forward+backward / optimizer.")]
     = False,
     input_spec: Annotated[Optional[str], typer.Option("--input", "-i", help="CxHxW instead of the model's "
@@ -405,30 +586,52 @@ def probe_cmd(
     fmt: Annotated[ClaimFormat, typer.Option("--format", "-f", help="table or json.")] = ClaimFormat.table,
     output: Annotated[Optional[str], typer.Option("-o", "--output", help="Write the JSON results here.")] = None,
 ) -> None:
-    """Train briefly and check the model learns; measure throughput, memory and MFU."""
+    """Train briefly and check the model learns; measure throughput, memory and MFU.
+
+    Ctrl-C keeps what finished: the results so far are printed (and written with -o),
+    each saying where it was interrupted, and the exit status is 130."""
     import json as _json
-    from pathlib import Path
+    from dataclasses import replace
 
     from rich.progress import BarColumn, Progress, TextColumn
 
-    from archscope.probe import probe, run_recipe
-    from archscope.render.diagram import write_atomic
+    from archscope.outputs import check_output_file, write_atomic
+    from archscope.probe import TrainConfig, run
+    from archscope.probe.experiments import get_experiment
     from archscope.render.probe import render_probe
     from archscope.zoo import list_models, resolve
 
+    if fmt == ClaimFormat.markdown:
+        raise ArchscopeError("--format must be table or json")
     if recipe and (models or all_models):
         raise ArchscopeError("--recipe names its own model; give no model with it")
     if not recipe and not models and not all_models:
         raise ArchscopeError("give one or more model names, --all, or --recipe")
-    names = [] if recipe else (list_models() if all_models else [resolve(m) for m in models])
-    if save and len(names) + bool(recipe) != 1:
-        raise ArchscopeError("--save writes one model's weights: give exactly one model")
+    if output:
+        check_output_file(output, what="-o")
+    if save:
+        check_output_file(save, what="--save")
     shape = None
     if input_spec:
         from archscope.analysis.engine import parse_input
 
-        shape = parse_input(input_spec)
+        shape = tuple(parse_input(input_spec))
+    runtime = dict(device=_val(device), data_dir=data_dir, download=not no_download, detail=detail, seed=seed)
+    if recipe:  # a recipe fixes its model, data, procedure and schedule; only the run-time options apply
+        configs = [replace(get_experiment(recipe).config, **runtime)]
+    else:
+        names = list_models() if all_models else [resolve(m) for m in models]
+        configs = [TrainConfig(model=n, input_shape=shape, dataset=_val(dataset), steps=steps, epochs=epochs,
+                               batch_size=batch_size, optimizer=_val(optimizer), lr=lr, momentum=momentum,
+                               weight_decay=weight_decay, init=_val(init), scaling=_val(scaling),
+                               precision=_val(precision), channels_last=channels_last, compile=compile, **runtime)
+                   for n in names]
+    for c in configs:
+        c.validate()
+    if save and len(configs) != 1:
+        raise ArchscopeError("--save writes one model's weights: give exactly one model")
     results = []
+    interrupted = False
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[status]}"),
                   transient=True, console=_stderr_console()) as bar:
         task = bar.add_task("probe", total=1, status="")
@@ -437,23 +640,26 @@ def probe_cmd(
             bar.update(task, completed=done, total=total,
                        status=f"loss {loss:.3f}" + (f"  {ips:,.0f} img/s" if ips else ""))
 
-        kw = dict(device=device, steps=steps, epochs=epochs, batch_size=batch_size, precision=precision,
-                  channels_last=channels_last, compile=compile, lr=lr, optimizer=optimizer, seed=seed,
-                  detail=detail, on_window=on_window, weight_decay=weight_decay, save=save)
         try:
-            if recipe:  # a recipe fixes its model, data set, epochs, batch size, optimizer and learning rate
-                bar.update(task, description=f"probe {recipe}")
-                fixed = ("steps", "epochs", "batch_size", "optimizer", "lr")
-                results.append(run_recipe(recipe, data_dir=data_dir, **{k: v for k, v in kw.items() if k not in fixed}))
-            for name in names:
-                bar.update(task, description=f"probe {name}", completed=0)
-                results.append(probe(name, dataset=dataset, data_dir=data_dir, input_shape=shape, **kw))
-        except KeyboardInterrupt:
-            typer.echo("interrupted: writing the results so far", err=True)
+            for cfg in configs:
+                bar.update(task, description=f"probe {recipe or cfg.model}", completed=0)
+                r = run(cfg, save=save, on_window=on_window, notice=_notice)
+                if recipe:
+                    r.notes.append(f"recipe {recipe}: {get_experiment(recipe).title}")
+                results.append(r)
+                if r.interrupted:
+                    interrupted = True
+                    break
+        except KeyboardInterrupt:  # between runs
+            interrupted = True
+    if interrupted:
+        typer.echo("interrupted: keeping the results so far", err=True)
     payload = [r.to_dict() for r in results]
     if output:
-        write_atomic(Path(output), (_json.dumps(payload, indent=2) + "\n").encode())
+        write_atomic(output, (_json.dumps(payload, indent=2) + "\n").encode())
     typer.echo(_json.dumps(payload, indent=2) if fmt == ClaimFormat.json else render_probe(results, detail))
+    if interrupted:
+        raise typer.Exit(130)
     if any(not r.passed for r in results):
         raise typer.Exit(1)
 
@@ -463,24 +669,24 @@ def probe_cmd(
 def sweep_cmd(
     model: Annotated[Optional[str], typer.Argument(help="Zoo name (not with --recipe).")] = None,
     vary: Annotated[Optional[list[str]], typer.Option("--vary", help="KEY=V1,V2,...: a training setting (lr, "
-                                                      "batch_size, epochs, steps, optimizer, weight_decay, momentum) "
-                                                      "or one of the model's knobs (see `archscope info`). "
-                                                      "Repeatable.")] = None,
+                                                      "batch_size, epochs, steps, optimizer, weight_decay, momentum, "
+                                                      "init, scaling) or one of the model's knobs (see `archscope "
+                                                      "info`). Repeatable.")] = None,
     grid: Annotated[bool, typer.Option("--grid", help="Every combination instead of one factor at a time.")]
     = False,
     repeats: Annotated[Optional[int], typer.Option(help="Runs per setting, seeds seed..seed+N-1 (default 3; a "
-                                                   "recipe's: the article's 10).")] = None,
-    recipe: Annotated[Optional[str], typer.Option(help="An ablation of article 002: lenet-fmnist-lr, -batch, "
-                                                  "-activation, -pooling, -kernel, -best (needs Fashion-MNIST in "
-                                                  "--data-dir).")] = None,
-    dataset: Annotated[str, typer.Option(help="synthetic, mnist, fashion-mnist or cifar10.")] = "synthetic",
+                                                   "recipe's: what its source did, 10 for article 002).")] = None,
+    recipe: Annotated[Optional[str], typer.Option(help="A source's ablation, e.g. lenet-fmnist-lr (article 002's "
+                                                  "Table 3); `archscope claims --train` lists them.")] = None,
+    dataset: Annotated[DatasetName, typer.Option(help="The training data.")] = DatasetName.synthetic,
     data_dir: Annotated[Optional[str], typer.Option("--data-dir", help="Folder with the data set's files.")] = None,
-    device: Annotated[str, typer.Option(help="auto (CUDA when present), cuda or cpu.")] = "auto",
+    no_download: Annotated[bool, typer.Option("--no-download", help="Never download a missing data set.")] = False,
+    device: Annotated[Device, typer.Option(help="auto (CUDA when present), cuda or cpu.")] = Device.auto,
     steps: Annotated[Optional[int], typer.Option(help="Training steps per run (default: the probe's).")] = None,
     epochs: Annotated[Optional[int], typer.Option(help="Epochs per run instead of --steps.")] = None,
     batch_size: Annotated[Optional[int], typer.Option("--batch-size")] = None,
     lr: Annotated[Optional[float], typer.Option(help="Base learning rate.")] = None,
-    optimizer: Annotated[str, typer.Option(help="adam or sgd.")] = "adam",
+    optimizer: Annotated[OptimizerName, typer.Option(help="adam or sgd.")] = OptimizerName.adam,
     momentum: Annotated[Optional[float], typer.Option(help="SGD momentum (default 0.9).")] = None,
     weight_decay: Annotated[float, typer.Option("--weight-decay")] = 0.0,
     seed: Annotated[int, typer.Option(help="Seed of the first repeat.")] = 0,
@@ -488,31 +694,38 @@ def sweep_cmd(
     output: Annotated[Optional[str], typer.Option("-o", "--output", help="Folder for sweep.json, sweep.md and "
                                                   "one SVG chart per varied key.")] = None,
 ) -> None:
-    """Ablation sweep: probe runs per setting and repeat, mean ± std, best marked, charts."""
+    """Ablation sweep: probe runs per setting and repeat, mean ± std, best marked, charts.
+
+    A run that fails is recorded with its reason and the sweep goes on; Ctrl-C stops it,
+    keeps (and writes) the runs that finished, and exits with status 130."""
     import json as _json
+    from dataclasses import replace
     from pathlib import Path
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from archscope.probe.sweep import SWEEP_RECIPES, label, parse_vary, run_sweep
-    from archscope.render.diagram import write_atomic
+    from archscope.outputs import check_output_dir, write_atomic
+    from archscope.probe import TrainConfig
+    from archscope.probe.experiments import EXPERIMENTS
+    from archscope.probe.sweep import label, parse_vary, run_sweep
     from archscope.render.sweep import chart_files, render_markdown, render_table
     from archscope.zoo import resolve
 
     if fmt == Format.csv:
         raise ArchscopeError("--format must be table, markdown or json")
-    kw = dict(device=device, steps=steps, epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
-              momentum=momentum, weight_decay=weight_decay, dataset=dataset, data_dir=data_dir)
+    if output:
+        check_output_dir(output, what="-o")
     settings, base = None, None
     if recipe:
-        if recipe not in SWEEP_RECIPES:
-            raise ArchscopeError(f"unknown sweep recipe {recipe!r}; recipes: {', '.join(SWEEP_RECIPES)}")
+        if recipe not in EXPERIMENTS or not EXPERIMENTS[recipe].factors:
+            ablations = [k for k, e in EXPERIMENTS.items() if e.factors]
+            raise ArchscopeError(f"unknown sweep recipe {recipe!r}; recipes: {', '.join(ablations)}")
         if model or vary:
             raise ArchscopeError("--recipe fixes the model and what it varies; give neither with it")
-        r = SWEEP_RECIPES[recipe]
-        model, factors, settings, base = r.model, r.factors, r.settings, dict(r.base)
-        kw.update({k: v for k, v in r.base.items()}, dataset=r.dataset, steps=None)
-        repeats = r.repeats if repeats is None else repeats
+        e = EXPERIMENTS[recipe]
+        factors, settings = e.factors, e.settings
+        cfg = replace(e.config, device=_val(device), data_dir=data_dir, download=not no_download)
+        repeats = e.repeats if repeats is None else repeats
     else:
         if not model:
             raise ArchscopeError("give a model name (or --recipe)")
@@ -524,21 +737,22 @@ def sweep_cmd(
             if k in factors:
                 raise ArchscopeError(f"--vary {k} given twice")
             factors[k] = vals
-        model = resolve(model)
-    if steps is not None and epochs is not None:
-        raise ArchscopeError("give --steps or --epochs, not both")
+        cfg = TrainConfig(model=resolve(model), dataset=_val(dataset), data_dir=data_dir, download=not no_download,
+                          device=_val(device), steps=steps, epochs=epochs, batch_size=batch_size, lr=lr,
+                          optimizer=_val(optimizer), momentum=momentum, weight_decay=weight_decay)
+    cfg.validate()
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.fields[status]}"), transient=True, console=_stderr_console()) as bar:
-        task = bar.add_task(f"sweep {model}", total=None, status="")
+        task = bar.add_task(f"sweep {cfg.model}", total=None, status="")
 
         def on_run(done, total, setting, rep):
             bar.update(task, completed=done, total=total,
                        status="" if setting is None else f"{label(setting)} (repeat {rep + 1})")
 
-        result = run_sweep(model, factors, grid=grid, repeats=3 if repeats is None else repeats, seed=seed, base=base,
-                           probe_kwargs=kw, settings=settings, on_run=on_run)
+        result = run_sweep(cfg, factors, grid=grid, repeats=3 if repeats is None else repeats, seed=seed, base=base,
+                           settings=settings, on_run=on_run, notice=_notice)
     if result.interrupted:
-        typer.echo("interrupted: writing the runs finished so far", err=True)
+        typer.echo("interrupted: keeping the runs finished so far", err=True)
     if output:
         out = Path(output)
         write_atomic(out / "sweep.json", (_json.dumps(result.to_dict(), indent=2, default=str) + "\n").encode())
@@ -553,6 +767,8 @@ def sweep_cmd(
         typer.echo(render_table(result))
     if output:
         typer.echo(f"wrote {Path(output) / 'sweep.json'}, sweep.md and {len(chart_files(result))} chart(s)", err=True)
+    if result.interrupted:
+        raise typer.Exit(130)
     if not any(r.mean.get("test_accuracy") is not None for r in result.rows):
         raise typer.Exit(1)
 

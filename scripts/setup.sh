@@ -46,3 +46,13 @@ if ! command -v dot >/dev/null 2>&1; then
     echo "setup: warning: Graphviz 'dot' not found; install it (apt-get install graphviz) to render diagrams"
   fi
 fi
+
+# Real Fashion-MNIST (Debian's dataset-fashion-mnist, 30 MB): the training claims of
+# article 002 run on it without a download. archscope verifies its content checksums.
+if [ ! -d /usr/share/datasets/fashion-mnist ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing Fashion-MNIST (dataset-fashion-mnist)"
+    (apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1; }) \
+      || echo "setup: warning: could not install dataset-fashion-mnist; \`archscope data fetch fashion-mnist\` downloads it"
+  fi
+fi

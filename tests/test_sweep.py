@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 from archscope.cli import app
 from archscope.errors import ArchscopeError
-from archscope.probe.sweep import SWEEP_RECIPES, Run, aggregate, check_factors, parse_vary, plan, run_sweep
+from archscope.probe.experiments import EXPERIMENTS
+from archscope.probe.sweep import Run, aggregate, check_factors, parse_vary, plan, run_sweep
 from archscope.render.sweep import chart_files, chart_groups, render_markdown, render_table
 from archscope.zoo import get_model, model_info
 
@@ -202,23 +203,34 @@ def test_sweep_cli_errors(args, message):
     assert r.exit_code == 2 and message in r.output and "Traceback" not in r.output
 
 
+ABLATIONS = {k: e for k, e in EXPERIMENTS.items() if e.factors}
+
+
 def test_recipes_say_what_is_missing(tmp_path):
-    for name in SWEEP_RECIPES:
+    for name in ABLATIONS:
         r = runner.invoke(app, ["sweep", "--recipe", name, "--data-dir", str(tmp_path)])
-        assert r.exit_code == 2 and "fashion-mnist not found" in r.output and "train-images-idx3-ubyte" in r.output
+        assert r.exit_code == 2 and "not found" in r.output and "idx" in r.output, (name, r.output)
 
 
 def test_recipes_are_the_articles_tables():
-    # article 002: lr 0.1-1.7 in steps of 0.1 (Table 3), batch 2..1024 in powers of two (Table 4),
-    # C1 kernel 3-5 (Table 7), pooling size 1 and 2 (Table 8); d2l's base: SGD lr 0.9, batch 256, 10 epochs
-    assert SWEEP_RECIPES["lenet-fmnist-lr"].factors["lr"] == [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0,
-                                                              1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7]
-    assert SWEEP_RECIPES["lenet-fmnist-batch"].factors["batch_size"] == [2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
-    assert SWEEP_RECIPES["lenet-fmnist-kernel"].factors == {"conv1_kernel_size": [3, 4, 5], "pool_size": [1, 2]}
-    assert all(r.base["lr"] == 0.9 and r.base["batch_size"] == 256 and r.base["epochs"] == 10
-               and r.repeats == 10 for r in SWEEP_RECIPES.values())
-    for r in SWEEP_RECIPES.values():  # every knob a recipe varies exists on its model
-        check_factors(r.factors, model_info(r.model).knobs(), r.model)
+    # article 002 (shared/sources/002): lr "from 0 to 1.7, step 0.1" (line 514; Table 3 prints
+    # 0.9-1.7), batch 2..1024 in powers of two (line 620), C1 kernel 3-5 (line 838, Table 7),
+    # pooling size 2 -> 1 (line 878, Table 8), each setting 10 runs; d2l's base (lines 351, 382, 414):
+    # plain SGD at lr 0.9, batch 256, 10 epochs, xavier_uniform_ weights (line 378)
+    assert ABLATIONS["lenet-fmnist-lr"].factors["lr"] == [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0,
+                                                          1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7]
+    assert [s["lr"] for s in ABLATIONS["lenet-fmnist-lr"].to_check()] == [0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6,
+                                                                           1.7]
+    assert ABLATIONS["lenet-fmnist-batch"].factors["batch_size"] == [2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
+    assert ABLATIONS["lenet-fmnist-kernel"].factors == {"conv1_kernel_size": [3, 4, 5]}
+    assert ABLATIONS["lenet-fmnist-poolsize"].factors == {"pool_size": [2, 1]}
+    for e in ABLATIONS.values():
+        c = e.config
+        assert (c.lr, c.batch_size, c.epochs, c.optimizer, c.momentum, c.init, c.scaling) == \
+            (0.9, 256, 10, "sgd", 0.0, "xavier_uniform", "unit")
+    assert all(e.repeats == 10 for k, e in ABLATIONS.items() if k != "lenet-fmnist-epochs")
+    for e in ABLATIONS.values():  # every knob a recipe varies exists on its model
+        check_factors(e.factors, model_info(e.config.model).knobs(), e.config.model)
 
 
 def test_conv1_kernel_knob_keeps_the_dense_input():

@@ -322,7 +322,7 @@ CLAIMS: list[Claim] = [
     # Fig. 10 (line 456): the three figures d2l's train_ch6 prints, each its own claim, one experiment
     *[Claim(f"002-lenet-fmnist{suffix}", f"The d2l LeNet on Fashion-MNIST (lr 0.9, 10 epochs, batch 256): {what}.",
             f"{A002}, Fig. 10 (line 456)", "training", "training", (("lenet.d2l",),), expected=value,
-            tolerance=printed(3), args={"experiment": "lenet-fmnist", "metric": metric},
+            tolerance=printed(3), experiment="lenet-fmnist", args={"metric": metric},
             requires="Fashion-MNIST and a training run")
       for suffix, what, metric, value in (("", "test accuracy 0.809", "test_accuracy", 0.809),
                                           ("-train-loss", "train loss 0.469", "train_loss", 0.469),

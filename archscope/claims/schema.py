@@ -57,7 +57,8 @@ class Claim:
     tolerance: Tolerance = EXACT
     convention: str = ""  # e.g. "parameters including biases", "multiply-adds"
     args: dict = field(default_factory=dict)
-    requires: str | None = None  # training claims: what checking them needs that is not here
+    requires: str | None = None  # what checking the claim needs that is not here (data, hardware)
+    experiment: str | None = None  # training claims: the id of the experiment that measures them
     inconsistent: str | None = None  # the source's own numbers disagree: explanation
     note: str = ""
 
@@ -69,6 +70,7 @@ class Evaluation:
     verdict: Verdict
     measured: Any = None
     detail: str = ""
+    spread: dict | None = None  # training claims: {"std", "n", "band": [lo, hi]} over the seeds
 
     def to_dict(self) -> dict:
         c = self.claim
@@ -76,5 +78,5 @@ class Evaluation:
             "id": c.id, "statement": c.statement, "source": c.source, "kind": c.kind, "quantity": c.quantity,
             "models": list(self.models), "expected": c.expected, "measured": self.measured,
             "verdict": self.verdict.value, "detail": self.detail, "tolerance": c.tolerance.wording,
-            "convention": c.convention, "note": c.note,
+            "convention": c.convention, "note": c.note, "spread": self.spread,
         }

@@ -27,6 +27,13 @@ def fmt_value(v) -> str:
     return str(v)
 
 
+def _measured(e) -> str:
+    """A training claim's measurement shows its spread and number of seeds."""
+    if e.spread:
+        return f"{e.measured:.4f} ± {e.spread['std']:.4f} (n={e.spread['n']})"
+    return fmt_value(e.measured)
+
+
 def render_evaluations(evals, fmt: str = "table") -> str:
     if fmt == "json":
         return json.dumps([e.to_dict() for e in evals], indent=2, default=str)
@@ -34,7 +41,7 @@ def render_evaluations(evals, fmt: str = "table") -> str:
 
     md = fmt == "markdown"
     rows = [[e.claim.id, e.claim.statement, e.claim.source, " / ".join(e.models) or "-", fmt_value(e.claim.expected),
-             fmt_value(e.measured), e.verdict.value, e.detail] for e in evals]
+             _measured(e), e.verdict.value, e.detail] for e in evals]
     headers = ["id", "claim", "source", "models", "expected", "measured", "verdict", "how"]
     if md:
         from archscope.render.table import md_table

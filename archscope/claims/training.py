@@ -1,0 +1,384 @@
+"""Training claims: run the experiments they name, keep the measurements with
+their provenance, and give verdicts.
+
+The verdict rule (stated in the output and the README): with n seeds, mean m
+and sample standard deviation s, a claimed figure c printed to d decimals
+*holds* when |c - m| <= 2 s + 0.5 * 10^-d, i.e. when it lies within the
+measured mean +- 2 std, widened by the rounding of the printed figure; else it
+*does not hold*, by |c - m| - (2 s + half a unit). With one seed s is taken as
+0 (only the rounding widens the band) and the verdict says so.
+
+Measurements live as JSON, one file per experiment:
+``$ARCHSCOPE_HOME/training/ID.json`` (default ``~/.cache/archscope``) for a
+user's runs, and ``archscope/claims/measured/ID.json`` for the ones archscope
+ships (run for ``reports/``). ``archscope claims`` shows the newer of the two.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+import os
+import statistics
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archscope.claims.schema import Claim, Evaluation, Verdict
+from archscope.errors import ArchscopeError
+
+PACKAGED = Path(__file__).parent / "measured"
+RULE = ("holds when the claimed figure lies within the measured mean +- 2 sample std over the seeds, widened by "
+        "half a unit of its last printed digit")
+K_STD = 2.0
+
+
+def user_dir() -> Path:
+    """Where a user's measurements go: ``$ARCHSCOPE_HOME/training`` (the
+    ``--results`` folder of the current ``claims --train``, when given)."""
+    if os.environ.get("ARCHSCOPE_TRAINING_RESULTS"):
+        return Path(os.environ["ARCHSCOPE_TRAINING_RESULTS"])
+    home = os.environ.get("ARCHSCOPE_HOME") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") \
+        / "archscope"
+    return Path(home) / "training"
+
+
+def experiment_of(claim: Claim) -> str | None:
+    return claim.experiment or claim.args.get("experiment")
+
+
+# ---- the measurements ----------------------------------------------------------------
+
+@dataclass
+class Measured:
+    """Every run of one experiment: its setting, seed and figures, and where
+    and when they were measured."""
+
+    experiment: str
+    runs: list = field(default_factory=list)  # dicts: setting, seed, ok, train_loss, train_accuracy, ...
+    provenance: dict = field(default_factory=dict)  # device, torch, archscope, commit, date, data
+    path: str = ""
+
+    def values(self, setting: dict, metric: str) -> list[float]:
+        return [r[metric] for r in self.runs if r.get("ok") and r["setting"] == setting
+                and isinstance(r.get(metric), (int, float)) and math.isfinite(r[metric])]
+
+    def settings(self) -> list[dict]:
+        out = []
+        for r in self.runs:
+            if r["setting"] not in out:
+                out.append(r["setting"])
+        return out
+
+    def to_dict(self) -> dict:
+        return {"experiment": self.experiment, "provenance": self.provenance, "runs": self.runs}
+
+
+def _read(path: Path) -> Measured | None:
+    try:
+        d = json.loads(path.read_text())
+        return Measured(d["experiment"], list(d["runs"]), dict(d.get("provenance", {})), str(path))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def load_measured(exp_id: str, *, user: bool = True) -> Measured | None:
+    """The newer of the user's and the packaged measurements of ``exp_id``."""
+    found = [m for m in ((_read(user_dir() / f"{exp_id}.json") if user else None),
+                         _read(PACKAGED / f"{exp_id}.json")) if m]
+    return max(found, key=lambda m: m.provenance.get("date", "")) if found else None
+
+
+def provenance(device: str, data: dict | None = None, settings: dict | None = None) -> dict:
+    import torch
+
+    from archscope import __version__
+
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=Path(__file__).parent,
+                                capture_output=True, text=True, timeout=5).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        commit = None
+    return {"device": device, "torch": torch.__version__, "archscope": __version__, "commit": commit,
+            "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "data": data or {},
+            "settings": settings or {}}
+
+
+def save_measured(m: Measured, folder: Path) -> Path:
+    from archscope.outputs import write_atomic
+
+    path = Path(folder) / f"{m.experiment}.json"
+    write_atomic(path, (json.dumps(m.to_dict(), indent=1, sort_keys=True) + "\n").encode())
+    return path
+
+
+# ---- the verdict ------------------------------------------------------------------------
+
+def half_unit(claim: Claim) -> float:
+    """The rounding of the printed figure (``printed(d)`` tolerances carry it)."""
+    return claim.tolerance.abs or 0.0
+
+
+def band(values: list[float], claim: Claim) -> tuple[float, float, float, int]:
+    """(mean, sample std, half-width of the band, n)."""
+    n = len(values)
+    mean = statistics.fmean(values)
+    std = statistics.stdev(values) if n >= 2 else 0.0
+    return mean, std, K_STD * std + half_unit(claim), n
+
+
+def _select(m: Measured, claim: Claim) -> tuple[dict | None, str]:
+    want = claim.args.get("setting", {})
+    if want == "best" or "best_of" in claim.args:
+        rows = [(s, m.values(s, "test_accuracy")) for s in m.settings()]
+        rows = [(s, v) for s, v in rows if v]
+        if not rows:
+            return None, "no successful run"
+        best = max(rows, key=lambda sv: statistics.fmean(sv[1]))[0]
+        return best, "the best setting by mean test accuracy"
+    return dict(want), ""
+
+
+def judge(claim: Claim, m: Measured, models: tuple) -> Evaluation:
+    from archscope.probe.experiments import setting_label
+
+    prov = m.provenance
+    where = (f"measured {prov.get('date', '?')[:10]} on {prov.get('device', '?')}, torch {prov.get('torch', '?')}, "
+             f"archscope {prov.get('archscope', '?')}" + (f" ({prov['commit']})" if prov.get("commit") else ""))
+    setting, how = _select(m, claim)
+    if setting is None:
+        return Evaluation(claim, models, Verdict.CANNOT_CHECK, detail=f"{how}; {where}")
+    if "best_of" in claim.args:
+        key = claim.args["best_of"]
+        value = setting.get(key)
+        lo, hi = claim.expected
+        n = len(m.values(setting, "test_accuracy"))
+        ok = value is not None and lo <= value <= hi
+        return Evaluation(claim, models, Verdict.HOLDS if ok else Verdict.DOES_NOT_HOLD, value,
+                          f"{how}: {setting_label(setting)} (mean of {n} seeds); among "
+                          f"{', '.join(setting_label(s) for s in m.settings())}; {where}")
+    metric = claim.args.get("metric", "test_accuracy")
+    values = m.values(setting, metric)
+    if not values:
+        return Evaluation(claim, models, Verdict.CANNOT_CHECK,
+                          detail=f"no successful run of {setting_label(setting)} measured {metric}; {where}")
+    mean, std, half, n = band(values, claim)
+    e = claim.expected
+    seeds = f"{n} seed{'s' if n != 1 else ''}" + (" (one seed: no spread, only the rounding widens the band)"
+                                                  if n == 1 else "")
+    dev = abs(e - mean)
+    ok = dev <= half + 1e-12
+    text = (f"{setting_label(setting)}{' (' + how + ')' if how else ''}: {metric} {mean:.4f} +- {std:.4f} over "
+            f"{seeds}; band {mean - half:.4f}..{mean + half:.4f}"
+            + ("" if ok else f"; outside it by {dev - half:.4f}") + f"; {where}")
+    return Evaluation(claim, models, Verdict.HOLDS if ok else Verdict.DOES_NOT_HOLD, round(mean, 6), text,
+                      spread={"std": round(std, 6), "n": n, "band": [round(mean - half, 6), round(mean + half, 6)]})
+
+
+def evaluate_training(claim: Claim, models: tuple) -> Evaluation:
+    """The verdict of a training claim from the last measurement, or why it
+    cannot be checked here."""
+    exp = experiment_of(claim)
+    if exp is None:
+        return Evaluation(claim, models, Verdict.CANNOT_CHECK, detail=f"needs {claim.requires or 'a training run'}")
+    m = load_measured(exp)
+    if m is None:
+        return Evaluation(claim, models, Verdict.CANNOT_CHECK, detail=_why_not(claim, exp))
+    return judge(claim, m, models)
+
+
+def _why_not(claim: Claim, exp_id: str) -> str:
+    from archscope.probe.experiments import EXPERIMENTS
+
+    e = EXPERIMENTS.get(exp_id)
+    if e is None:
+        return f"needs {claim.requires or 'its experiment'} (experiment {exp_id!r} is not defined yet)"
+    parts = [f"not measured yet: `archscope claims --train --claim {claim.id}`"]
+    if e.config.dataset != "synthetic":
+        from archscope.datasets.store import data_home, find_files, spec
+
+        s = spec(e.config.dataset)
+        places = [data_home() / s.name, *map(Path, s.system_dirs)]
+        if not any(all(find_files(s, p).values()) for p in places):
+            parts.append(f"needs {e.config.dataset} (`archscope data fetch {e.config.dataset}`, or --data-dir)")
+    if e.needs:
+        parts.append(f"needs {e.needs}")
+    return "; ".join(parts)
+
+
+# ---- running them --------------------------------------------------------------------------
+
+@dataclass
+class Job:
+    """One experiment's settings to run for the chosen claims."""
+
+    experiment: str
+    settings: list
+    claims: list
+
+
+def plan_jobs(claims: list[Claim]) -> list[Job]:
+    """The runs the claims need, each experiment once, each setting once."""
+    from archscope.probe.experiments import get_experiment
+
+    jobs: dict[str, Job] = {}
+    for c in claims:
+        exp = experiment_of(c)
+        if exp is None:
+            continue
+        e = get_experiment(exp)
+        job = jobs.setdefault(exp, Job(exp, [], []))
+        job.claims.append(c.id)
+        want = c.args.get("setting")
+        needed = e.to_check() if (want in (None, "best") or "best_of" in c.args) and e.factors else \
+            [dict(want) if isinstance(want, dict) else {}]
+        for s in needed:
+            if s not in job.settings:
+                job.settings.append(s)
+    for job in jobs.values():  # in the experiment's own order
+        order = [repr(x) for x in get_experiment(job.experiment).to_check()]
+        job.settings.sort(key=lambda x: order.index(repr(x)) if repr(x) in order else len(order))
+    return list(jobs.values())
+
+
+def select_claims(all_claims, ids: list[str] | None) -> list[Claim]:
+    training = [c for c in all_claims if c.kind == "training"]
+    if not ids:
+        return [c for c in training if experiment_of(c)]
+    by_id = {c.id: c for c in all_claims}
+    out = []
+    for i in ids:
+        if i not in by_id:
+            import difflib
+
+            close = difflib.get_close_matches(i, by_id, n=3)
+            raise ArchscopeError(f"no claim {i!r}" + (f"; did you mean {', '.join(close)}?" if close else ""))
+        c = by_id[i]
+        if c.kind != "training":
+            raise ArchscopeError(f"{i} is not a training claim (it is checked without training: `archscope claims`)")
+        if not experiment_of(c):
+            raise ArchscopeError(f"{i} names no experiment archscope can run: needs {c.requires}")
+        out.append(c)
+    return out
+
+
+TRAIN_IMAGES = {"mnist": 60_000, "fashion-mnist": 60_000, "cifar10": 50_000}
+
+
+def estimate_seconds(exp_id: str, device: str = "auto") -> float | None:
+    """Seconds one run of the experiment's base setting takes here, from a
+    50-step timing run on generated data of the same shape and batch size
+    (training images / measured images per second, plus 10% for evaluation)."""
+    from dataclasses import replace
+
+    from archscope.probe.experiments import get_experiment
+    from archscope.probe.train import run
+
+    e = get_experiment(exp_id)
+    cfg = e.config
+    n = TRAIN_IMAGES.get(cfg.dataset)
+    if n is None or cfg.epochs is None:
+        return None
+    r = run(replace(cfg, dataset="synthetic", device=device, epochs=None, steps=50, overfit_check=False,
+                    eval_train=False))
+    if not r.images_per_s:
+        return None
+    return 1.1 * cfg.epochs * n / r.images_per_s
+
+
+def config_key(exp_id: str, setting: dict) -> str:
+    """Identical runs across experiments share one key: the resolved settings
+    of the experiment's config with the setting applied (seed excluded)."""
+    from archscope.probe.experiments import get_experiment
+
+    from archscope.zoo import model_info
+
+    cfg = get_experiment(exp_id).config_for(setting)
+    d = cfg.settings()
+    d.pop("seed", None)
+    d["model"] = cfg.model
+    d["overrides"] = {**model_info(cfg.model).knobs(), **d["overrides"]}  # a knob at its default is the default
+    return json.dumps(d, sort_keys=True, default=str)
+
+
+def _pool(folders) -> dict:
+    """(config key, seed) -> a finished run, from every measurement file in ``folders``."""
+    from archscope.probe.experiments import EXPERIMENTS
+
+    pool = {}
+    for folder in folders:
+        for path in sorted(Path(folder).glob("*.json")) if Path(folder).is_dir() else []:
+            m = _read(path)
+            if m is None or m.experiment not in EXPERIMENTS:
+                continue
+            for r in m.runs:
+                if r.get("ok"):
+                    pool.setdefault((config_key(m.experiment, r["setting"]), r["seed"]),
+                                    {**r, "from": m.experiment, "_prov": m.provenance})
+    return pool
+
+
+def run_jobs(jobs: list[Job], *, repeats: int, device: str = "auto", data_dir=None, download: bool = True,
+             out_dir: Path | None = None, on_run=None, notice=None) -> tuple[list[Measured], bool]:
+    """Run every job's settings with seeds 0..repeats-1 and merge them into
+    the saved measurements (a new run of a setting and seed replaces the old
+    one), saving after each run, so Ctrl-C keeps every run that finished.
+    A run whose whole configuration and seed another experiment already
+    measured (article 002's baseline is a row of seven tables) is taken from
+    there, not run again. Returns the measurements and whether it was
+    interrupted."""
+    from dataclasses import replace
+
+    from archscope.probe.experiments import get_experiment
+    from archscope.probe.sweep import run_sweep
+
+    out_dir = Path(out_dir) if out_dir is not None else user_dir()
+    results, interrupted = [], False
+    total = sum(len(j.settings) for j in jobs) * repeats
+    done = 0
+    pool = _pool([out_dir])
+    for job in jobs:
+        e = get_experiment(job.experiment)
+        cfg = replace(e.config, device=device, data_dir=data_dir, download=download)
+        prev = _read(out_dir / f"{e.id}.json")
+        m = Measured(e.id, list(prev.runs) if prev else [], dict(prev.provenance) if prev else {})
+        for s in job.settings:
+            for rep in range(repeats):  # one run at a time, saved as soon as it finishes
+                if on_run:
+                    on_run(done, total, e.id, s, rep)
+                key = (config_key(e.id, s), rep)
+                shared = pool.get(key)
+                if shared is not None and shared["from"] != e.id:
+                    recs = [{**{k: v for k, v in shared.items() if k not in ("from", "_prov", "shared_with")},
+                             "setting": s, "shared_with": shared.get("shared_with") or shared["from"]}]
+                    sw = None
+                else:
+                    sw = run_sweep(cfg, {k: [v] for k, v in s.items()}, repeats=1, seed=rep, settings=[s],
+                                   notice=notice)
+                    recs = [{"setting": r.setting, "seed": r.seed, "ok": r.ok, "train_loss": r.epoch_loss,
+                             "train_accuracy": r.epoch_accuracy, "test_accuracy": r.test_accuracy,
+                             "examples_per_s": r.examples_per_s, "seconds": r.seconds, "error": r.error}
+                            for r in sw.runs]
+                for rec in recs:
+                    m.runs = [x for x in m.runs if not (x["setting"] == rec["setting"] and x["seed"] == rec["seed"])]
+                    m.runs.append(rec)
+                    if rec.get("ok") and sw is not None:
+                        pool[(config_key(e.id, rec["setting"]), rec["seed"])] = {**rec, "from": e.id,
+                                                                                 "_prov": m.provenance}
+                    done += 1
+                if recs:
+                    if sw is not None:
+                        m.provenance = provenance(sw.device, sw.data, sw.first_run)
+                    elif not m.provenance:
+                        m.provenance = dict(shared["_prov"])
+                    save_measured(m, out_dir)
+                if sw is not None and sw.interrupted:
+                    interrupted = True
+                    break
+            if interrupted:
+                break
+        results.append(m)
+        if interrupted:
+            break
+    return results, interrupted
