@@ -49,38 +49,13 @@ class Source(str, Enum):
     tutorial = "tutorial"
 
 
-class Device(str, Enum):
-    auto = "auto"
-    cpu = "cpu"
-    cuda = "cuda"
-
-
-class DatasetName(str, Enum):
-    synthetic = "synthetic"
-    mnist = "mnist"
-    fashion_mnist = "fashion-mnist"
-    cifar10 = "cifar10"
-
-
-class OptimizerName(str, Enum):
-    adam = "adam"
-    sgd = "sgd"
-
-
-class PrecisionName(str, Enum):
-    fp32 = "fp32"
-    bf16 = "bf16"
-    fp16 = "fp16"
-
-
-class InitName(str, Enum):
-    default = "default"
-    xavier_uniform = "xavier_uniform"
-
-
-class ScalingName(str, Enum):
-    standardize = "standardize"
-    unit = "unit"
+# the training choices are the config's own Enums (one definition, checked in one place)
+from archscope.probe.config import Dataset as DatasetName  # noqa: E402
+from archscope.probe.config import Device  # noqa: E402
+from archscope.probe.config import Init as InitName  # noqa: E402
+from archscope.probe.config import Optimizer as OptimizerName  # noqa: E402
+from archscope.probe.config import Precision as PrecisionName  # noqa: E402
+from archscope.probe.config import Scaling as ScalingName  # noqa: E402
 
 
 def _val(v):
@@ -276,7 +251,7 @@ def claims_cmd(
     claim_ids: Annotated[Optional[list[str]], typer.Option("--claim", help="A training claim's id (repeatable); "
                                                            "with --train.")] = None,
     repeats: Annotated[int, typer.Option(help="Seeds per setting, 0..N-1 (with --train).")] = 3,
-    device: Annotated[Device, typer.Option(help="With --train: auto, cpu or cuda.")] = Device.auto,
+    device: Annotated[Device, typer.Option(help="With --train: auto, cpu or cuda.")] = Device.AUTO,
     data_dir: Annotated[Optional[str], typer.Option("--data-dir", help="With --train: the data set's folder (else "
                                                     "the cache, the system's copy, or a download).")] = None,
     no_download: Annotated[bool, typer.Option("--no-download", help="Never download a missing data set.")] = False,
@@ -551,12 +526,12 @@ def _stderr_console():
 def probe_cmd(
     models: Annotated[Optional[list[str]], typer.Argument(help="Zoo names (or --all).")] = None,
     all_models: Annotated[bool, typer.Option("--all", help="Every model in the zoo.")] = False,
-    device: Annotated[Device, typer.Option(help="auto (CUDA when present), cuda or cpu.")] = Device.auto,
+    device: Annotated[Device, typer.Option(help="auto (CUDA when present), cuda or cpu.")] = Device.AUTO,
     steps: Annotated[Optional[int], typer.Option(help="Training steps (default 200 on CPU, 300 on CUDA).")] = None,
     epochs: Annotated[Optional[int], typer.Option(help="Epochs over the training split instead of --steps.")] = None,
     batch_size: Annotated[Optional[int], typer.Option("--batch-size", help="Default 32 on CPU, 128 on CUDA.")]
     = None,
-    dataset: Annotated[DatasetName, typer.Option(help="The training data.")] = DatasetName.synthetic,
+    dataset: Annotated[DatasetName, typer.Option(help="The training data.")] = DatasetName.SYNTHETIC,
     data_dir: Annotated[Optional[str], typer.Option("--data-dir", help="Folder with the data set's files (else "
                                                     "the cache, the system's copy, or a download).")] = None,
     no_download: Annotated[bool, typer.Option("--no-download", help="Never download a missing data set.")] = False,
@@ -566,12 +541,12 @@ def probe_cmd(
     compile: Annotated[bool, typer.Option("--compile", help="torch.compile the model.")] = False,
     lr: Annotated[Optional[float], typer.Option(help="Learning rate (default 1e-3 Adam, 0.01 SGD).")] = None,
     optimizer: Annotated[OptimizerName, typer.Option(help="adam, or sgd (momentum 0.9 unless --momentum).")]
-    = OptimizerName.adam,
+    = OptimizerName.ADAM,
     momentum: Annotated[Optional[float], typer.Option(help="SGD momentum (default 0.9).")] = None,
     init: Annotated[InitName, typer.Option(help="default (the builder's), or xavier_uniform (d2l's train_ch6).")]
-    = InitName.default,
+    = InitName.DEFAULT,
     scaling: Annotated[ScalingName, typer.Option(help="Real data: standardize, or unit (pixels / 255).")]
-    = ScalingName.standardize,
+    = ScalingName.STANDARDIZE,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     recipe: Annotated[Optional[str], typer.Option(help="A source's experiment, its whole procedure (see "
                                                   "`archscope claims --train`); e.g. lenet-fmnist.")] = None,
@@ -678,15 +653,15 @@ def sweep_cmd(
                                                    "recipe's: what its source did, 10 for article 002).")] = None,
     recipe: Annotated[Optional[str], typer.Option(help="A source's ablation, e.g. lenet-fmnist-lr (article 002's "
                                                   "Table 3); `archscope claims --train` lists them.")] = None,
-    dataset: Annotated[DatasetName, typer.Option(help="The training data.")] = DatasetName.synthetic,
+    dataset: Annotated[DatasetName, typer.Option(help="The training data.")] = DatasetName.SYNTHETIC,
     data_dir: Annotated[Optional[str], typer.Option("--data-dir", help="Folder with the data set's files.")] = None,
     no_download: Annotated[bool, typer.Option("--no-download", help="Never download a missing data set.")] = False,
-    device: Annotated[Device, typer.Option(help="auto (CUDA when present), cuda or cpu.")] = Device.auto,
+    device: Annotated[Device, typer.Option(help="auto (CUDA when present), cuda or cpu.")] = Device.AUTO,
     steps: Annotated[Optional[int], typer.Option(help="Training steps per run (default: the probe's).")] = None,
     epochs: Annotated[Optional[int], typer.Option(help="Epochs per run instead of --steps.")] = None,
     batch_size: Annotated[Optional[int], typer.Option("--batch-size")] = None,
     lr: Annotated[Optional[float], typer.Option(help="Base learning rate.")] = None,
-    optimizer: Annotated[OptimizerName, typer.Option(help="adam or sgd.")] = OptimizerName.adam,
+    optimizer: Annotated[OptimizerName, typer.Option(help="adam or sgd.")] = OptimizerName.ADAM,
     momentum: Annotated[Optional[float], typer.Option(help="SGD momentum (default 0.9).")] = None,
     weight_decay: Annotated[float, typer.Option("--weight-decay")] = 0.0,
     seed: Annotated[int, typer.Option(help="Seed of the first repeat.")] = 0,

@@ -80,6 +80,9 @@ def test_lenet_d2l_activation_knob_changes_only_the_convolutions():
     assert acts == [nn.ReLU, nn.ReLU, nn.Sigmoid, nn.Sigmoid]
     m = get_model("lenet.d2l", activation="relu", dense_activation="relu", device="meta")
     assert [type(l) for l in m if isinstance(l, (nn.ReLU, nn.Sigmoid))] == [nn.ReLU] * 4
+    # the other reading: the paper's C5 (d2l's first dense layer) is a convolution too; F6 keeps its sigmoid
+    m = get_model("lenet.d2l", activation="relu", c5_activation="relu", device="meta")
+    assert [type(l) for l in m if isinstance(l, (nn.ReLU, nn.Sigmoid))] == [nn.ReLU] * 3 + [nn.Sigmoid]
 
 
 # ---- AlexNet (Fig. 2) -----------------------------------------------------------

@@ -389,3 +389,30 @@ def test_identical_runs_are_shared_across_experiments(tiny_experiment, monkeypat
     shared = [r for r in ms[1].runs if r["setting"] == {}]
     assert len(shared) == 2 and all(r["shared_with"] == "tiny" for r in shared)
     assert [r["test_accuracy"] for r in shared] == [r["test_accuracy"] for r in ms[0].runs]
+
+
+def test_cpu_slots_do_not_oversubscribe(tmp_path, monkeypatch):
+    import threading
+
+    from archscope.probe import cpus
+
+    monkeypatch.setenv("ARCHSCOPE_LOCK_DIR", str(tmp_path))
+    monkeypatch.delenv("ARCHSCOPE_THREADS")
+    monkeypatch.setattr(cpus, "available_cores", lambda: [0, 1])
+    monkeypatch.setattr(cpus.os, "sched_setaffinity", lambda pid, s: None)
+    with cpus.reserved_cores() as a:
+        assert a == [0, 1] and torch.get_num_threads() == 2
+        got, waited = [], []
+
+        def second():  # another run (in its own thread here, as it would be in another process)
+            with cpus.reserved_cores(on_wait=waited.append) as b:
+                got.append(b)
+
+        t = threading.Thread(target=second)
+        t.start()
+        t.join(0.5)
+        assert t.is_alive() and waited and not got  # waits rather than oversubscribe
+    t.join(5)
+    assert got == [[0]]
+    with cpus.reserved_cores(1) as a, cpus.reserved_cores(1) as b:
+        assert (a, b) == ([0], [1])

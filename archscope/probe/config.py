@@ -18,6 +18,12 @@ from enum import Enum
 from archscope.errors import ArchscopeError
 
 
+class Device(str, Enum):
+    AUTO = "auto"  # CUDA when present
+    CPU = "cpu"
+    CUDA = "cuda"
+
+
 class Optimizer(str, Enum):
     SGD = "sgd"
     ADAM = "adam"
@@ -156,4 +162,5 @@ def with_setting(cfg: TrainConfig, setting: dict) -> TrainConfig:
     return replace(cfg, **train, overrides={**cfg.overrides, **knobs})
 
 
-__all__ = ["TrainConfig", "SWEEPABLE", "with_setting", "Optimizer", "Precision", "Init", "Scaling", "Dataset"]
+__all__ = ["TrainConfig", "SWEEPABLE", "with_setting", "Device", "Optimizer", "Precision", "Init", "Scaling",
+           "Dataset"]

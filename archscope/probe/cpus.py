@@ -6,9 +6,10 @@ beside another; shared/PERF-NOTES.md). So a CPU training run takes cores as
 *slots*: one lock file per core the process may use (``sched_getaffinity``),
 held with ``flock`` for the run; the run then pins itself to the cores it
 holds and uses that many threads. A second archscope process gets the cores
-the first did not take (at least one: if every core is held it shares one
-rather than wait). The locks are released by the kernel when the process
-exits, however it exits.
+the first did not take; when every core is held it waits for one (a sweep
+releases its cores between runs, so two sweeps side by side settle on a core
+each). The locks are released by the kernel when the process exits, however
+it exits.
 """
 
 from __future__ import annotations
@@ -34,10 +35,11 @@ def available_cores() -> list[int]:
 
 
 @contextlib.contextmanager
-def reserved_cores(want: int | None = None):
+def reserved_cores(want: int | None = None, on_wait=None):
     """Hold up to ``want`` free cores (default: ``ARCHSCOPE_THREADS``, else
     all this process may use) for the block; yields the cores held. Sets torch's intra-op threads to their
-    number and the process's affinity to them; both are restored after."""
+    number and the process's affinity to them; both are restored after.
+    When none is free it waits for the first core (``on_wait(text)`` is told)."""
     import torch
 
     cores = available_cores()
@@ -64,7 +66,18 @@ def reserved_cores(want: int | None = None):
                 continue
             files.append(f)
             held.append(c)
-        use = held if held else (cores[:1] if d is not None else cores[:want])
+        if not held and d is not None:
+            try:
+                f = open(d / f"core-{cores[0]}.lock", "a+")
+            except OSError:
+                f = None
+            if f is not None:
+                if on_wait:
+                    on_wait("every CPU core is held by another archscope run; waiting for one")
+                fcntl.flock(f, fcntl.LOCK_EX)  # Ctrl-C interrupts the wait
+                files.append(f)
+                held.append(cores[0])
+        use = held if held else cores[:want]
         before_threads = torch.get_num_threads()
         before_affinity = set(cores)
         torch.set_num_threads(len(use))

@@ -201,7 +201,7 @@ def run(cfg: TrainConfig, *, save=None, on_window=None, notice=None, _retry: boo
         if dev.type == "cpu":  # threads = the cores no other archscope run holds (archscope.probe.cpus)
             from archscope.probe.cpus import reserved_cores
 
-            cores = slots.enter_context(reserved_cores())
+            cores = slots.enter_context(reserved_cores(on_wait=notice))
             result.notes.append(f"CPU threads: {len(cores)} (cores {', '.join(map(str, cores))})")
         # The analysis validates the model at this input (a clear error naming the
         # layer if it does not fit) and gives the FLOPs and memory to compare with.

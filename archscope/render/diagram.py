@@ -13,7 +13,7 @@ from pathlib import Path
 
 from archscope.analysis.graph import Graph
 from archscope.errors import ArchscopeError
-from archscope.outputs import atomic_target, write_atomic  # noqa: F401  (atomic_target: re-exported for old importers)
+from archscope.outputs import write_atomic
 from archscope.render.table import human
 
 FORMATS = ("svg", "png", "pdf", "dot")

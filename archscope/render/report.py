@@ -177,4 +177,26 @@ def generate(names: Iterable[str], out: Path, *, progress: Callable[[str], None]
                  + render_evaluations(all_evals, "markdown") + "\n" + FOOTER)
     write_atomic(out / "claims.md", claims_md.encode())
     written.append(out / "claims.md")
+    written += training_pages(out / "training", all_evals)
+    return written
+
+
+def training_pages(out: Path, all_evals) -> list[Path]:
+    """reports/training/: a page and a chart per experiment, and an index."""
+    from archscope.claims.training import experiment_of, load_measured
+    from archscope.probe.experiments import EXPERIMENTS
+    from archscope.render.training import experiment_page, experiment_svg, index_page
+
+    written, items = [], []
+    for exp in EXPERIMENTS.values():
+        m = load_measured(exp.id)
+        evals = [e for e in all_evals if e.claim.kind == "training" and experiment_of(e.claim) == exp.id]
+        items.append((exp, m, evals))
+        write_atomic(out / f"{exp.id}.md", (experiment_page(exp, m, evals) + FOOTER).encode())
+        written.append(out / f"{exp.id}.md")
+        if m and m.runs:
+            write_atomic(out / f"{exp.id}.svg", experiment_svg(exp, m).encode())
+            written.append(out / f"{exp.id}.svg")
+    write_atomic(out / "README.md", (index_page(items) + FOOTER).encode())
+    written.append(out / "README.md")
     return written

@@ -162,12 +162,13 @@ def _pool(kind: str, size: int) -> nn.Module:
 
 
 def _classic_lenet(num_classes, in_channels, *, size, first_padding, act, pool, kernel_size, pool_size,
-                   conv1_kernel_size=None, dense_act=None):
+                   conv1_kernel_size=None, dense_act=None, c5_act=None):
     """The conv-pool-conv-pool-dense(120)-dense(84) LeNet that d2l and Keras
     tutorials write, with the knobs the ablations of article 002 vary.
     ``act`` is the convolutions' activation, ``dense_act`` the two hidden
     dense layers' (the same as ``act`` when not given)."""
     dense_act = act if dense_act is None else dense_act
+    c5_act = dense_act if c5_act is None else c5_act
     k1 = kernel_size if conv1_kernel_size is None else conv1_kernel_size
     for label, v in (("kernel_size", kernel_size), ("pool_size", pool_size), ("conv1_kernel_size", k1)):
         if not isinstance(v, int) or isinstance(v, bool) or v < 1:
@@ -187,14 +188,14 @@ def _classic_lenet(num_classes, in_channels, *, size, first_padding, act, pool, 
         nn.Conv2d(6, 16, kernel_size), activation(act),
         _pool(pool, pool_size),
         nn.Flatten(),
-        nn.Linear(16 * s * s, 120), activation(dense_act),
+        nn.Linear(16 * s * s, 120), activation(c5_act),
         nn.Linear(120, 84), activation(dense_act),
         nn.Linear(84, num_classes),
     )
 
 
-def lenet_d2l(num_classes=10, in_channels=1, *, activation="sigmoid", dense_activation="sigmoid", pool="avg",
-              kernel_size=5, pool_size=2, conv1_kernel_size=None):
+def lenet_d2l(num_classes=10, in_channels=1, *, activation="sigmoid", dense_activation="sigmoid",
+              c5_activation=None, pool="avg", kernel_size=5, pool_size=2, conv1_kernel_size=None):
     """d2l 6.6 (and article 002): a 28x28 input padded by 2 in the first
     convolution (so C1 is 28x28 as in the paper), sigmoid, average pooling,
     no Gaussian/RBF output.
@@ -208,10 +209,12 @@ def lenet_d2l(num_classes=10, in_channels=1, *, activation="sigmoid", dense_acti
     ``dense_activation`` the two hidden dense layers': article 002's
     activation ablation (Table 5) changes only the convolutions ("do not
     change F6's sigmoid; change only the convolution layers' activation",
-    shared/sources/002, line 760)."""
+    shared/sources/002, line 760). ``c5_activation`` (default: the dense
+    layers') is the first dense layer's alone: the paper's C5 is a
+    convolution, so "the convolution layers" may include it."""
     return _classic_lenet(num_classes, in_channels, size=28, first_padding=kernel_size // 2, act=activation,
                           pool=pool, kernel_size=kernel_size, pool_size=pool_size, conv1_kernel_size=conv1_kernel_size,
-                          dense_act=dense_activation)
+                          dense_act=dense_activation, c5_act=c5_activation)
 
 
 def lenet_tutorial(num_classes=10, in_channels=1, *, activation="tanh", pool="max", kernel_size=5, pool_size=2):
@@ -242,11 +245,12 @@ register(ModelInfo(
         "Dense 120-84-10; C3 fully connected, plain average pooling, no RBF output.",
         "Knobs for the article's ablations: activation (the two convolutions: sigmoid|relu|tanh), "
         "dense_activation (the two hidden dense layers; article 002 keeps them sigmoid when it switches the "
-        "convolutions to ReLU, line 760), pool (avg|max), kernel_size (both convolutions), conv1_kernel_size "
+        "convolutions to ReLU, line 760), c5_activation (the first dense layer alone, the paper's C5), pool (avg|max), kernel_size (both convolutions), conv1_kernel_size "
         "(C1 alone, padding kept: the article's Table 7), pool_size.",
         "Ambiguity: the article says to change 'only the convolution layers' and to keep F6's sigmoid; the paper's "
         "C5 is a convolution but d2l writes it as Linear(400, 120). archscope reads 'convolution layers' as the "
-        "code's two Conv2d, so C5 (the first dense layer) keeps its sigmoid with F6.",
+        "code's two Conv2d, so C5 (the first dense layer) keeps its sigmoid with F6; c5_activation=relu gives the "
+        "other reading, and the Table 5 experiment measures both.",
         "Sigmoid units learn slowly: the probe runs 1,500 steps by default (about 10 s on 2 CPU cores) and gives "
         "its one-batch overfit check 300 steps.",
     ),
