@@ -56,3 +56,13 @@ def test_metadata_is_complete(name):
     assert info.num_classes > 0
     if info.source != "paper":
         assert info.notes, f"{name}: a variant must say where it deviates from the paper"
+
+
+def test_the_shipped_parameter_counts_are_the_built_models():
+    # `archscope list` reads archscope/zoo/counts.json instead of building every model;
+    # regenerate it with `python -m archscope.zoo.catalog` when this fails
+    import json
+
+    from archscope.zoo.catalog import COUNTS, built_counts
+
+    assert json.loads(COUNTS.read_text()) == built_counts()

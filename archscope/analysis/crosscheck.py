@@ -25,9 +25,9 @@ from archscope.analysis.result import Analysis
 
 def _build_meta(spec):
     if isinstance(spec, nn.Module):
-        from archscope.analysis.engine import _to_meta_copy
+        from archscope.analysis.engine import to_meta_copy
 
-        return _to_meta_copy(spec, torch.float32)
+        return to_meta_copy(spec, torch.float32)
     if ":" in str(spec):
         from archscope.analysis.engine import load_model
 

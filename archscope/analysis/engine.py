@@ -54,9 +54,9 @@ def parse_input(spec) -> tuple[int, int, int]:
 
 @contextlib.contextmanager
 def _meta_build():
-    from archscope.zoo._registry import _skip_init
+    from archscope.zoo import skip_init
 
-    with torch.device("meta"), _skip_init():
+    with torch.device("meta"), skip_init():
         yield
 
 
@@ -140,7 +140,7 @@ def _check_size(batch: int, shape, dtype) -> None:
                              "can address (2**62 bytes here); give a smaller --batch or --input")
 
 
-def _to_meta_copy(model: nn.Module, dtype) -> nn.Module:
+def to_meta_copy(model: nn.Module, dtype) -> nn.Module:
     """A meta-device twin of a user's model, leaving the original untouched:
     the module objects are copied shallowly, their tensors replaced by meta
     tensors of the same shape (no weight is copied or allocated)."""
@@ -206,7 +206,7 @@ def analyze(model_or_name, input_shape=None, batch: int = 1, dtype: torch.dtype 
         work = model
         on_meta = all(t.is_meta for t in list(model.parameters()) + list(model.buffers()))
         if not on_meta:
-            work = _to_meta_copy(model, dtype)
+            work = to_meta_copy(model, dtype)
         elif dtype != torch.float32:
             work = model.to(dtype)
         x = torch.empty(batch, *shape, device="meta", dtype=dtype)

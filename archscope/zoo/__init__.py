@@ -7,9 +7,9 @@ popular implementations write it.
 >>> model = get_model("resnet50", device="meta")   # no weight allocated
 """
 
-from archscope.zoo._registry import ModelInfo, Published, get_model, list_models, model_info, resolve
+from archscope.zoo._registry import ModelInfo, Published, get_model, list_models, model_info, resolve, skip_init
 
 # Importing the family modules registers their entries, oldest network first.
 from archscope.zoo import lenet, alexnet, vgg, nin, googlenet, resnet, resnet_cifar  # noqa: E402,F401
 
-__all__ = ["ModelInfo", "Published", "get_model", "list_models", "model_info", "resolve"]
+__all__ = ["ModelInfo", "Published", "get_model", "list_models", "model_info", "resolve", "skip_init"]

@@ -163,7 +163,7 @@ def get_model(name: str, *, device=None, **overrides):
     if device is None:
         return info.builder(**kwargs)
     device = torch.device(device)
-    with torch.device(device), (_skip_init() if device.type == "meta" else contextlib.nullcontext()):
+    with torch.device(device), (skip_init() if device.type == "meta" else contextlib.nullcontext()):
         return info.builder(**kwargs)
 
 
@@ -174,7 +174,7 @@ _INIT_FUNCTIONS = (
 
 
 @contextlib.contextmanager
-def _skip_init():
+def skip_init():
     """Weight initialisation is meaningless on the meta device (there are no
     values), yet each call goes through torch's Python decompositions: about
     1 ms per tensor, 2 s for preresnet1001. While building on meta, the
