@@ -304,7 +304,7 @@ def _train_claims(claims, ids, repeats, device, data_dir, download, results, dry
 
     from archscope.claims.training import estimate_seconds, plan_jobs, run_jobs, select_claims, user_dir
     from archscope.outputs import check_output_dir
-    from archscope.probe.experiments import setting_label
+    from archscope.probe.experiments import get_experiment, setting_label
 
     if not isinstance(repeats, int) or repeats < 1:
         raise ArchscopeError(f"--repeats must be a positive integer, got {repeats!r}")
@@ -322,7 +322,8 @@ def _train_claims(claims, ids, repeats, device, data_dir, download, results, dry
         est_total += (est or 0) * len(j.settings) * repeats
         typer.echo(f"  {j.experiment}: {'; '.join(setting_label(s) for s in j.settings)}"
                    + (f" (about {est:,.0f} s a run)" if est else "")
-                   + f"; for {', '.join(j.claims[:3])}" + (f" and {len(j.claims) - 3} more" if len(j.claims) > 3 else ""),
+                   + f"; for {', '.join(j.claims[:3])}" + (f" and {len(j.claims) - 3} more" if len(j.claims) > 3 else "")
+                   + (f" [needs {get_experiment(j.experiment).needs}]" if get_experiment(j.experiment).needs else ""),
                    err=True)
     if est_total:
         typer.echo(f"estimated time: about {est_total / 60:,.0f} min on this machine (from a short timing run)",
@@ -594,6 +595,8 @@ def probe_cmd(
     runtime = dict(device=_val(device), data_dir=data_dir, download=not no_download, detail=detail, seed=seed)
     if recipe:  # a recipe fixes its model, data, procedure and schedule; only the run-time options apply
         configs = [replace(get_experiment(recipe).config, **runtime)]
+        if get_experiment(recipe).needs:
+            _notice(f"{recipe} needs {get_experiment(recipe).needs}")
     else:
         names = list_models() if all_models else [resolve(m) for m in models]
         configs = [TrainConfig(model=n, input_shape=shape, dataset=_val(dataset), steps=steps, epochs=epochs,

@@ -117,12 +117,12 @@ EXPERIMENTS: dict[str, Experiment] = {e.id: e for e in (
                                 [0.54, 0.316, 0.27, 0.269, 0.306, 0.329, 0.376, 0.469, 0.599, 0.916],
                                 [0.811, 0.882, 0.898, 0.9, 0.885, 0.878, 0.861, 0.821, 0.767, 0.637],
                                 [0.82, 0.862, 0.887, 0.888, 0.861, 0.869, 0.856, 0.809, 0.737, 0.618]),
-               needs="batch 2 is 30,000 steps an epoch: about 2 hours a run on 2 CPU cores"),
+               needs="batch 2 is 30,000 steps an epoch, 300,000 a run; `claims --train` estimates the time here"),
     Experiment("lenet-fmnist-epochs", "Article 002: epochs 10, 50, 100", f"{A002}, epoch ablation (lines 724-740)",
                D2L_FMNIST, factors={"epochs": [10, 50, 100]}, repeats=1,
                note="the article reads its figures off d2l's training curves (Figs. 10, 14, 15) and prints only "
                     "'best about 50 epochs, test acc 0.809 -> 0.89'",
-               needs="the 100-epoch runs take about 9 minutes each on 2 CPU cores"),
+               needs="the 50- and 100-epoch runs are 11,750 and 23,500 steps (5x and 10x the base run)"),
     Experiment("lenet-fmnist-activation", "Article 002 Table 5: sigmoid -> ReLU in the convolutions",
                f"{A002}, Table 5 (lines 748-790)", D2L_FMNIST, factors={"activation": ["sigmoid", "relu"]},
                settings=({"activation": "sigmoid"}, {"activation": "relu"},
@@ -158,7 +158,7 @@ EXPERIMENTS: dict[str, Experiment] = {e.id: e for e in (
                           _row(0.175, 0.938, 0.906)},
                note="Table 9 gives ranges (lr 1.2-1.4, batch 8 or 16, 'about 50' epochs); archscope takes lr 1.3, "
                     "batch 16, 50 epochs",
-               needs="50 epochs at batch 16 is about 190,000 steps: about an hour a run on 2 CPU cores"),
+               needs="50 epochs at batch 16 is 187,500 steps a run"),
     Experiment("lenet-mnist-d2l", "LeNet (d2l) on MNIST with the same procedure", f"{A002}, line 458 ('98%+')",
                replace(D2L_FMNIST, dataset="mnist"),
                note="the article gives no settings for its MNIST run beyond the Fashion-MNIST code; archscope uses "
@@ -176,7 +176,7 @@ EXPERIMENTS: dict[str, Experiment] = {e.id: e for e in (
                differences=D2L_DIFFERENCES + (
                    "d2l resizes with torchvision's Resize on PIL images (bilinear with antialiasing off for "
                    "upsampling); archscope upsamples the tensors bilinearly", ),
-               needs="a GPU: about 7 GFLOPs a training image, some 4 hours for 10 epochs on 2 CPU cores"),
+               needs="a GPU: 1.92 GFLOPs a training image at 96x96 (archscope's count), 1.15 PFLOP for 10 epochs of 60,000, some 750 times the LeNet run"),
 )}
 
 

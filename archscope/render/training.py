@@ -101,7 +101,7 @@ def experiment_page(exp, measured, evals) -> str:
         lines += [f"![{exp.id}]({exp.id}.svg)", ""]
     missing = [r for r in rows if not r["n"]]
     if missing:
-        lines += ["Not measured here" + (f" ({exp.needs})" if exp.needs else "") + ": "
+        lines += ["Not measured here (" + _not_run(exp) + "): "
                   + ", ".join(r["label"] for r in missing) + ". To run them: "
                   + (f"`archscope sweep --recipe {exp.id}`" if exp.factors else
                      f"`archscope probe --recipe {exp.id}`")
@@ -180,6 +180,16 @@ def experiment_svg(exp, measured) -> str:
             'sans-serif"><rect width="100%%" height="100%%" fill="white"/>%s%s</svg>\n' % (w, h, "".join(out), note))
 
 
+def _not_run(exp) -> str:
+    """Why an experiment has no measurement here: its data, or what it needs."""
+    reasons = []
+    if exp.config.dataset not in ("synthetic", "fashion-mnist"):
+        reasons.append(f"{exp.config.dataset} is not on this machine (`archscope data fetch {exp.config.dataset}`)")
+    if exp.needs:
+        reasons.append(exp.needs)
+    return "; ".join(reasons) or "not run yet"
+
+
 def index_page(items) -> str:
     """``items``: (experiment, measured or None, evaluations)."""
     from archscope.claims.training import RULE
@@ -192,7 +202,7 @@ def index_page(items) -> str:
         runs = len([r for r in m.runs if r.get("ok")]) if m else 0
         rows.append([f"[{exp.id}]({exp.id}.md)", exp.title, runs or "-",
                      ", ".join(f"{n} {v}" for v, n in sorted(counts.items())) or "-",
-                     "-" if runs else (exp.needs or "not run yet")])
+                     "-" if runs else _not_run(exp)])
     return ("# The sources' training results, checked\n\n"
             "Each experiment reproduces its source's whole procedure (initialisation, data scaling, shuffling, "
             "optimizer, schedule, evaluation); each page lists what still differs, the source's printed figures "
