@@ -265,3 +265,26 @@ def test_cifar_batch_whose_data_is_not_an_array(tmp_path):
         (base / n).write_bytes(pickle.dumps({b"data": "not an array", b"labels": [1, 2]}, protocol=2))
     with pytest.raises(ArchscopeError, match="data_batch_1 is not a CIFAR-10 batch"):
         D.load("cifar10", (3, 32, 32), data_dir=tmp_path)
+
+
+def test_an_interrupted_download_leaves_nothing(fake, server, monkeypatch):
+    import pooch
+
+    contents, spec, _ = fake
+    files, url = server
+    _serve(files, contents)
+    real = pooch.HTTPDownloader.__call__
+
+    def half_then_ctrl_c(self, u, output_file, p, check_only=False):
+        with open(output_file, "wb") as f:  # the temporary file pooch gives, half written
+            f.write(b"\x1f\x8b partial")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pooch.HTTPDownloader, "__call__", half_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        store.fetch("fashion-mnist", mirror=url)
+    monkeypatch.setattr(pooch.HTTPDownloader, "__call__", real)
+    cached = store.data_home() / "fashion-mnist"
+    assert not list(cached.iterdir())  # neither a partial file nor a temporary
+    with pytest.raises(ArchscopeError, match="not found"):
+        locate("fashion-mnist", download=False)
