@@ -314,14 +314,22 @@ def _train_claims(claims, ids, repeats, device, data_dir, download, results, dry
         raise ArchscopeError("no training claim names an experiment archscope can run")
     out = Path(results) if results else user_dir()
     check_output_dir(out, what="--results")
+    for j in jobs:  # the data first: a missing data set fails now, not after the estimates
+        cfg = get_experiment(j.experiment).config
+        if cfg.dataset != "synthetic":
+            from archscope.datasets import locate
+
+            locate(cfg.dataset, data_dir, download=download, notice=_notice)
     total = sum(len(j.settings) for j in jobs) * repeats
     typer.echo(f"{total} run(s): {repeats} seed(s) of", err=True)
-    est_total = 0.0
+    est_total, cache = 0.0, {}
     for j in jobs:
-        est = estimate_seconds(j.experiment, device=device) if not os.environ.get("ARCHSCOPE_NO_ESTIMATE") else None
-        est_total += (est or 0) * len(j.settings) * repeats
+        ests = [estimate_seconds(j.experiment, s, device=device, _cache=cache) for s in j.settings] \
+            if not os.environ.get("ARCHSCOPE_NO_ESTIMATE") else []
+        est = sum(e or 0 for e in ests)
+        est_total += est * repeats
         typer.echo(f"  {j.experiment}: {'; '.join(setting_label(s) for s in j.settings)}"
-                   + (f" (about {est:,.0f} s a run)" if est else "")
+                   + (f" (about {est / 60:,.1f} min a seed)" if est else "")
                    + f"; for {', '.join(j.claims[:3])}" + (f" and {len(j.claims) - 3} more" if len(j.claims) > 3 else "")
                    + (f" [needs {get_experiment(j.experiment).needs}]" if get_experiment(j.experiment).needs else ""),
                    err=True)
@@ -593,6 +601,17 @@ def probe_cmd(
 
         shape = tuple(parse_input(input_spec))
     runtime = dict(device=_val(device), data_dir=data_dir, download=not no_download, detail=detail, seed=seed)
+    if recipe:
+        given = [flag for flag, v, default in (
+            ("--steps", steps, None), ("--epochs", epochs, None), ("--batch-size", batch_size, None),
+            ("--lr", lr, None), ("--optimizer", optimizer, OptimizerName.ADAM), ("--momentum", momentum, None),
+            ("--init", init, InitName.DEFAULT), ("--scaling", scaling, ScalingName.STANDARDIZE),
+            ("--dataset", dataset, DatasetName.SYNTHETIC), ("--input", input_spec, None),
+            ("--weight-decay", weight_decay, 0.0), ("--precision", precision, None),
+            ("--channels-last", channels_last, None), ("--compile", compile, False)) if v != default]
+        if given:
+            raise ArchscopeError(f"--recipe fixes its whole procedure; {', '.join(given)} cannot change it (run the "
+                                 "model without --recipe to try other settings)")
     if recipe:  # a recipe fixes its model, data, procedure and schedule; only the run-time options apply
         configs = [replace(get_experiment(recipe).config, **runtime)]
         if get_experiment(recipe).needs:
@@ -700,6 +719,12 @@ def sweep_cmd(
             raise ArchscopeError(f"unknown sweep recipe {recipe!r}; recipes: {', '.join(ablations)}")
         if model or vary:
             raise ArchscopeError("--recipe fixes the model and what it varies; give neither with it")
+        given = [flag for flag, v, default in (
+            ("--steps", steps, None), ("--epochs", epochs, None), ("--batch-size", batch_size, None),
+            ("--lr", lr, None), ("--optimizer", optimizer, OptimizerName.ADAM), ("--momentum", momentum, None),
+            ("--weight-decay", weight_decay, 0.0), ("--dataset", dataset, DatasetName.SYNTHETIC)) if v != default]
+        if given:
+            raise ArchscopeError(f"--recipe fixes its whole procedure; {', '.join(given)} cannot change it")
         e = EXPERIMENTS[recipe]
         factors, settings = e.factors, e.settings
         cfg = replace(e.config, device=_val(device), data_dir=data_dir, download=not no_download)

@@ -2,11 +2,13 @@
 their provenance, and give verdicts.
 
 The verdict rule (stated in the output and the README): with n seeds, mean m
-and sample standard deviation s, a claimed figure c printed to d decimals
-*holds* when |c - m| <= 2 s + 0.5 * 10^-d, i.e. when it lies within the
-measured mean +- 2 std, widened by the rounding of the printed figure; else it
-*does not hold*, by |c - m| - (2 s + half a unit). With one seed s is taken as
-0 (only the rounding widens the band) and the verdict says so.
+and sample standard deviation s, and a claimed figure c that is itself the
+mean of k runs (k = 1 for a single run; article 002 averaged 10), the band is
+m +- (2 s sqrt(1/n + 1/k) + w), w the wording's slack (half a unit of the
+last printed digit, or 10% for "about"). The claim *holds* when it agrees
+with the band — c lies in it (a figure), the band reaches above c ("at
+least"), or meets the range — else it *does not hold*, by how much. With one
+seed s is taken as 0 and the verdict says so.
 
 Measurements live as JSON, one file per experiment:
 ``$ARCHSCOPE_HOME/training/ID.json`` (default ``~/.cache/archscope``) for a
@@ -29,8 +31,8 @@ from archscope.claims.schema import Claim, Evaluation, Verdict
 from archscope.errors import ArchscopeError
 
 PACKAGED = Path(__file__).parent / "measured"
-RULE = ("holds when the claimed figure lies within the measured mean +- 2 sample std over the seeds, widened by "
-        "half a unit of its last printed digit")
+RULE = ("holds when it lies within mean +- 2 s sqrt(1/n + 1/k) over n seeds (s the sample std, k the runs the "
+        "source averaged), widened by half a unit of its last printed digit")
 K_STD = 2.0
 
 
@@ -115,17 +117,23 @@ def save_measured(m: Measured, folder: Path) -> Path:
 
 # ---- the verdict ------------------------------------------------------------------------
 
-def half_unit(claim: Claim) -> float:
-    """The rounding of the printed figure (``printed(d)`` tolerances carry it)."""
-    return claim.tolerance.abs or 0.0
+def slack(claim: Claim) -> float:
+    """What the claim's wording allows on top of the noise: half a unit of
+    the printed figure (``printed(d)``), or a relative tolerance ("about")."""
+    t, e = claim.tolerance, claim.expected
+    rel = t.rel * abs(e) if t.rel is not None and isinstance(e, (int, float)) else 0.0
+    return max(t.abs or 0.0, rel)
 
 
-def band(values: list[float], claim: Claim) -> tuple[float, float, float, int]:
-    """(mean, sample std, half-width of the band, n)."""
+def band(values: list[float], claim: Claim, source_runs: int = 1) -> tuple[float, float, float, int]:
+    """(mean, sample std, half-width of the band, n). The claimed figure is
+    itself a mean of ``source_runs`` runs (article 002 averaged 10), so the
+    difference between it and our mean of n has std s * sqrt(1/n + 1/k):
+    the band is twice that, plus the wording's slack."""
     n = len(values)
     mean = statistics.fmean(values)
     std = statistics.stdev(values) if n >= 2 else 0.0
-    return mean, std, K_STD * std + half_unit(claim), n
+    return mean, std, K_STD * std * math.sqrt(1 / n + 1 / max(1, source_runs)) + slack(claim), n
 
 
 def _select(m: Measured, claim: Claim) -> tuple[dict | None, str]:
@@ -140,38 +148,75 @@ def _select(m: Measured, claim: Claim) -> tuple[dict | None, str]:
     return dict(want), ""
 
 
-def judge(claim: Claim, m: Measured, models: tuple) -> Evaluation:
-    from archscope.probe.experiments import setting_label
+def _consistent(claim: Claim, lo: float, hi: float) -> tuple[bool, str]:
+    """Does the measured band [lo, hi] agree with what the claim asserts?
+    ``approx``: the claimed figure lies in it; ``at_least``/``greater``: some of
+    the band reaches above the figure; ``less``: below it; ``range``: the band
+    meets the range."""
+    e, how = claim.expected, claim.compare
+    if how in ("approx", "exact", "equal"):
+        ok = lo - 1e-12 <= e <= hi + 1e-12
+        return ok, "" if ok else f"outside it by {max(lo - e, e - hi):.4f}"
+    if how == "at_least":
+        return hi >= e - 1e-12, "" if hi >= e - 1e-12 else f"below {e:g} by {e - hi:.4f}"
+    if how == "greater":
+        return hi > e, "" if hi > e else f"not above {e:g}"
+    if how == "less":
+        return lo < e, "" if lo < e else f"not below {e:g}"
+    if how == "range":
+        a, b = e
+        ok = hi >= a and lo <= b
+        return ok, "" if ok else f"outside {a:g}..{b:g}"
+    raise ValueError(f"{claim.id}: unknown comparison {how!r} for a training claim")
 
-    prov = m.provenance
-    where = (f"measured {prov.get('date', '?')[:10]} on {prov.get('device', '?')}, torch {prov.get('torch', '?')}, "
-             f"archscope {prov.get('archscope', '?')}" + (f" ({prov['commit']})" if prov.get("commit") else ""))
+
+def _provenance_text(prov: dict) -> str:
+    return (f"measured {prov.get('date', '?')[:10]} on {prov.get('device', '?')}, torch {prov.get('torch', '?')}, "
+            f"archscope {prov.get('archscope', '?')}" + (f" ({prov['commit']})" if prov.get("commit") else ""))
+
+
+def judge(claim: Claim, m: Measured, models: tuple, source_runs: int | None = None) -> Evaluation:
+    """The verdict on ``claim`` from the measurements ``m`` (see the module
+    docstring). ``source_runs``: how many runs the claimed figure averages
+    (default: the experiment's ``repeats``)."""
+    from archscope.claims.evaluate import compare
+    from archscope.probe.experiments import EXPERIMENTS, setting_label
+
+    if source_runs is None:
+        e = EXPERIMENTS.get(m.experiment)
+        source_runs = e.repeats if e is not None else 1
+    where = _provenance_text(m.provenance)
     setting, how = _select(m, claim)
     if setting is None:
         return Evaluation(claim, models, Verdict.CANNOT_CHECK, detail=f"{how}; {where}")
+    unverified = sorted({v for r in m.runs if r["setting"] == setting for v in r.get("data_verified") or []
+                         if not v.startswith(("sha256", "md5", "size only"))})
+    if unverified:
+        return Evaluation(claim, models, Verdict.CANNOT_CHECK,
+                          detail=f"measured on data that is not the published data set ({', '.join(unverified)}); "
+                                 f"{where}")
     if "best_of" in claim.args:
         key = claim.args["best_of"]
         value = setting.get(key)
-        lo, hi = claim.expected
         n = len(m.values(setting, "test_accuracy"))
-        ok = value is not None and lo <= value <= hi
+        if value is None:
+            ok, why = False, f"the best setting does not set {key}"
+        else:
+            ok, why = compare(claim, value)
         return Evaluation(claim, models, Verdict.HOLDS if ok else Verdict.DOES_NOT_HOLD, value,
-                          f"{how}: {setting_label(setting)} (mean of {n} seeds); among "
+                          f"{how}: {setting_label(setting)} (mean of {n} seeds; {why}); among "
                           f"{', '.join(setting_label(s) for s in m.settings())}; {where}")
     metric = claim.args.get("metric", "test_accuracy")
     values = m.values(setting, metric)
     if not values:
         return Evaluation(claim, models, Verdict.CANNOT_CHECK,
                           detail=f"no successful run of {setting_label(setting)} measured {metric}; {where}")
-    mean, std, half, n = band(values, claim)
-    e = claim.expected
-    seeds = f"{n} seed{'s' if n != 1 else ''}" + (" (one seed: no spread, only the rounding widens the band)"
-                                                  if n == 1 else "")
-    dev = abs(e - mean)
-    ok = dev <= half + 1e-12
+    mean, std, half, n = band(values, claim, source_runs)
+    seeds = f"{n} seed{'s' if n != 1 else ''}" + (" (one seed: no spread, only the wording's slack)" if n == 1 else "")
+    ok, why = _consistent(claim, mean - half, mean + half)
     text = (f"{setting_label(setting)}{' (' + how + ')' if how else ''}: {metric} {mean:.4f} +- {std:.4f} over "
-            f"{seeds}; band {mean - half:.4f}..{mean + half:.4f}"
-            + ("" if ok else f"; outside it by {dev - half:.4f}") + f"; {where}")
+            f"{seeds}; the source's figure averages {source_runs} run(s); band {mean - half:.4f}..{mean + half:.4f}"
+            + (f"; {why}" if why else "") + f"; {where}")
     return Evaluation(claim, models, Verdict.HOLDS if ok else Verdict.DOES_NOT_HOLD, round(mean, 6), text,
                       spread={"std": round(std, 6), "n": n, "band": [round(mean - half, 6), round(mean + half, 6)]})
 
@@ -266,25 +311,39 @@ def select_claims(all_claims, ids: list[str] | None) -> list[Claim]:
 TRAIN_IMAGES = {"mnist": 60_000, "fashion-mnist": 60_000, "cifar10": 50_000}
 
 
-def estimate_seconds(exp_id: str, device: str = "auto") -> float | None:
-    """Seconds one run of the experiment's base setting takes here, from a
-    50-step timing run on generated data of the same shape and batch size
-    (training images / measured images per second, plus 10% for evaluation)."""
+def estimate_seconds(exp_id: str, setting: dict | None = None, device: str = "auto",
+                     _cache: dict | None = None) -> float | None:
+    """Seconds one run of the experiment's ``setting`` takes here, from a
+    20-step timing run on generated data of the same shape at the same batch
+    size, capped at 64 to keep it short (images per second change little
+    above that; below it, per-step overhead matters and is timed as it is):
+    training images x epochs / measured images per second, plus 10% for the
+    evaluation. Ctrl-C during it propagates. ``_cache`` shares timings
+    between settings that differ only where speed does not (lr, seed)."""
     from dataclasses import replace
 
     from archscope.probe.experiments import get_experiment
     from archscope.probe.train import run
 
-    e = get_experiment(exp_id)
-    cfg = e.config
+    cfg = get_experiment(exp_id).config_for(setting or {})
     n = TRAIN_IMAGES.get(cfg.dataset)
     if n is None or cfg.epochs is None:
         return None
-    r = run(replace(cfg, dataset="synthetic", device=device, epochs=None, steps=50, overfit_check=False,
-                    eval_train=False))
-    if not r.images_per_s:
+    probe_cfg = replace(cfg, dataset="synthetic", device=device, epochs=None, steps=20, lr=1e-3,
+                        batch_size=min(cfg.batch_size or 64, 64), overfit_check=False, eval_train=False)
+    key = repr(replace(probe_cfg, seed=0))
+    if _cache is not None and key in _cache:
+        ips = _cache[key]
+    else:
+        r = run(probe_cfg)
+        if r.interrupted:
+            raise KeyboardInterrupt
+        ips = r.images_per_s
+        if _cache is not None:
+            _cache[key] = ips
+    if not ips:
         return None
-    return 1.1 * cfg.epochs * n / r.images_per_s
+    return 1.1 * cfg.epochs * n / ips
 
 
 def config_key(exp_id: str, setting: dict) -> str:
@@ -356,9 +415,12 @@ def run_jobs(jobs: list[Job], *, repeats: int, device: str = "auto", data_dir=No
                 else:
                     sw = run_sweep(cfg, {k: [v] for k, v in s.items()}, repeats=1, seed=rep, settings=[s],
                                    notice=notice)
+                    prov = provenance(sw.device, sw.data, sw.first_run)
                     recs = [{"setting": r.setting, "seed": r.seed, "ok": r.ok, "train_loss": r.epoch_loss,
                              "train_accuracy": r.epoch_accuracy, "test_accuracy": r.test_accuracy,
-                             "examples_per_s": r.examples_per_s, "seconds": r.seconds, "error": r.error}
+                             "examples_per_s": r.examples_per_s, "seconds": r.seconds, "error": r.error,
+                             "data_verified": list(sw.data.get("verified") or []),
+                             "measured": {k: prov[k] for k in ("date", "device", "torch", "archscope", "commit")}}
                             for r in sw.runs]
                 for rec in recs:
                     m.runs = [x for x in m.runs if not (x["setting"] == rec["setting"] and x["seed"] == rec["seed"])]
@@ -369,7 +431,7 @@ def run_jobs(jobs: list[Job], *, repeats: int, device: str = "auto", data_dir=No
                     done += 1
                 if recs:
                     if sw is not None:
-                        m.provenance = provenance(sw.device, sw.data, sw.first_run)
+                        m.provenance = prov
                     elif not m.provenance:
                         m.provenance = dict(shared["_prov"])
                     save_measured(m, out_dir)

@@ -139,8 +139,12 @@ def fetch(name: str, mirror: str | None = None) -> Path:
         return folder
     for f in s.files:
         target = folder / f.name
-        if target.is_file():
-            continue
+        if target.is_file():  # already cached: kept only if it still verifies
+            try:
+                check_content(target, decompressed(target), f)
+                continue
+            except ArchscopeError:
+                target.unlink(missing_ok=True)
         err = None
         for base in bases:
             try:

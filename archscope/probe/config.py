@@ -40,10 +40,13 @@ class Init(str, Enum):
     (PyTorch's layer defaults, or the paper's where the zoo model has one).
     ``xavier_uniform``: d2l's ``train_ch6`` (printed in article 002, line
     374): ``nn.init.xavier_uniform_`` on the weight of every ``Linear`` and
-    ``Conv2d``, biases left at PyTorch's default."""
+    ``Conv2d``, biases left at PyTorch's default. ``xavier_uniform_zero_bias``:
+    the same weights with zero biases, what Keras' defaults
+    (``glorot_uniform``, ``zeros``) and d2l's MXNet ``init.Xavier()`` give."""
 
     DEFAULT = "default"
     XAVIER_UNIFORM = "xavier_uniform"
+    XAVIER_UNIFORM_ZERO_BIAS = "xavier_uniform_zero_bias"  # Keras' glorot_uniform/zeros, MXNet's init.Xavier()
 
 
 class Scaling(str, Enum):

@@ -80,9 +80,9 @@ def reserved_cores(want: int | None = None, on_wait=None):
         use = held if held else cores[:want]
         before_threads = torch.get_num_threads()
         before_affinity = set(cores)
-        torch.set_num_threads(len(use))
-        with contextlib.suppress(AttributeError, OSError):
+        with contextlib.suppress(AttributeError, OSError):  # first, so the threads torch starts inherit it
             os.sched_setaffinity(0, set(use))
+        torch.set_num_threads(len(use))
         try:
             yield use
         finally:

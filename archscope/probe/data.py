@@ -131,6 +131,13 @@ def load_real(dataset: str, data_dir=None, *, download: bool = True, notice=None
             splits.append(Split(torch.from_numpy(x.copy()).float().div_(255).unsqueeze(1),
                                 torch.from_numpy(y.astype(np.int64))))
         return splits[0], splits[1], loc
+    if loc.where != "--data-dir":  # the cache's and the system's copies must be the published batches
+        import hashlib
+
+        for f in s.files:
+            if f.md5 and hashlib.md5(loc.files[f.name].read_bytes()).hexdigest() != f.md5:
+                raise ArchscopeError(f"{loc.files[f.name]}: checksum mismatch (md5); remove it and fetch again")
+            loc.verified[f.name] = "md5 of each batch"
     parts = {f.name: read_cifar_batch(loc.files[f.name]) for f in s.files}
     for f in s.files:
         check_labels(parts[f.name][1], s.classes, loc.files[f.name])

@@ -29,7 +29,8 @@ A002 = "article 002"
 # "test acc" is evaluate_accuracy_gpu over the whole test split in eval mode.
 D2L_FMNIST = TrainConfig(
     model="lenet.d2l", dataset="fashion-mnist", epochs=10, batch_size=256, optimizer="sgd", lr=0.9, momentum=0.0,
-    init="xavier_uniform", scaling="unit", overfit_check=False, eval_train=False)
+    init="xavier_uniform", scaling="unit", precision="fp32", channels_last=False,  # d2l trains in fp32, NCHW
+    overfit_check=False, eval_train=False)
 
 D2L_DIFFERENCES = (
     "d2l draws its shuffling and initialisation from torch's global generator and its DataLoader workers; "
@@ -166,16 +167,20 @@ EXPERIMENTS: dict[str, Experiment] = {e.id: e for e in (
     Experiment("lenet-mnist", "Article 000's Keras LeNet on MNIST, 5 epochs",
                "article 000, LeNet section", TrainConfig(
                    model="lenet.tutorial", dataset="mnist", epochs=5, batch_size=32, optimizer="adam", lr=1e-3,
-                   scaling="unit", overfit_check=False, eval_train=False),
-               differences=("Keras' defaults stand in where the article prints none: batch 32, Adam at 1e-3, "
-                            "Glorot-uniform kernels (archscope keeps PyTorch's default initialisation)",)),
+                   init="xavier_uniform_zero_bias", scaling="unit", precision="fp32", channels_last=False,
+                   overfit_check=False, eval_train=False),
+               differences=("Keras' defaults stand in where the article prints none: batch 32 (fit's default), Adam "
+                            "at 1e-3 (its default rate), glorot_uniform kernels and zero biases",
+                            "Keras' Adam uses epsilon 1e-7, PyTorch's 1e-8")),
     Experiment("resnet18-fmnist96", "ResNet-18 (d2l) on Fashion-MNIST at 96x96, lr 0.05, 10 epochs, batch 256",
                "article 001, training section", replace(D2L_FMNIST, model="resnet18.d2l", lr=0.05,
-                                                        input_shape=(1, 96, 96)),
+                                                        input_shape=(1, 96, 96), init="xavier_uniform_zero_bias"),
                published={"base": _row(0.010, 0.998, 0.907)},
                differences=D2L_DIFFERENCES + (
-                   "d2l resizes with torchvision's Resize on PIL images (bilinear with antialiasing off for "
-                   "upsampling); archscope upsamples the tensors bilinearly", ),
+                   "article 001 runs d2l's MXNet version (`from d2l import mxnet`): archscope runs the same network, "
+                   "initialisation (init.Xavier(): Glorot-uniform weights, zero biases) and SGD in PyTorch",
+                   "Gluon resizes the uint8 images to 96x96 (bilinear) before ToTensor; archscope resizes the "
+                   "[0, 1] tensors bilinearly: the pixels differ by rounding", ),
                needs="a GPU: 1.92 GFLOPs a training image at 96x96 (archscope's count), 1.15 PFLOP for 10 epochs of 60,000, some 750 times the LeNet run"),
 )}
 

@@ -76,8 +76,12 @@ def make_optimizer(name: str, params, lr: float, momentum: float | None, weight_
 
 def init_weights(model, how: str) -> None:
     """``xavier_uniform``: d2l's ``train_ch6`` (article 002, line 374) — the
-    weight of every Linear and Conv2d, biases untouched."""
-    if how == "xavier_uniform":
+    weight of every Linear and Conv2d, biases untouched;
+    ``xavier_uniform_zero_bias``: the same, with their biases zeroed (Keras,
+    MXNet)."""
+    if how in ("xavier_uniform", "xavier_uniform_zero_bias"):
         for m in model.modules():
             if type(m) in (torch.nn.Linear, torch.nn.Conv2d):  # d2l tests the exact type, not subclasses
                 torch.nn.init.xavier_uniform_(m.weight)
+                if how == "xavier_uniform_zero_bias" and m.bias is not None:
+                    torch.nn.init.zeros_(m.bias)

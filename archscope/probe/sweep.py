@@ -282,12 +282,14 @@ def run_sweep(model, factors: dict[str, list], *, grid: bool = False, repeats: i
                     result.device, result.chance = p.device, p.chance
                     result.data = result.data or dict(p.data)
                     result.first_run = result.first_run or _plain(dict(p.settings))
-                    rec = Run(s, r, seed + r, p.stopped is None and p.test_accuracy is not None,
-                              p.final_loss, p.train_accuracy, p.test_accuracy, error=p.stopped,
+                    # a run retried at half the batch after running out of memory is another setting: failed
+                    ok = p.stopped is None and p.test_accuracy is not None and p.retried_from_batch is None
+                    rec = Run(s, r, seed + r, ok, p.final_loss, p.train_accuracy, p.test_accuracy, error=p.stopped,
                               epoch_loss=p.last_epoch_loss, epoch_accuracy=p.last_epoch_accuracy,
                               examples_per_s=p.examples_per_s)
-                    if p.notes and any("out of memory" in n for n in p.notes):
-                        rec.error = "; ".join(n for n in p.notes if "out of memory" in n)
+                    if p.retried_from_batch is not None:
+                        rec.error = f"out of memory at batch size {p.retried_from_batch} (its retry at half the " \
+                                    "batch is another setting)"
                 rec.seconds = time.perf_counter() - t0
                 result.runs.append(rec)
                 done += 1

@@ -28,7 +28,7 @@ import contextlib
 import math
 import statistics
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 
 import torch
 
@@ -86,6 +86,7 @@ class ProbeResult:
     mfu_measured: float | None = None
     stopped: str | None = None  # why the run ended early (NaN, interrupted, OOM)
     interrupted: bool = False
+    retried_from_batch: int | None = None  # the batch size that ran out of memory before this run's
     notes: list = field(default_factory=list)
 
     @property
@@ -164,9 +165,7 @@ def batches(n: int, batch_size: int, generator):
 
 # ---- the run -----------------------------------------------------------------------
 
-_PROBE_KEYS = {"steps", "epochs", "batch_size", "dataset", "data_dir", "precision", "channels_last", "compile",
-               "lr", "optimizer", "momentum", "weight_decay", "seed", "detail", "overrides", "overfit_check",
-               "device", "init", "scaling", "download", "eval_train"}
+_PROBE_KEYS = {f.name for f in fields(TrainConfig)} - {"model", "input_shape"}
 
 
 def probe(name: str, *, input_shape=None, save=None, on_window=None, notice=None, **settings) -> ProbeResult:
@@ -243,9 +242,6 @@ def run(cfg: TrainConfig, *, save=None, on_window=None, notice=None, _retry: boo
         finished = result.stopped is None
         amp, run_model = loop.amp, loop.run_model
 
-        if cfg.detail and finished:
-            stage = "the detailed timing"
-            result.time_split_s = _time_split(run_model, loop.opt, train, cfg, dev, amp)
         # accuracy on the training split (eval mode, so batch-norm uses its running
         # statistics, as at test time) and on the held-out split
         if finished:
@@ -261,6 +257,10 @@ def run(cfg: TrainConfig, *, save=None, on_window=None, notice=None, _retry: boo
                                        "dataset": cfg.dataset, "steps": result.steps, "seed": cfg.seed,
                                        "test_accuracy": result.test_accuracy})
             result.notes.append(f"weights saved to {save}")
+
+        if cfg.detail and finished:  # after the evaluation and the saving: its ten extra steps change neither
+            stage = "the detailed timing"
+            result.time_split_s = _time_split(run_model, loop.opt, train, cfg, dev, amp)
 
         stage = "measuring the device's peak"
         result.peak_flops_known = known_peak(result.device, cfg.precision)
@@ -280,17 +280,24 @@ def run(cfg: TrainConfig, *, save=None, on_window=None, notice=None, _retry: boo
         if not result.checks and result.chance is not None:
             _basic_checks(result, loop)
     except torch.cuda.OutOfMemoryError:
-        if _retry and cfg.batch_size > 1:
-            if dev.type == "cuda":
-                torch.cuda.empty_cache()
-            r = run(replace(cfg, batch_size=cfg.batch_size // 2), save=save, on_window=on_window, notice=notice,
-                    _retry=False)
-            r.notes.append(f"out of memory at batch size {cfg.batch_size}; retried at {cfg.batch_size // 2}")
-            return r
         result.stopped = f"out of memory at batch size {cfg.batch_size}"
         _basic_checks(result, loop)
     finally:
         slots.close()
+    if result.stopped and result.stopped.startswith("out of memory") and _retry and cfg.batch_size > 1:
+        # retried outside the except block, once this run's model, data and traceback are gone,
+        # so that the memory they held is free for the retry
+        import gc
+
+        loop = model = train = test = None  # noqa: F841
+        gc.collect()
+        if dev.type == "cuda":
+            torch.cuda.empty_cache()
+        r = run(replace(cfg, batch_size=cfg.batch_size // 2), save=save, on_window=on_window, notice=notice,
+                _retry=False)
+        r.retried_from_batch = cfg.batch_size
+        r.notes.append(f"out of memory at batch size {cfg.batch_size}; retried at {cfg.batch_size // 2}")
+        return r
     return result
 
 
@@ -313,11 +320,11 @@ def _train(cfg, model, train, dev, steps, result, loop: _Loop, on_window):
     run_model = loop.run_model = torch.compile(model) if cfg.compile else model
     opt = loop.opt = make_optimizer(cfg.optimizer, model.parameters(), cfg.lr, cfg.momentum, cfg.weight_decay)
     amp = loop.amp
-    warmup = min(10, max(1, steps // 10))
+    warmup = min(10, max(1, steps // 10))  # steps excluded from the timing (first calls, allocator, compile)
     g = torch.Generator(device="cpu").manual_seed(cfg.seed)
     if dev.type == "cuda":
         torch.cuda.reset_peak_memory_stats(dev)
-        rss_before = 0
+        rss_before = torch.cuda.memory_allocated(dev)  # weights and the data set on the device: not the training's
     else:
         reset = _reset_peak_rss()
         rss_before = (_status_kb("VmRSS") or 0) if reset else None
@@ -367,7 +374,7 @@ def _train(cfg, model, train, dev, steps, result, loop: _Loop, on_window):
                 last_good = float(vals[-1])
                 window_losses.append(float(vals.mean()))
                 now = time.perf_counter()
-                if step + 1 > warmup and len(vals) == WINDOW:
+                if step + 1 - WINDOW >= warmup and len(vals) == WINDOW:  # windows holding no warm-up step
                     window_times.append((now - t_window) / WINDOW)
                     window_images.append(images_in_window / (now - t_window))
                 t_window = now
@@ -390,8 +397,8 @@ def _train(cfg, model, train, dev, steps, result, loop: _Loop, on_window):
                 per_image = result.train_flops_per_step / cfg.batch_size
                 result.achieved_flops_per_s = per_image * result.images_per_s
         if dev.type == "cuda":
-            result.peak_memory_bytes = torch.cuda.max_memory_allocated(dev)
-            result.memory_kind = "CUDA allocator peak"
+            result.peak_memory_bytes = max(0, torch.cuda.max_memory_allocated(dev) - rss_before)
+            result.memory_kind = "CUDA allocator peak over the training loop, less what was allocated before it"
         elif rss_before is not None:
             peak = _status_kb("VmHWM")
             result.peak_memory_bytes = max(0, (peak or 0) - rss_before)
@@ -459,11 +466,11 @@ def _overfit_one_batch(cfg: TrainConfig, train, dev, amp: Amp, steps: int = 100)
 
 
 def _time_split(model, opt, train, cfg: TrainConfig, dev, amp: Amp) -> dict:
-    """Ten extra steps of the run's own ``train_step``, synchronised between
-    phases (so slower than the timed run): seconds per step in data,
-    forward+backward and optimizer."""
+    """Ten extra steps of the run's own ``train_step`` (taken after the run's
+    figures are measured), synchronised between phases (so slower than the
+    timed run): seconds per step in data, forward+backward and optimizer."""
     out = {"data": 0.0, "forward_backward": 0.0, "optimizer": 0.0}
-    n = len(train.y)
+    it = batches(len(train.y), cfg.batch_size, torch.Generator().manual_seed(cfg.seed + 1))
     marks = {}
 
     def after_backward():
@@ -472,7 +479,7 @@ def _time_split(model, opt, train, cfg: TrainConfig, dev, amp: Amp) -> dict:
 
     for _ in range(10):
         t0 = time.perf_counter()
-        idx = torch.randint(0, n, (cfg.batch_size,)).to(dev)
+        idx = next(it)[2].to(dev)
         xb, yb = train.x.index_select(0, idx), train.y.index_select(0, idx)
         if cfg.channels_last:
             xb = xb.contiguous(memory_format=torch.channels_last)
