@@ -331,7 +331,7 @@ def _train_claims(claims, ids, repeats, device, data_dir, download, results, dry
         typer.echo(f"  {j.experiment}: {'; '.join(setting_label(s) for s in j.settings)}"
                    + (f" (about {est / 60:,.1f} min a seed)" if est else "")
                    + f"; for {', '.join(j.claims[:3])}" + (f" and {len(j.claims) - 3} more" if len(j.claims) > 3 else "")
-                   + (f" [needs {get_experiment(j.experiment).needs}]" if get_experiment(j.experiment).needs else ""),
+                   + (f" [{get_experiment(j.experiment).needs}]" if get_experiment(j.experiment).needs else ""),
                    err=True)
     if est_total:
         typer.echo(f"estimated time: about {est_total / 60:,.0f} min on this machine (from a short timing run)",
@@ -615,7 +615,7 @@ def probe_cmd(
     if recipe:  # a recipe fixes its model, data, procedure and schedule; only the run-time options apply
         configs = [replace(get_experiment(recipe).config, **runtime)]
         if get_experiment(recipe).needs:
-            _notice(f"{recipe} needs {get_experiment(recipe).needs}")
+            _notice(f"{recipe}: {get_experiment(recipe).needs}")
     else:
         names = list_models() if all_models else [resolve(m) for m in models]
         configs = [TrainConfig(model=n, input_shape=shape, dataset=_val(dataset), steps=steps, epochs=epochs,

@@ -156,7 +156,7 @@ def _consistent(claim: Claim, lo: float, hi: float) -> tuple[bool, str]:
     e, how = claim.expected, claim.compare
     if how in ("approx", "exact", "equal"):
         ok = lo - 1e-12 <= e <= hi + 1e-12
-        return ok, "" if ok else f"outside it by {max(lo - e, e - hi):.4f}"
+        return ok, "" if ok else f"outside it by {max(lo - e, e - hi):.2g}"
     if how == "at_least":
         return hi >= e - 1e-12, "" if hi >= e - 1e-12 else f"below {e:g} by {e - hi:.4f}"
     if how == "greater":
@@ -248,7 +248,7 @@ def _why_not(claim: Claim, exp_id: str) -> str:
         if not any(all(find_files(s, p).values()) for p in places):
             parts.append(f"needs {e.config.dataset} (`archscope data fetch {e.config.dataset}`, or --data-dir)")
     if e.needs:
-        parts.append(f"needs {e.needs}")
+        parts.append(e.needs)
     return "; ".join(parts)
 
 

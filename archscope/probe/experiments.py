@@ -55,7 +55,7 @@ class Experiment:
     repeats: int = 1  # what the source did
     published: dict = field(default_factory=dict)  # setting label -> {metric: value} as the source prints them
     differences: tuple = D2L_DIFFERENCES
-    needs: str | None = None  # what a faithful run needs that a CPU cannot give in reasonable time
+    needs: str | None = None  # why a CPU run is long (a sentence: steps, FLOPs, the hardware it needs)
     note: str = ""
 
     def planned(self) -> list[dict]:
@@ -118,12 +118,12 @@ EXPERIMENTS: dict[str, Experiment] = {e.id: e for e in (
                                 [0.54, 0.316, 0.27, 0.269, 0.306, 0.329, 0.376, 0.469, 0.599, 0.916],
                                 [0.811, 0.882, 0.898, 0.9, 0.885, 0.878, 0.861, 0.821, 0.767, 0.637],
                                 [0.82, 0.862, 0.887, 0.888, 0.861, 0.869, 0.856, 0.809, 0.737, 0.618]),
-               needs="batch 2 is 30,000 steps an epoch, 300,000 a run; `claims --train` estimates the time here"),
+               needs="batch 2 means 30,000 steps an epoch, 300,000 a run: `claims --train` estimates the time here"),
     Experiment("lenet-fmnist-epochs", "Article 002: epochs 10, 50, 100", f"{A002}, epoch ablation (lines 724-740)",
                D2L_FMNIST, factors={"epochs": [10, 50, 100]}, repeats=1,
                note="the article reads its figures off d2l's training curves (Figs. 10, 14, 15) and prints only "
                     "'best about 50 epochs, test acc 0.809 -> 0.89'",
-               needs="the 50- and 100-epoch runs are 11,750 and 23,500 steps (5x and 10x the base run)"),
+               needs="the 50- and 100-epoch runs take 11,750 and 23,500 steps (5x and 10x the base run)"),
     Experiment("lenet-fmnist-activation", "Article 002 Table 5: sigmoid -> ReLU in the convolutions",
                f"{A002}, Table 5 (lines 748-790)", D2L_FMNIST, factors={"activation": ["sigmoid", "relu"]},
                settings=({"activation": "sigmoid"}, {"activation": "relu"},
@@ -159,7 +159,7 @@ EXPERIMENTS: dict[str, Experiment] = {e.id: e for e in (
                           _row(0.175, 0.938, 0.906)},
                note="Table 9 gives ranges (lr 1.2-1.4, batch 8 or 16, 'about 50' epochs); archscope takes lr 1.3, "
                     "batch 16, 50 epochs",
-               needs="50 epochs at batch 16 is 187,500 steps a run"),
+               needs="50 epochs at batch 16 take 187,500 steps a run"),
     Experiment("lenet-mnist-d2l", "LeNet (d2l) on MNIST with the same procedure", f"{A002}, line 458 ('98%+')",
                replace(D2L_FMNIST, dataset="mnist"),
                note="the article gives no settings for its MNIST run beyond the Fashion-MNIST code; archscope uses "
@@ -181,7 +181,7 @@ EXPERIMENTS: dict[str, Experiment] = {e.id: e for e in (
                    "initialisation (init.Xavier(): Glorot-uniform weights, zero biases) and SGD in PyTorch",
                    "Gluon resizes the uint8 images to 96x96 (bilinear) before ToTensor; archscope resizes the "
                    "[0, 1] tensors bilinearly: the pixels differ by rounding", ),
-               needs="a GPU: 1.92 GFLOPs a training image at 96x96 (archscope's count), 1.15 PFLOP for 10 epochs of 60,000, some 750 times the LeNet run"),
+               needs="needs a GPU: 1.92 GFLOPs a training image at 96x96 (archscope's count), 1.15 PFLOP for 10 epochs of 60,000, some 750 times the LeNet run"),
 )}
 
 

@@ -208,4 +208,4 @@ def index_page(items) -> str:
             "optimizer, schedule, evaluation); each page lists what still differs, the source's printed figures "
             "beside archscope's mean ± std over seeds, and the verdicts. `archscope claims --train` runs them "
             f"(measurements shipped in `archscope/claims/measured/`). A figure {RULE}.\n\n"
-            + md_table(rows, ["experiment", "what", "runs measured", "verdicts", "not run because"]) + "\n")
+            + md_table(rows, ["experiment", "what", "runs measured", "verdicts", "why not measured here"]) + "\n")
