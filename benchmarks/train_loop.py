@@ -106,6 +106,10 @@ def concurrent(kind: str, epochs: int) -> list[dict]:
     return outs
 
 
+def _secs(outs) -> str:
+    return ", ".join("%.1f" % o["train_seconds"] for o in outs)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=2)
@@ -149,8 +153,7 @@ def main() -> None:
         "| | plain loops (each sets threads to every core) | archscope (cores as slots) |", "|---|---|---|",
         f"| both finished after (s) | {conc['plain'][0]['both_done_seconds']:.1f} | "
         f"{conc['archscope'][0]['both_done_seconds']:.1f} |",
-        f"| training loops (s) | {', '.join(f'{o['train_seconds']:.1f}' for o in conc['plain'])} | "
-        f"{', '.join(f'{o['train_seconds']:.1f}' for o in conc['archscope'])} |", "",
+        f"| training loops (s) | {_secs(conc['plain'])} | {_secs(conc['archscope'])} |", "",
         "Raw figures:", "", "```", json.dumps({"sequential": runs, "concurrent": conc}, indent=1), "```", ""]
     Path(a.o).write_text("\n".join(lines))
     print(f"wrote {a.o}")

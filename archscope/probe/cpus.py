@@ -77,6 +77,16 @@ def reserved_cores(want: int | None = None, on_wait=None):
                 fcntl.flock(f, fcntl.LOCK_EX)  # Ctrl-C interrupts the wait
                 files.append(f)
                 held.append(cores[0])
+                for c in cores[1:]:  # and whatever else came free with it
+                    if len(held) == want:
+                        break
+                    try:
+                        g = open(d / f"core-{c}.lock", "a+")
+                        fcntl.flock(g, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    except OSError:
+                        continue
+                    files.append(g)
+                    held.append(c)
         use = held if held else cores[:want]
         before_threads = torch.get_num_threads()
         before_affinity = set(cores)
