@@ -240,6 +240,10 @@ def test_conv1_kernel_knob_keeps_the_dense_input():
         assert get_model("lenet.d2l", conv1_kernel_size=k)[0].kernel_size == (k, k)
     # pooling size 1: 28 -> 28 -> 24 -> 24: 16 * 24 * 24 = 9216
     assert get_model("lenet.d2l", pool_size=1)[7].in_features == 9216
+    # article 002's Table 8 reading: the pooling kernel 1 with d2l's stride 2 kept (line 836 varies
+    # kernel sizes): 28 -> (28 - 1) // 2 + 1 = 14 -> 10 -> (10 - 1) // 2 + 1 = 5: 16 * 5 * 5 = 400
+    m = get_model("lenet.d2l", pool_size=1, pool_stride=2)
+    assert m[7].in_features == 400 and (m[2].kernel_size, m[2].stride) == (1, 2)
 
 
 def test_nice_ticks():

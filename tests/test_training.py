@@ -445,7 +445,7 @@ def test_cpu_slots_do_not_oversubscribe(tmp_path, monkeypatch):
         t.join(0.5)
         assert t.is_alive() and waited and not got  # waits rather than oversubscribe
     t.join(5)
-    assert got == [[0]]
+    assert got == [[0, 1]]  # the cores that came free together are all taken
     with cpus.reserved_cores(1) as a, cpus.reserved_cores(1) as b:
         assert (a, b) == ([0], [1])
 

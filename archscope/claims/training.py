@@ -137,15 +137,27 @@ def band(values: list[float], claim: Claim, source_runs: int = 1) -> tuple[float
 
 
 def _select(m: Measured, claim: Claim) -> tuple[dict | None, str]:
+    from archscope.probe.experiments import EXPERIMENTS
+
     want = claim.args.get("setting", {})
     if want == "best" or "best_of" in claim.args:
-        rows = [(s, m.values(s, "test_accuracy")) for s in m.settings()]
+        # among the settings the source's table has (another reading measured beside them does not compete)
+        e = EXPERIMENTS.get(m.experiment)
+        pool = [s for s in m.settings() if e is None or s in e.to_check()]
+        rows = [(s, m.values(s, "test_accuracy")) for s in pool]
         rows = [(s, v) for s, v in rows if v]
         if not rows:
             return None, "no successful run"
         best = max(rows, key=lambda sv: statistics.fmean(sv[1]))[0]
         return best, "the best setting by mean test accuracy"
     return dict(want), ""
+
+
+def _checked(m: Measured) -> list:
+    from archscope.probe.experiments import EXPERIMENTS
+
+    e = EXPERIMENTS.get(m.experiment)
+    return e.to_check() if e is not None else m.settings()
 
 
 def _consistent(claim: Claim, lo: float, hi: float) -> tuple[bool, str]:
@@ -205,7 +217,7 @@ def judge(claim: Claim, m: Measured, models: tuple, source_runs: int | None = No
             ok, why = compare(claim, value)
         return Evaluation(claim, models, Verdict.HOLDS if ok else Verdict.DOES_NOT_HOLD, value,
                           f"{how}: {setting_label(setting)} (mean of {n} seeds; {why}); among "
-                          f"{', '.join(setting_label(s) for s in m.settings())}; {where}")
+                          f"{', '.join(setting_label(s) for s in m.settings() if s in _checked(m))}; {where}")
     metric = claim.args.get("metric", "test_accuracy")
     values = m.values(setting, metric)
     if not values:

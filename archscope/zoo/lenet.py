@@ -153,16 +153,17 @@ def lenet5(num_classes: int = 10, in_channels: int = 1) -> LeNet5:
     return LeNet5(num_classes, in_channels)
 
 
-def _pool(kind: str, size: int) -> nn.Module:
+def _pool(kind: str, size: int, stride: int | None = None) -> nn.Module:
+    stride = size if stride is None else stride
     if kind == "avg":
-        return nn.AvgPool2d(size, size)
+        return nn.AvgPool2d(size, stride)
     if kind == "max":
-        return nn.MaxPool2d(size, size)
+        return nn.MaxPool2d(size, stride)
     raise ArchscopeError(f"unknown pool {kind!r}; choose from avg, max")
 
 
 def _classic_lenet(num_classes, in_channels, *, size, first_padding, act, pool, kernel_size, pool_size,
-                   conv1_kernel_size=None, dense_act=None, c5_act=None):
+                   conv1_kernel_size=None, dense_act=None, c5_act=None, pool_stride=None):
     """The conv-pool-conv-pool-dense(120)-dense(84) LeNet that d2l and Keras
     tutorials write, with the knobs the ablations of article 002 vary.
     ``act`` is the convolutions' activation, ``dense_act`` the two hidden
@@ -170,13 +171,15 @@ def _classic_lenet(num_classes, in_channels, *, size, first_padding, act, pool, 
     dense_act = act if dense_act is None else dense_act
     c5_act = dense_act if c5_act is None else c5_act
     k1 = kernel_size if conv1_kernel_size is None else conv1_kernel_size
-    for label, v in (("kernel_size", kernel_size), ("pool_size", pool_size), ("conv1_kernel_size", k1)):
+    ps = pool_size if pool_stride is None else pool_stride
+    for label, v in (("kernel_size", kernel_size), ("pool_size", pool_size), ("conv1_kernel_size", k1),
+                     ("pool_stride", ps)):
         if not isinstance(v, int) or isinstance(v, bool) or v < 1:
             raise ArchscopeError(f"{label} must be a positive integer, got {v!r}")
     s = size + 2 * first_padding - k1 + 1
-    s = s // pool_size
+    s = (s - pool_size) // ps + 1
     s = s - kernel_size + 1
-    s = s // pool_size
+    s = (s - pool_size) // ps + 1
     if s < 1:
         raise ArchscopeError(
             f"kernel_size={kernel_size}, conv1_kernel_size={k1}, pool_size={pool_size} leave no spatial extent "
@@ -184,9 +187,9 @@ def _classic_lenet(num_classes, in_channels, *, size, first_padding, act, pool, 
         )
     return nn.Sequential(
         nn.Conv2d(in_channels, 6, k1, padding=first_padding), activation(act),
-        _pool(pool, pool_size),
+        _pool(pool, pool_size, ps),
         nn.Conv2d(6, 16, kernel_size), activation(act),
-        _pool(pool, pool_size),
+        _pool(pool, pool_size, ps),
         nn.Flatten(),
         nn.Linear(16 * s * s, 120), activation(c5_act),
         nn.Linear(120, 84), activation(dense_act),
@@ -195,7 +198,7 @@ def _classic_lenet(num_classes, in_channels, *, size, first_padding, act, pool, 
 
 
 def lenet_d2l(num_classes=10, in_channels=1, *, activation="sigmoid", dense_activation="sigmoid",
-              c5_activation=None, pool="avg", kernel_size=5, pool_size=2, conv1_kernel_size=None):
+              c5_activation=None, pool="avg", kernel_size=5, pool_size=2, conv1_kernel_size=None, pool_stride=None):
     """d2l 6.6 (and article 002): a 28x28 input padded by 2 in the first
     convolution (so C1 is 28x28 as in the paper), sigmoid, average pooling,
     no Gaussian/RBF output.
@@ -211,10 +214,15 @@ def lenet_d2l(num_classes=10, in_channels=1, *, activation="sigmoid", dense_acti
     change F6's sigmoid; change only the convolution layers' activation",
     shared/sources/002, line 760). ``c5_activation`` (default: the dense
     layers') is the first dense layer's alone: the paper's C5 is a
-    convolution, so "the convolution layers" may include it."""
+    convolution, so "the convolution layers" may include it. ``pool_stride``
+    (default: ``pool_size``) is the pooling layers' stride: article 002's
+    Table 8 changes the pooling *kernel* from 2 to 1 ("Pooling_size", in a
+    section about kernel sizes, line 836), which with d2l's stride 2 kept is
+    a plain 2x subsampling that leaves the dense layers' 400 inputs as they
+    are."""
     return _classic_lenet(num_classes, in_channels, size=28, first_padding=kernel_size // 2, act=activation,
                           pool=pool, kernel_size=kernel_size, pool_size=pool_size, conv1_kernel_size=conv1_kernel_size,
-                          dense_act=dense_activation, c5_act=c5_activation)
+                          dense_act=dense_activation, c5_act=c5_activation, pool_stride=pool_stride)
 
 
 def lenet_tutorial(num_classes=10, in_channels=1, *, activation="tanh", pool="max", kernel_size=5, pool_size=2):
@@ -246,7 +254,7 @@ register(ModelInfo(
         "Knobs for the article's ablations: activation (the two convolutions: sigmoid|relu|tanh), "
         "dense_activation (the two hidden dense layers; article 002 keeps them sigmoid when it switches the "
         "convolutions to ReLU, line 760), c5_activation (the first dense layer alone, the paper's C5), pool (avg|max), kernel_size (both convolutions), conv1_kernel_size "
-        "(C1 alone, padding kept: the article's Table 7), pool_size.",
+        "(C1 alone, padding kept: the article's Table 7), pool_size, pool_stride (default pool_size).",
         "Ambiguity: the article says to change 'only the convolution layers' and to keep F6's sigmoid; the paper's "
         "C5 is a convolution but d2l writes it as Linear(400, 120). archscope reads 'convolution layers' as the "
         "code's two Conv2d, so C5 (the first dense layer) keeps its sigmoid with F6; c5_activation=relu gives the "
