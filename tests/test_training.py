@@ -493,3 +493,16 @@ def test_the_training_claims_read_the_experiments_printed_figures():
             assert row[c.args["metric"]] == c.expected, c.id
             checked += 1
     assert checked >= 60
+
+
+def test_a_best_over_part_of_the_table_gives_no_verdict(monkeypatch):
+    # article 002's Table 4 names batch 8 or 16 best: a best among 32..1024 alone cannot judge it
+    from archscope.probe import experiments as X
+
+    e = X.Experiment("part", "part", "a test", SHORT, factors={"batch_size": [8, 16, 32]})
+    monkeypatch.setitem(X.EXPERIMENTS, "part", e)
+    m = T.Measured("part", [{"setting": {"batch_size": 32}, "seed": 0, "ok": True, "test_accuracy": 0.88}], {})
+    c = Claim("t", "8 or 16 best", "here", "training", "training", (("lenet5",),), expected=[8, 16],
+              compare="range", experiment="part", args={"best_of": "batch_size"})
+    r = T.judge(c, m, ("lenet5",))
+    assert r.verdict is Verdict.CANNOT_CHECK and "missing batch_size=8, batch_size=16" in r.detail

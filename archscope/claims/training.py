@@ -145,6 +145,13 @@ def _select(m: Measured, claim: Claim) -> tuple[dict | None, str]:
         e = EXPERIMENTS.get(m.experiment)
         pool = [s for s in m.settings() if e is None or s in e.to_check()]
         rows = [(s, m.values(s, "test_accuracy")) for s in pool]
+        if e is not None:  # a best over part of the table says nothing about the rest
+            from archscope.probe.experiments import setting_label
+
+            missing = [s for s in e.to_check() if not m.values(s, "test_accuracy")]
+            if missing:
+                return None, (f"not every setting of the source's table is measured here (missing "
+                              f"{', '.join(setting_label(s) for s in missing)})")
         rows = [(s, v) for s, v in rows if v]
         if not rows:
             return None, "no successful run"
