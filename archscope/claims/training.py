@@ -19,6 +19,7 @@ ships (run for ``reports/``). ``archscope claims`` shows the newer of the two.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import math
 import os
@@ -78,9 +79,21 @@ class Measured:
 
 
 def _read(path: Path) -> Measured | None:
+    """The measurements in ``path`` (parsed once per version of the file:
+    `archscope claims` asks for each experiment once per training claim)."""
     try:
-        d = json.loads(path.read_text())
-        return Measured(d["experiment"], list(d["runs"]), dict(d.get("provenance", {})), str(path))
+        st = path.stat()
+    except OSError:
+        return None
+    d = _parse(str(path), st.st_mtime_ns, st.st_size)
+    return Measured(d["experiment"], [dict(r) for r in d["runs"]], dict(d["provenance"]), str(path)) if d else None
+
+
+@functools.lru_cache(maxsize=64)
+def _parse(path: str, mtime_ns: int, size: int) -> dict | None:
+    try:
+        d = json.loads(Path(path).read_text())
+        return {"experiment": d["experiment"], "runs": list(d["runs"]), "provenance": dict(d.get("provenance", {}))}
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

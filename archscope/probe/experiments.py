@@ -86,7 +86,10 @@ def _base_value(cfg: TrainConfig, key: str):
 
 
 def setting_label(setting: dict) -> str:
-    return ", ".join(f"{k}={v}" for k, v in setting.items()) or "base"
+    """The sweep's label of a setting; the empty setting (a single run) is 'base'."""
+    from archscope.probe.sweep import label
+
+    return label(setting) or "base"
 
 
 def _row(loss, train_acc, test_acc) -> dict:
