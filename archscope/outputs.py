@@ -115,12 +115,20 @@ def _reason(e: OSError) -> str:
 _STD = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
 
 
+def _link_chain(p: Path):
+    """``p`` and each path its symlinks lead through (at most 40 hops)."""
+    cur = os.path.abspath(p)
+    for _ in range(41):
+        yield cur, Path(cur).parts
+        if not os.path.islink(cur):
+            return
+        cur = os.path.join(os.path.dirname(cur), os.readlink(cur))
+
+
 def _own_fd(p: Path) -> int | None:
     """The file descriptor of this process that ``p`` is, or links through
     (/dev/stdout, /dev/fd/N, /proc/self/fd/N), else None."""
-    cur, hops = os.path.abspath(p), 0
-    while hops < 40:
-        parts = Path(cur).parts
+    for cur, parts in _link_chain(p):
         if cur in _STD:
             return _STD[cur]
         if len(parts) == 4 and parts[1:3] == ("dev", "fd") and parts[3].isdigit():
@@ -128,10 +136,6 @@ def _own_fd(p: Path) -> int | None:
         if len(parts) == 5 and parts[1] == "proc" and parts[2] in ("self", str(os.getpid())) and parts[3] == "fd" \
                 and parts[4].isdigit():
             return int(parts[4])
-        if not os.path.islink(cur):
-            return None
-        cur = os.path.join(os.path.dirname(cur), os.readlink(cur))
-        hops += 1
     return None
 
 
@@ -139,18 +143,8 @@ def _through_fd(p: Path) -> bool:
     """Whether ``p`` is, or links through, /dev/fd/N, /dev/stdout or
     /proc/PID/fd/N: a file a process already has open (a shell redirection),
     which must be written through, not replaced behind its back."""
-    if _own_fd(p) is not None:
-        return True
-    cur, hops = os.path.abspath(p), 0
-    while hops < 40:
-        parts = Path(cur).parts
-        if len(parts) >= 4 and parts[1] == "proc" and parts[3] == "fd":
-            return True
-        if not os.path.islink(cur):
-            return False
-        cur = os.path.join(os.path.dirname(cur), os.readlink(cur))
-        hops += 1
-    return False
+    return _own_fd(p) is not None or any(len(parts) >= 4 and parts[1] == "proc" and parts[3] == "fd"
+                                         for _, parts in _link_chain(p))
 
 
 def _write_through(p: Path) -> bool:
