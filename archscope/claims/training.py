@@ -105,17 +105,22 @@ def load_measured(exp_id: str, *, user: bool = True) -> Measured | None:
     return max(found, key=lambda m: m.provenance.get("date", "")) if found else None
 
 
+@functools.lru_cache(maxsize=1)
+def _commit() -> str | None:
+    """archscope's git commit, when it runs from a checkout (asked once per process)."""
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=Path(__file__).parent,
+                              capture_output=True, text=True, timeout=5).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
 def provenance(device: str, data: dict | None = None, settings: dict | None = None) -> dict:
     import torch
 
     from archscope import __version__
 
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=Path(__file__).parent,
-                                capture_output=True, text=True, timeout=5).stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        commit = None
-    return {"device": device, "torch": torch.__version__, "archscope": __version__, "commit": commit,
+    return {"device": device, "torch": torch.__version__, "archscope": __version__, "commit": _commit(),
             "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "data": data or {},
             "settings": settings or {}}
 
