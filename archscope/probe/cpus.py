@@ -82,8 +82,12 @@ def reserved_cores(want: int | None = None, on_wait=None):
                         break
                     try:
                         g = open(d / f"core-{c}.lock", "a+")
+                    except OSError:
+                        continue
+                    try:
                         fcntl.flock(g, fcntl.LOCK_EX | fcntl.LOCK_NB)
                     except OSError:
+                        g.close()
                         continue
                     files.append(g)
                     held.append(c)
@@ -100,7 +104,9 @@ def reserved_cores(want: int | None = None, on_wait=None):
             with contextlib.suppress(AttributeError, OSError):
                 os.sched_setaffinity(0, before_affinity)
     finally:
-        for f in files:
+        # last core first: a waiter blocks on the first core, so when it wakes the others it may
+        # take are already free (released in order, it would wake holding only the first)
+        for f in reversed(files):
             with contextlib.suppress(OSError):
                 fcntl.flock(f, fcntl.LOCK_UN)
             f.close()
