@@ -559,6 +559,12 @@ CLAIMS: list[Claim] = [
                "to count convolution and FC weights only."),
 ]
 
+# The later networks' papers (and the Inception line after v1), one module per zoo line; imported here so the
+# registry stays the one list of claims.
+from archscope.claims import zoo_inception, zoo_inception_v4, zoo_mobile  # noqa: E402
+
+CLAIMS += [*zoo_inception.CLAIMS, *zoo_inception_v4.CLAIMS, *zoo_mobile.CLAIMS]
+
 
 def by_id() -> dict[str, Claim]:
     out = {}

@@ -11,5 +11,6 @@ from archscope.zoo._registry import ModelInfo, Published, get_model, list_models
 
 # Importing the family modules registers their entries, oldest network first.
 from archscope.zoo import lenet, alexnet, vgg, nin, googlenet, resnet, resnet_cifar  # noqa: E402,F401
+from archscope.zoo import inception, squeezenet, inception_v4, densenet, mobilenet  # noqa: E402,F401
 
 __all__ = ["ModelInfo", "Published", "get_model", "list_models", "model_info", "resolve", "skip_init"]

@@ -4,8 +4,8 @@ define the variant) and metadata (paper, year, source, default input, notes).
 Naming follows timm's ``name.tag``: ``ARCH`` is the network as its paper
 published it; ``ARCH.SOURCE`` is the same network as a popular implementation
 writes it, SOURCE one of ``torchvision``, ``keras`` (Keras Applications or the
-Keras examples), ``d2l`` (Dive into Deep Learning) or ``tutorial`` (the code of
-the source articles in ``shared/sources``).
+Keras examples), ``timm`` (PyTorch Image Models), ``d2l`` (Dive into Deep
+Learning) or ``tutorial`` (the code of the source articles in ``shared/sources``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any, Callable, Mapping
 
 from archscope.errors import ArchscopeError, UnknownModelError
 
-SOURCES = ("paper", "torchvision", "keras", "d2l", "tutorial")
+SOURCES = ("paper", "torchvision", "keras", "timm", "d2l", "tutorial")
 
 
 @dataclass(frozen=True)
