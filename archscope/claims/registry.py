@@ -20,6 +20,8 @@ A002 = "article 002 (LeNet and ResNet in practice, ablations, CAM)"
 A003 = "article 003 (ResNet with Keras on CIFAR-10, Lithuanian)"
 A004 = "article 004 (ResNet and its Keras implementation)"
 LECUN = "LeCun et al. 1998, Sec. II-B"
+LECUN_C7 = "LeCun et al. 1998, Sec. III-C.7 (LeNet-1)"
+LECUN_C8 = "LeCun et al. 1998, Sec. III-C.8 (LeNet-4)"
 ALEX = "Krizhevsky et al. 2012"
 VGG = "Simonyan & Zisserman 2014"
 GOOG = "Szegedy et al. 2014"
@@ -239,6 +241,12 @@ CLAIMS: list[Claim] = [
           args={"layers": ["c1", "s2", "c3", "s4", "c5"]}),
     Claim("002-lenet5-seven-layers", "LeNet-5 is a 7-layer network (C1, S2, C3, S4, C5, F6, output).",
           f"{A002}, LeNet-5", "count", "lenet_layers", (("lenet5",),), expected=7, compare="exact",
+          convention="layers that hold connections, squashing functions excluded"),
+    Claim("002-lenet1-five-layers", "LeNet-1 has 5 layers.", f"{A002}, LeNet history", "count", "lenet_layers",
+          (("lenet1",),), expected=5, compare="exact",
+          convention="layers that hold connections, squashing functions excluded"),
+    Claim("002-lenet4-six-layers", "LeNet-4 has 6 layers.", f"{A002}, LeNet history", "count", "lenet_layers",
+          (("lenet4",),), expected=6, compare="exact",
           convention="layers that hold connections, squashing functions excluded"),
     Claim("002-lenet-d2l-shapes", "The d2l LeNet on a 1x28x28 input: 6x28x28, 6x14x14, 16x10x10, 16x5x5, then 400, "
           "120, 84, 10.", f"{A002}, LeNet code", "shapes", "output_shapes", (("lenet.d2l",),),
@@ -493,6 +501,23 @@ CLAIMS: list[Claim] = [
     Claim("lecun-lenet5-60k", "LeNet-5 has about 60,000 trainable parameters.", LECUN, "count", "trainable_params",
           (("lenet5",),), expected=60_000, tolerance=ABOUT, convention="trainable parameters (the 840 RBF "
           "prototypes are fixed)", note="60,840 counting the fixed prototypes."),
+    Claim("lecun-lenet1-2600", "LeNet-1's convolutional nature keeps its free parameters to only about 2,600.",
+          LECUN_C7, "count", "params", (("lenet1",),), expected=2_600, tolerance=ABOUT, convention=PARAMS,
+          note="Fully connected H3 (lenet1 with h3='full') has 3,278: the figure is one of the two reasons "
+               "archscope reads H3 as partially connected (see `archscope info lenet1`)."),
+    Claim("lecun-lenet1-100k-madds", "About 100,000 multiply/add steps are required to evaluate LeNet-1.",
+          LECUN_C7, "count", "macs", (("lenet1",),), expected=100_000, tolerance=ABOUT, convention=MACS,
+          note="Fully connected H3 would need 136,320."),
+    Claim("lecun-lenet4-17k", "LeNet-4 has about 17,000 free parameters.", LECUN_C8, "count", "params",
+          (("lenet4",),), expected=17_000, tolerance=ABOUT, convention=PARAMS,
+          inconsistent="The network the same paragraph describes cannot have 17,000: its fully connected layer "
+                       "of 120 units on 16 subsampled maps has 48,120 parameters by itself (16 x 5 x 5 x 120 + "
+                       "120 on a 32x32 input; 30,840 even on a 28x28 one)."),
+    Claim("lecun-lenet4-260k-connections", "LeNet-4 contains about 260,000 connections.", LECUN_C8, "count",
+          "connections", (("lenet4",),), expected=260_000, tolerance=ABOUT,
+          args={"layers": ["c1", "s2", "c3", "s4", "f5", "output"], "total": True},
+          note="The text does not give C3's connections; fully connected to the 8 S2 maps it has 321,600 "
+               "connections alone. A partial table of about 47 of the 128 map pairs would give 260,000."),
     Claim("alexnet-60m", "AlexNet has 60 million parameters.", f"{ALEX}, Sec. 1", "count", "params",
           (("alexnet",), ("alexnet.torchvision",)), expected=60e6, tolerance=ABOUT, convention=PARAMS),
     Claim("alexnet-650k-neurons", "AlexNet has 650,000 neurons.", f"{ALEX}, Sec. 1", "count", "neurons",

@@ -1,6 +1,7 @@
 """LeNet-5 (LeCun, Bottou, Bengio, Haffner 1998, "Gradient-Based Learning
-Applied to Document Recognition", Proc. IEEE 86(11), Sec. II-B) and the two
-LeNets of the source articles.
+Applied to Document Recognition", Proc. IEEE 86(11), Sec. II-B), its two
+predecessors LeNet-1 and LeNet-4 (the same paper, Sec. III-C.7 and III-C.8),
+and the two LeNets of the source articles.
 
 The paper's network, layer by layer (trainable parameters / connections as
 the paper's text gives them):
@@ -24,7 +25,8 @@ from archscope.errors import ArchscopeError
 from archscope.zoo._registry import ModelInfo, Published, register
 from archscope.zoo.layers import ScaledTanh, Subsampling, activation
 
-__all__ = ["LeNet5", "C3_TABLE", "DIGIT_PROTOTYPES", "lenet5", "lenet_d2l", "lenet_tutorial"]
+__all__ = ["LeNet1", "LeNet4", "LeNet5", "H3_TABLE", "C3_TABLE", "DIGIT_PROTOTYPES", "lenet1", "lenet4", "lenet5",
+           "lenet_d2l", "lenet_tutorial"]
 
 PAPER = "Gradient-Based Learning Applied to Document Recognition (LeCun et al., 1998)"
 
@@ -153,6 +155,84 @@ def lenet5(num_classes: int = 10, in_channels: int = 1) -> LeNet5:
     return LeNet5(num_classes, in_channels)
 
 
+# LeNet-1's H2 -> H3 connections. The 1998 paper describes LeNet-1 only in words (Sec. III-C.7: a 28x28
+# input, "about 100,000 multiply/add steps", "only about 2600" free parameters); its layers are those of
+# LeCun et al. 1990 ("Handwritten digit recognition with a back-propagation network", NIPS 2): H1 4 maps
+# 5x5 (24x24), H2 4 averaging maps (12x12), H3 12 maps 5x5 (8x8), H4 12 averaging maps (4x4), 10 outputs.
+# H3 cannot see all four H2 maps: fully connected, the network has 3,278 parameters and 136,320
+# multiply-adds, 26% and 36% over the 1998 paper's two figures. With 20 map-to-map links (8 maps reading
+# two H2 maps, 4 reading one) it has 2,578 parameters and 91,520 multiply-adds. The paper prints no table,
+# so which maps pair up is an assumption; no figure archscope computes depends on it, only the number of
+# links does.
+H3_TABLE: tuple[tuple[int, ...], ...] = (
+    (0,), (1,), (2,), (3,),
+    (0, 1), (1, 2), (2, 3), (3, 0), (0, 2), (1, 3), (0, 1), (2, 3),
+)
+
+
+class LeNet1(nn.Module):
+    """LeNet-1 (LeCun et al. 1998, Sec. III-C.7; layers of LeCun et al. 1990): five layers that hold
+    connections, H1-H4 and the output. ``h3="full"`` connects every H3 map to all four H2 maps (the
+    reading most re-implementations take)."""
+
+    def __init__(self, num_classes: int = 10, in_channels: int = 1, *, h3: str = "partial"):
+        super().__init__()
+        if h3 not in ("partial", "full"):
+            raise ArchscopeError(f"h3 must be 'partial' or 'full', got {h3!r}")
+        self.h1 = nn.Conv2d(in_channels, 4, 5)  # (N, 4, 24, 24)
+        self.act1 = ScaledTanh()
+        self.h2 = Subsampling(4)  # (N, 4, 12, 12)
+        self.act2 = ScaledTanh()
+        self.h3 = PartialConv2d(H3_TABLE, 5) if h3 == "partial" else nn.Conv2d(4, 12, 5)  # (N, 12, 8, 8)
+        self.act3 = ScaledTanh()
+        self.h4 = Subsampling(12)  # (N, 12, 4, 4)
+        self.act4 = ScaledTanh()
+        self.flatten = nn.Flatten()
+        self.output = nn.Linear(12 * 4 * 4, num_classes)
+
+    def forward(self, x):
+        x = self.act2(self.h2(self.act1(self.h1(x))))
+        x = self.act4(self.h4(self.act3(self.h3(x))))
+        return self.output(self.flatten(x))
+
+
+class LeNet4(nn.Module):
+    """LeNet-4 as Sec. III-C.8 of the 1998 paper describes it: 4 first-level feature maps, 8 subsampling
+    maps "connected in pairs to each first-layer feature map" (two per C1 map), 16 feature maps, 16
+    subsampling maps, a fully connected layer of 120 units and 10 outputs: six layers that hold
+    connections. The text gives no kernel sizes, input size or C3 connection table: 5x5 kernels on a 32x32
+    input as LeNet-5 ("very similar to LeNet-5"), C3 fully connected to the 8 S2 maps."""
+
+    def __init__(self, num_classes: int = 10, in_channels: int = 1):
+        super().__init__()
+        self.c1 = nn.Conv2d(in_channels, 4, 5)  # (N, 4, 28, 28)
+        self.act1 = ScaledTanh()
+        self.s2 = Subsampling(8)  # (N, 8, 14, 14): each C1 map feeds two S2 maps
+        self.act2 = ScaledTanh()
+        self.c3 = nn.Conv2d(8, 16, 5)  # (N, 16, 10, 10)
+        self.act3 = ScaledTanh()
+        self.s4 = Subsampling(16)  # (N, 16, 5, 5)
+        self.act4 = ScaledTanh()
+        self.flatten = nn.Flatten()
+        self.f5 = nn.Linear(16 * 5 * 5, 120)
+        self.act5 = ScaledTanh()
+        self.output = nn.Linear(120, num_classes)
+
+    def forward(self, x):
+        x = self.act1(self.c1(x)).repeat_interleave(2, dim=1)  # (N, 8, 28, 28): each C1 map feeds two S2 maps
+        x = self.act2(self.s2(x))
+        x = self.act4(self.s4(self.act3(self.c3(x))))
+        return self.output(self.act5(self.f5(self.flatten(x))))
+
+
+def lenet1(num_classes: int = 10, in_channels: int = 1, *, h3: str = "partial") -> LeNet1:
+    return LeNet1(num_classes, in_channels, h3=h3)
+
+
+def lenet4(num_classes: int = 10, in_channels: int = 1) -> LeNet4:
+    return LeNet4(num_classes, in_channels)
+
+
 def _pool(kind: str, size: int, stride: int | None = None) -> nn.Module:
     stride = size if stride is None else stride
     if kind == "avg":
@@ -231,6 +311,35 @@ def lenet_tutorial(num_classes=10, in_channels=1, *, activation="tanh", pool="ma
                           pool=pool, kernel_size=kernel_size, pool_size=pool_size)
 
 
+register(ModelInfo(
+    name="lenet1", family="LeNet", year=1989, paper=PAPER, source="paper",
+    input_shape=(1, 28, 28), num_classes=10,
+    notes=(
+        "Sec. III-C.7 of the 1998 paper: digits down-sampled to 16x16 and centred in a 28x28 input; the layers "
+        "(H1 4@24x24 5x5, H2 4@12x12 averaging, H3 12@8x8 5x5, H4 12@4x4 averaging, 10 outputs) are LeCun et "
+        "al. 1990's, which the 1998 paper cites.",
+        "Assumption: H3 reads the H2 maps through 20 map-to-map links (8 maps read two, 4 read one); the paper "
+        "prints no table. Fully connected (h3='full') the network would have 3,278 parameters and 136,320 "
+        "multiply-adds, against the paper's 'about 2600' and 'about 100,000'; with 20 links 2,578 and 91,520.",
+        "Scaled tanh (Appendix A) and LeNet-5's trainable subsampling (coefficient and bias per map) assumed "
+        "for H1-H4; the output is a plain fully connected layer (no RBF).",
+    ),
+    builder=lenet1,
+))
+register(ModelInfo(
+    name="lenet4", family="LeNet", year=1995, paper=PAPER, source="paper",
+    input_shape=(1, 32, 32), num_classes=10,
+    notes=(
+        "Sec. III-C.8: C1 4 maps, S2 8 subsampling maps (two per C1 map), C3 16 maps, S4 16 maps, a fully "
+        "connected layer of 120 units, 10 outputs. Kernel sizes, input size and C3's connections are not "
+        "given: 5x5 kernels on 32x32 as LeNet-5, C3 fully connected.",
+        "Inconsistent source: the text's 'about 17,000 free parameters' cannot be this network; its 120-unit "
+        "layer alone, on 16 5x5 maps, has 48,120. 'About 260,000 connections' would need C3 to be partially "
+        "connected (fully connected C3 alone has 321,600). archscope builds what the text describes: the first "
+        "figure is reported as inconsistent, the second as not holding (claims lecun-lenet4-*).",
+    ),
+    builder=lenet4,
+))
 register(ModelInfo(
     name="lenet5", family="LeNet", year=1998, paper=PAPER, source="paper",
     input_shape=(1, 32, 32), num_classes=10, aliases=("lenet",),
