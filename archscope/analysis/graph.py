@@ -89,7 +89,8 @@ def _branching_blocks(a: Analysis, by_name) -> set[str]:
         for k in l.out_keys or []:
             producer.setdefault(k, l.name)
     out = set()
-    for op, stack, ins, _ in a.flow:
+    for f in a.flow:
+        op, stack, ins = f.op, f.stack, f.inputs
         if op != "cat" or not stack:
             continue
         block = stack[-1]
@@ -206,7 +207,8 @@ def build_graph(a: Analysis, level: str = "block") -> Graph:
 
     # functional merges outside every selected node become nodes of their own
     parents: dict[int, list[int]] = {}
-    for op, stack, ins, outs in a.flow:
+    for f in a.flow:
+        op, stack, ins, outs = f.op, f.stack, f.inputs, f.outputs
         inside = any(s in selected for s in stack)
         merge = op in MERGE_OPS and len(ins) >= 2
         for o in outs:

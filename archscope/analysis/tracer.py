@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import torch
 from torch import nn
@@ -45,6 +46,19 @@ def module_category(module: nn.Module) -> str | None:
             return cat
     role = getattr(module, "archscope_category", None)  # zoo layers declare theirs
     return role
+
+
+class FlowOp(NamedTuple):
+    """One op of the traced forward that touched a traced tensor: the aten op, the module stack it ran
+    under (outermost first), the tensors it read and wrote (numbered in order of creation), and what it
+    cost. Diagrams draw the graph from these; ``diff`` aligns two networks call by call on them."""
+
+    op: str
+    stack: tuple[str, ...]
+    inputs: list[int]
+    outputs: list[int]
+    macs: int = 0
+    flops: int = 0
 
 
 @dataclass
@@ -309,7 +323,7 @@ class CostMode(FastMetaMode):
         self.depth: dict[int, int] = {}
         # data flow, for diagrams: every op that touched a traced tensor, with the
         # module stack it ran under; tensors are numbered in order of creation
-        self.flow: list[tuple[str, tuple[str, ...], list[int], list[int]]] = []
+        self.flow: list[FlowOp] = []
         self.keys: dict[int, int] = {}
         self.shapes: dict[int, list] = {}
         self._alive: list = []  # keeps tensors alive so their ids stay unique during the pass
@@ -332,13 +346,14 @@ class CostMode(FastMetaMode):
         out = self.run(func, args, kwargs)
         packet = func._overloadpacket
         entry = formulas.lookup(packet)
+        cost = None
         if entry is not None:
             cost = entry[0](args, kwargs, out)
             if cost.macs or cost.flops:
                 self._charge(cost, entry[1])
         elif packet not in formulas.ZERO_COST:
             self.uncounted[str(packet)] += 1
-        self._propagate_rf(packet, args, out)
+        self._propagate_rf(packet, args, out, cost)
         return out
 
     def _charge(self, cost: formulas.Cost, category: str) -> None:
@@ -353,7 +368,7 @@ class CostMode(FastMetaMode):
                 rec.flops += cost.flops
         self.by_category[category] += cost.flops
 
-    def _propagate_rf(self, packet, args, out) -> None:
+    def _propagate_rf(self, packet, args, out, cost=None) -> None:
         ins = [self.rf[id(a)] for a in tree_leaves(args) if isinstance(a, torch.Tensor) and id(a) in self.rf]
         if not ins:
             return
@@ -409,7 +424,8 @@ class CostMode(FastMetaMode):
                 self.depth[id(o)] = depth
                 self._alive.append(o)
                 outs_keys.append(self.key(o))
-        self.flow.append((str(packet).removeprefix("aten."), tuple(self.stack.names), ins_keys, outs_keys))
+        self.flow.append(FlowOp(str(packet).removeprefix("aten."), tuple(self.stack.names), ins_keys, outs_keys,
+                                cost.macs if cost else 0, cost.flops if cost else 0))
 
 
 _WEIGHT_OPS = {aten.convolution, aten._convolution, aten.addmm, aten.mm, aten.bmm}
@@ -546,5 +562,5 @@ def subtree_params(module: nn.Module) -> tuple[int, int]:
     return total, trainable
 
 
-__all__ = ["CostMode", "ForwardError", "PassResult", "cost_pass", "saved_tensor_bytes", "subtree_params",
+__all__ = ["CostMode", "FlowOp", "ForwardError", "PassResult", "cost_pass", "saved_tensor_bytes", "subtree_params",
            "module_category"]
