@@ -467,9 +467,13 @@ register(ModelInfo(
         "Differs from the paper's figures only in order: the pool branch concatenates last, and each pair of "
         "asymmetric kernels runs in the other order (7x1 before 1x7); the same parameters and multiply-adds.",
         "drop_rate 0 by default (the paper: keep 0.8); dropout= sets it.",
+        "timm's infer_gmacs is fvcore's FlopCountAnalysis (benchmark.py without deepspeed): it adds 2 per "
+        "batch-norm output element and the global pool's input to the conv/linear multiply-adds archscope "
+        "counts, so archscope's MACs sit about 0.03 G under it.",
     ),
     published=(Published("params", 42.68e6, f"{_TIMM_V4} param_count 42.68 (millions)"),
-               Published("gmacs", 12.28, f"{_TIMM_V4} infer_gmacs 12.28 at 299x299")),
+               Published("gmacs", 12.28, f"{_TIMM_V4} infer_gmacs 12.28 at 299x299, fvcore's count: "
+                               "conv/linear MACs + 2 per batch-norm element + the global pool's input")),
     builder=inception_v4_timm,
 ))
 register(ModelInfo(
@@ -485,8 +489,12 @@ register(ModelInfo(
         "Fig. 17's 1154, 2144 or Fig. 19's 2048; 5, 10, 5).",
         "Each block's 1x1 expansion is nn.Conv2d with a bias and no batch norm; ReLU after the sum.",
         "drop_rate 0 by default (the paper: keep 0.8); dropout= sets it.",
+        "timm's infer_gmacs is fvcore's FlopCountAnalysis (benchmark.py without deepspeed): it adds 2 per "
+        "batch-norm output element and the global pool's input to the conv/linear multiply-adds archscope "
+        "counts, so archscope's MACs sit about 0.03 G under it.",
     ),
     published=(Published("params", 55.84e6, f"{_TIMM_IRV2} param_count 55.84 (millions)"),
-               Published("gmacs", 13.18, f"{_TIMM_IRV2} infer_gmacs 13.18 at 299x299")),
+               Published("gmacs", 13.18, f"{_TIMM_IRV2} infer_gmacs 13.18 at 299x299, fvcore's count: "
+                               "conv/linear MACs + 2 per batch-norm element + the global pool's input")),
     builder=inception_resnet_v2_timm,
 ))
