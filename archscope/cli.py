@@ -94,10 +94,13 @@ def _known_failure(e: Exception) -> str | None:
     return None
 
 
-def handle_errors(fn):
+def handle_errors(fn=None, *, bug_code: int = 1):
     """The one place library errors turn into exit codes: 2 for bad input
     (an ``ArchscopeError``, memory exhausted, a file that cannot be written),
-    1 for a bug. ``--debug`` adds the traceback and keeps the exit code."""
+    ``bug_code`` (1) for a bug. ``--debug`` adds the traceback and keeps the exit code.
+    ``diff`` uses exit 1 for "different", as diff(1) does, so its bugs exit 2."""
+    if fn is None:
+        return functools.partial(handle_errors, bug_code=bug_code)
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -115,7 +118,7 @@ def handle_errors(fn):
             known = _known_failure(e)
             if known:
                 _fail(known, 2)
-            _fail(f"internal error: {type(e).__name__}: {e} (rerun with --debug for the traceback)", 1)
+            _fail(f"internal error: {type(e).__name__}: {e} (rerun with --debug for the traceback)", bug_code)
 
     return wrapper
 
@@ -427,6 +430,16 @@ def compare_cmd(
         typer.echo(_json.dumps(result, indent=2))
         return
     typer.echo(render_compare(result, fmt.value))
+    from archscope.zoo import model_info, resolve
+
+    arch: dict[str, list[str]] = {}
+    for m in models:
+        if ":" not in m:
+            arch.setdefault(model_info(m).arch, []).append(resolve(m))
+    for names in arch.values():
+        if len(names) >= 2:
+            typer.echo(f"\n{names[0]} and {names[1]} are builds of one architecture: `archscope diff {names[0]} "
+                       f"{names[1]}` shows where they differ, layer by layer.")
     if evals:
         typer.echo("\nClaims about these models:\n")
         typer.echo(render_evaluations(evals, fmt.value))
@@ -447,6 +460,34 @@ class DiagramFormat(str, Enum):
 class Heat(str, Enum):
     params = "params"
     macs = "macs"
+
+
+@app.command("diff")
+@handle_errors(bug_code=2)
+def diff_cmd(
+    model_a: Annotated[str, typer.Argument(help="A zoo name, or module.path:callable / file.py:callable "
+                                                "(then --input is required).")],
+    model_b: Annotated[str, typer.Argument(help="The network to compare it with, e.g. a variant of A.")],
+    input: Annotated[Optional[str], typer.Option("--input", "-i", help="CxHxW for both (default: each model's "
+                                                 "own input).")] = None,
+    fmt: Annotated[ClaimFormat, typer.Option("--format", "-f", help="table, markdown or json.")]
+    = ClaimFormat.table,
+) -> None:
+    """Where two builds of one architecture differ, layer by layer (aligned on the traced data flow, not on
+    names), and what each difference costs. Exit status: 0 the same, 1 different, 2 error."""
+    import json as _json
+
+    from archscope.analysis.diff import diff
+    from archscope.render.diff import render_diff
+
+    with _user_prints_to_stderr():
+        result = diff(model_a, model_b, input)
+    if fmt == ClaimFormat.json:
+        typer.echo(_json.dumps(result.to_dict(), indent=2))
+    else:
+        typer.echo(render_diff(result, fmt.value))
+    if not result.same:
+        raise typer.Exit(1)
 
 
 @app.command("diagram")

@@ -1,0 +1,113 @@
+"""`archscope diff`: two builds of one architecture aligned on their data flow.
+
+Expected differences come from outside the code: torchvision's ResNet v1.5
+note (the stride of the downsampling bottlenecks moved from the 1x1 to the
+3x3 convolution, torchvision/models/resnet.py), the deviations of article
+000's Keras models read from its code (recorded in `archscope info`), and
+MAC counts written out by hand."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from archscope.analysis.diff import diff
+from archscope.cli import app
+from archscope.zoo import list_models, model_info, resolve
+
+runner = CliRunner()
+
+
+def _fields(d):
+    return [(c.kind, c.a, c.b, c.fields) for c in d.changes]
+
+
+def test_resnet50_v1_5_moves_three_strides_and_nothing_else():
+    d = diff("resnet50", "resnet50.torchvision")
+    expected = []
+    for stage in ("layer2.0", "layer3.0", "layer4.0"):
+        expected += [("changed", f"{stage}.conv1", f"{stage}.conv1", {"stride": [[2, 2], [1, 1]]}),
+                     ("changed", f"{stage}.conv2", f"{stage}.conv2", {"stride": [[1, 1], [2, 2]]})]
+    assert sorted(_fields(d), key=str) == sorted(expected, key=str)
+    # the 1x1 reduction now runs at the input's resolution: in x out channels x (H*W before - after)
+    by_hand = [256 * 128 * (56 * 56 - 28 * 28), 512 * 256 * (28 * 28 - 14 * 14), 1024 * 512 * (14 * 14 - 7 * 7)]
+    assert [c.cost["macs"] for c in d.changes if c.fields["stride"][0] == [2, 2]] == by_hand
+    assert d.delta("macs") == sum(by_hand) and d.delta("params") == 0 and not d.unattributed
+    # the batch norm and ReLU after the moved stride are its knock-on, not differences of their own
+    assert d.changes[0].knock_on == ["layer2.0.bn1", "layer2.0.relu1"]
+
+
+def test_a_network_against_itself_is_the_same():
+    d = diff("resnet18", "resnet18")
+    assert d.same and not d.changes and d.delta("macs") == 0
+
+
+def test_article_000_googlenet_deviations():
+    # archscope info inception_v1.tutorial: the "5x5" branch is a 1x1; the Inception branches are linear;
+    # the stem puts ReLU before batch norm and drops the 1x1 reduction and both LRNs; an extra Dense(1000)
+    # before the 17-way output
+    d = diff("inception_v1", "inception_v1.tutorial")
+    five = [c for c in d.changes if c.kind == "changed" and c.fields.get("kernel_size") == [[5, 5], [1, 1]]]
+    assert len(five) == 9 and all(".branch3." in c.a for c in five)
+    relus = [c for c in d.changes if c.kind == "only_a" and c.type_a == "ReLU"]
+    assert len(relus) == 9 * 6 + 1  # six convolutions per module, and the dropped 1x1 reduction's
+    assert sum(c.kind == "only_a" and c.type_a == "Conv2d" for c in d.changes) == 1  # the 1x1 reduction
+    lrn = [c for c in d.changes if c.type_a == "LocalResponseNorm"]
+    assert len(lrn) == 2 and {c.type_b for c in lrn} == {None, "BatchNorm2d"}
+    extra = [c for c in d.changes if c.kind == "only_b" and c.type_b == "Linear"]
+    assert len(extra) == 1 and extra[0].fields["out_features"] == 17
+    assert sum(c.cost["macs"] for c in d.changes) == d.delta("macs")
+
+
+def test_article_000_vgg16_deviations():
+    # article 000's VGG-16 (shared/sources/000, line 500): conv2_1 is Conv2D(128, (3, 2)), and a 17-way
+    # layer follows Dense(1000)
+    d = diff("vgg16", "vgg16.tutorial")
+    k = [c for c in d.changes if c.kind == "changed" and "kernel_size" in c.fields]
+    assert len(k) == 1 and k[0].fields["kernel_size"] == [[3, 3], [3, 2]]
+    # the narrower kernel: 64 inputs x 128 outputs x 3 kernel positions fewer weights
+    assert k[0].a == "features.5" and k[0].cost["params"] == -64 * 128 * 3
+    assert [c.type_b for c in d.changes if c.kind == "only_b" and c.type_b != "TFSamePad"] == ["ReLU", "Linear"]
+
+
+VARIANTS = [n for n in list_models() if model_info(n).source != "paper"
+            and model_info(n).arch in list_models() and model_info(n).arch != n]
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+def test_every_variant_diff_adds_up(name):
+    # the listed differences, knock-ons included, explain the totals' difference exactly
+    d = diff(resolve(model_info(name).arch), name)
+    for q in ("params", "macs", "flops"):
+        assert sum(c.cost[q] for c in d.changes) + d.unattributed.get(q, 0) == d.delta(q), q
+
+
+def test_cli_exit_status_and_json():
+    same = runner.invoke(app, ["diff", "resnet18", "resnet18.torchvision"])
+    assert same.exit_code == 0 and "same network" in same.stdout
+    r = runner.invoke(app, ["diff", "resnet50", "resnet50.torchvision", "-f", "json"])
+    assert r.exit_code == 1
+    data = json.loads(r.stdout)
+    assert data["same"] is False and len(data["changes"]) == 6
+    assert data["totals"]["macs"][1] - data["totals"]["macs"][0] == sum(c["cost"]["macs"] for c in data["changes"])
+    bad = runner.invoke(app, ["diff", "resnet50", "no_such_net"])
+    assert bad.exit_code == 2 and "unknown model" in bad.stderr
+
+
+def test_user_models_are_aligned_without_names(tmp_path):
+    # the same network written twice with different module names, one with an extra ReLU
+    f = tmp_path / "nets.py"
+    f.write_text(
+        "from torch import nn\n"
+        "def a(): return nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU(), nn.Flatten(), nn.Linear(8 * 30 * 30, 10))\n"
+        "class B(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.stem = nn.Conv2d(3, 8, 3); self.act = nn.ReLU(); self.extra = nn.ReLU()\n"
+        "        self.flat = nn.Flatten(); self.head = nn.Linear(8 * 30 * 30, 10)\n"
+        "    def forward(self, x): return self.head(self.flat(self.extra(self.act(self.stem(x)))))\n"
+        "def b(): return B()\n")
+    d = diff(f"{f}:a", f"{f}:b", "3x32x32")
+    # two ReLUs in a row: either may be called the extra one
+    assert [(c.kind, c.type_b) for c in d.changes] == [("only_b", "ReLU")] and d.changes[0].b in ("act", "extra")
+    assert d.changes[0].cost["flops"] == 8 * 30 * 30  # one comparison per element
