@@ -34,7 +34,18 @@ def _page_name(name: str) -> str:
     return name.replace("/", "_")
 
 
-def model_page(name: str, a, info, evals, diagram_file: str) -> str:
+def _against_paper(name: str, info) -> str | None:
+    """A variant's diff against its paper-faithful model, as markdown (None for a paper model)."""
+    from archscope.analysis.diff import diff
+    from archscope.render.diff import render_diff
+    from archscope.zoo import list_models
+
+    if info.source == "paper" or info.arch not in list_models() or info.arch == name:
+        return None
+    return render_diff(diff(info.arch, name), "markdown")
+
+
+def model_page(name: str, a, info, evals, diagram_file: str, against_paper: str | None = None) -> str:
     from archscope.analysis.stages import stages
     from archscope.render.claims import render_evaluations
     from archscope.render.summary import render_summary, totals_lines
@@ -53,6 +64,8 @@ def model_page(name: str, a, info, evals, diagram_file: str) -> str:
     srows = [[s["stage"], s["layers"], f"{s['params']:,}", human(s["macs"])] for s in stages(a)]
     lines += ["", "## Where the parameters and the compute live", "",
               _md_table(["stage (output resolution)", "layers", "params", "MACs"], srows)]
+    if against_paper:
+        lines += ["", f"## Against the paper's network (`archscope diff {info.arch} {name}`)", "", against_paper]
     lines += ["", "## Diagram", "", f"![{name} block diagram]({diagram_file})"]
     lines += ["", "## Layers (to depth 2)", "", render_summary(a, "markdown", depth=2).split("\n\n")[0]]
     if evals:
@@ -128,7 +141,7 @@ def generate(names: Iterable[str], out: Path, *, progress: Callable[[str], None]
         written.append(svg)
         evals = [e for e in all_evals if name in e.models]
         md = out / "models" / f"{page}.md"
-        write_atomic(md, model_page(name, a, info, evals, f"{page}.svg").encode())
+        write_atomic(md, model_page(name, a, info, evals, f"{page}.svg", _against_paper(name, info)).encode())
         written.append(md)
         rows.append({"name": name, "family": info.family, "year": info.year, "source": info.source,
                      "input": "x".join(map(str, info.input_shape)), "params": a.totals.params, "macs": a.totals.macs,
