@@ -67,7 +67,10 @@ def test_article_000_vgg16_deviations():
     assert len(k) == 1 and k[0].fields["kernel_size"] == [[3, 3], [3, 2]]
     # the narrower kernel: 64 inputs x 128 outputs x 3 kernel positions fewer weights
     assert k[0].a == "features.5" and k[0].cost["params"] == -64 * 128 * 3
-    assert [c.type_b for c in d.changes if c.kind == "only_b" and c.type_b != "TFSamePad"] == ["ReLU", "Linear"]
+    # Dense(1000, relu), Dropout(0.5), Dense(17) (lines 520-522): the dropout is silent in eval mode and is
+    # compared by its settings
+    assert [c.type_b for c in d.changes if c.kind == "only_b" and c.type_b != "TFSamePad"] == \
+        ["ReLU", "Linear", "Dropout"]
 
 
 VARIANTS = [n for n in list_models() if model_info(n).source != "paper"
@@ -111,3 +114,39 @@ def test_user_models_are_aligned_without_names(tmp_path):
     # two ReLUs in a row: either may be called the extra one
     assert [(c.kind, c.type_b) for c in d.changes] == [("only_b", "ReLU")] and d.changes[0].b in ("act", "extra")
     assert d.changes[0].cost["flops"] == 8 * 30 * 30  # one comparison per element
+
+
+def test_hostile_review_cases(tmp_path):
+    # a reused module against two modules, a setting of a silent layer, reordered branches, F.relu vs nn.ReLU
+    f = tmp_path / "h.py"
+    f.write_text(
+        "import torch\nfrom torch import nn\nimport torch.nn.functional as F\n"
+        "class R(nn.Module):\n"
+        "    def __init__(self, share=True, p=0.5, rev=False, fn=False):\n"
+        "        super().__init__(); self.c = nn.Conv2d(4, 4, 3, padding=1)\n"
+        "        self.d = self.c if share else nn.Conv2d(4, 4, 3, padding=1)\n"
+        "        self.a = nn.Conv2d(4, 2, 1); self.b = nn.Conv2d(4, 3, 1); self.r = nn.ReLU(); self.drop = nn.Dropout(p)\n"
+        "        self.rev, self.fn = rev, fn\n"
+        "    def forward(self, x):\n"
+        "        x = self.d(self.c(x)); x = F.relu(x) if self.fn else self.r(x)\n"
+        "        parts = [self.b(x), self.a(x)] if self.rev else [self.a(x), self.b(x)]\n"
+        "        return self.drop(torch.cat(parts, 1))\n"
+        "def base(): return R()\n"
+        "def own(): return R(share=False)\n"
+        "def p2(): return R(p=0.2)\n"
+        "def rev(): return R(rev=True)\n"
+        "def fn(): return R(fn=True)\n")
+    spec = lambda c: f"{f}:{c}"  # noqa: E731
+    own = diff(spec("base"), spec("own"), "4x8x8")
+    # the second call: shared weights in A, its own in B (4*4*9 + 4 = 148 parameters), nothing invented
+    assert [(c.kind, c.fields.get("weights"), c.cost["params"]) for c in own.changes] == \
+        [("changed", ["shared with an earlier call", "its own"], 148)]
+    p2 = diff(spec("base"), spec("p2"), "4x8x8")
+    assert not p2.same and [c.fields for c in p2.changes] == [{"p": [0.5, 0.2]}]
+    rev = diff(spec("base"), spec("rev"), "4x8x8")
+    assert not rev.same and not rev.changes and any("another order" in n for n in rev.notes)
+    # F.relu is nn.ReLU's call; what remains is the ReLU module `fn` defines and never calls
+    fn = diff(spec("base"), spec("fn"), "4x8x8")
+    assert [(c.kind, c.b, c.fields.get("runs")) for c in fn.changes] == [("only_b", "r", "never in the traced forward")]
+    r = runner.invoke(app, ["diff", f"{f}:nothing", spec("base"), "-i", "4x8x8"])
+    assert r.exit_code == 2

@@ -39,6 +39,13 @@ _IGNORED = {"inplace", "return_indices", "_reversed_padding_repeated_twice"}
 # Functional ops in a forward that are calls of their own even without a cost (merges).
 _MERGES = {"add", "add_", "cat", "mul", "mul_", "sub", "stack"}
 COSTS = ("params", "macs", "flops", "activation_bytes")
+# Ops written in a forward that do what a module would: F.relu pairs with nn.ReLU.
+_FUNCTIONAL = {"relu": ("activation", "ReLU"), "relu_": ("activation", "ReLU"), "sigmoid": ("activation", "Sigmoid"),
+               "tanh": ("activation", "Tanh"), "hardtanh": ("activation", "Hardtanh"),
+               "hardtanh_": ("activation", "Hardtanh"), "gelu": ("activation", "GELU"), "silu": ("activation", "SiLU"),
+               "leaky_relu": ("activation", "LeakyReLU"), "max_pool2d_with_indices": ("pooling", "MaxPool2d"),
+               "max_pool2d": ("pooling", "MaxPool2d"), "avg_pool2d": ("pooling", "AvgPool2d"),
+               "_adaptive_avg_pool2d": ("pooling", "AdaptiveAvgPool2d")}
 
 
 @dataclass
@@ -54,10 +61,16 @@ class Call:
     macs: int = 0
     flops: int = 0
     activation_bytes: int = 0
+    call: int = -1  # the tracer's number of this module call
+    reused: bool = False  # a later call of a module that already ran (its weights are shared)
+    functional: str | None = None  # the aten op, for an op written in a forward rather than a module
+    in_shape: list | None = None
+    out_shape: list | None = None
 
     @property
     def label(self) -> str:
-        return self.module + (f" ({self.kind[3:]})" if self.kind.startswith("fn:") else "")
+        where = self.module or "<model>"
+        return where + (f" ({self.functional})" if self.functional else "")
 
 
 @dataclass
@@ -135,7 +148,7 @@ def _defining(cfg: dict) -> dict:
 
 # The settings that give a layer its geometry: layers that agree on these but not on the rest (a width, a
 # bias, a batch-norm epsilon) are the same layer, changed.
-_SHAPE = ("type", "kernel_size", "stride", "output_size")
+_SHAPE = ("type", "kernel_size", "stride", "output_size", "out_features")  # a Linear's geometry is its width
 
 
 def _geometry(call: Call) -> tuple:
@@ -148,35 +161,48 @@ def calls_of(analysis: Analysis, model: nn.Module) -> list[Call]:
     modules = dict(model.named_modules())
     itemsize = torch.finfo(getattr(torch, analysis.dtype)).bits // 8 if hasattr(torch, analysis.dtype) else 4
     calls: list[Call] = []
-    seen_params: set[str] = set()
-    prev_module = None
+    seen: set[str] = set()
+    current: Call | None = None
     for i, f in enumerate(analysis.flow):
         name = f.stack[-1] if f.stack else ""
         layer = by_name.get(name)
         leaf = layer is not None and layer.is_leaf and name in modules and name != ""
         if leaf:
-            if prev_module == name and calls and calls[-1].module == name and not calls[-1].kind.startswith("fn:"):
-                call = calls[-1]
-            else:
+            if current is None or current.module != name or current.call != f.call:
                 m = modules[name]
-                call = Call(name, _kind(m), layer_config(m), i)
-                if name not in seen_params:
-                    seen_params.add(name)
-                    call.params = sum(p.numel() for p in m.parameters())
-                calls.append(call)
-        else:  # a functional op in a forward: a call of its own when it merges tensors or costs something
+                current = Call(name, _kind(m), layer_config(m), i, call=f.call, reused=name in seen)
+                if name not in seen:
+                    seen.add(name)
+                    current.params = sum(p.numel() for p in m.parameters())
+                current.in_shape = analysis.tensor_shapes.get(f.inputs[0]) if f.inputs else None
+                calls.append(current)
+            call = current
+        else:  # an op written in a forward: a call of its own when it merges tensors or costs something
+            current = None
             if f.op not in _MERGES and not (f.macs or f.flops):
-                prev_module = None
                 continue
-            call = Call(name, "fn:" + f.op, {"type": f.op}, i)
+            kind, typ = _FUNCTIONAL.get(f.op, ("fn:" + f.op, f.op))
+            call = Call(name, kind, {"type": typ}, i, functional=f.op)
+            call.in_shape = analysis.tensor_shapes.get(f.inputs[0]) if f.inputs else None
             calls.append(call)
         call.ops.append(i)
         call.macs += f.macs
         call.flops += f.flops
         if f.outputs:
-            call.activation_bytes = math.prod(analysis.tensor_shapes.get(f.outputs[0], [0])) * itemsize
-        prev_module = name if leaf else None
+            call.out_shape = analysis.tensor_shapes.get(f.outputs[0])
+            call.activation_bytes = math.prod(call.out_shape or [0]) * itemsize
     return calls
+
+
+def _silent_modules(analysis: Analysis, model: nn.Module) -> list[Call]:
+    """Leaf modules that issued no op in the traced forward (dropout in eval mode, nn.Identity, heads that
+    only run in training), in definition order: compared by their settings and parameters alone."""
+    active = {f.stack[-1] for f in analysis.flow if f.stack}
+    out = []
+    for name, m in model.named_modules():
+        if name and not any(True for _ in m.children()) and name not in active:
+            out.append(Call(name, _kind(m), layer_config(m), -1, params=sum(p.numel() for p in m.parameters())))
+    return out
 
 
 def _align(ca: list[Call], cb: list[Call]) -> list[tuple[int | None, int | None]]:
@@ -205,8 +231,59 @@ def _align(ca: list[Call], cb: list[Call]) -> list[tuple[int | None, int | None]
     return out
 
 
-def _upstream_site(start: Call, calls: list[Call], flow, site_of_call: dict[int, int]) -> int | None:
-    """The nearest difference upstream of a call in the data flow (breadth first), or None."""
+def _pair_moved(pairs, ca: list[Call], cb: list[Call]):
+    """Convolutions and linear layers left on one side only whose twin (the same settings) is left on the
+    other, nearby: the same layer, run in another order (branches listed in another order). Paired;
+    returns (pairs, how many)."""
+    def key(c: Call) -> tuple:
+        return _geometry(c) + (repr(sorted(_defining(c.config).items())),)
+
+    only_b: dict[tuple, list[int]] = {}
+    for i, j in pairs:
+        if i is None:
+            only_b.setdefault(key(cb[j]), []).append(j)
+    twin: dict[int, int] = {}
+    window = 16 + abs(len(ca) - len(cb))  # a reordered branch is near its twin; a ReLU far away is not one
+    for i, j in pairs:
+        if j is None and ca[i].kind in ("conv", "linear") and only_b.get(key(ca[i])):
+            near = [b for b in only_b[key(ca[i])] if abs(b - i) <= window]
+            if near:
+                twin[i] = near[0]
+                only_b[key(ca[i])].remove(near[0])
+    taken = set(twin.values())
+    out = []
+    for i, j in pairs:
+        if i is None and j in taken:
+            continue
+        out.append((i, twin[i]) if j is None and i in twin else (i, j))
+    # two paired layers that each match the other's partner exactly: branches swapped, not two changes
+    swapped = 0
+    conf = lambda c: _defining(c.config)  # noqa: E731
+    for k, (i, j) in enumerate(out):
+        if i is None or j is None or ca[i].kind not in ("conv", "linear") or conf(ca[i]) == conf(cb[j]):
+            continue
+        for k2 in range(k + 1, min(len(out), k + window)):
+            i2, j2 = out[k2]
+            if i2 is not None and j2 is not None and conf(ca[i]) == conf(cb[j2]) and conf(ca[i2]) == conf(cb[j]):
+                out[k], out[k2] = (i, j2), (i2, j)
+                swapped += 2
+                break
+    return out, len(twin) + swapped
+
+
+def _changes_shape(change_pair: tuple[Call | None, Call | None]) -> bool:
+    """Whether a difference changes the tensors downstream (a width, a size): only those cause knock-ons."""
+    x, y = change_pair
+    if x is not None and y is not None:
+        return x.out_shape != y.out_shape
+    one = x or y
+    return one.out_shape != one.in_shape
+
+
+def _upstream_site(start: Call, calls: list[Call], flow, site_of_call: dict[int, int],
+                   shaping: set[int]) -> int | None:
+    """The nearest difference upstream of a call in the data flow (breadth first) that changes the
+    tensors' shape, or None."""
     op_call = {op: k for k, c in enumerate(calls) for op in c.ops}
     producer = {}
     for i, f in enumerate(flow):
@@ -222,7 +299,7 @@ def _upstream_site(start: Call, calls: list[Call], flow, site_of_call: dict[int,
                 continue
             seen.add(op)
             k = op_call.get(op)
-            if k is not None and k in site_of_call:
+            if k is not None and k in site_of_call and site_of_call[k] in shaping:
                 return site_of_call[k]
             nxt.extend(flow[op].inputs)
         frontier = nxt
@@ -246,7 +323,7 @@ def diff(spec_a, spec_b, input_shape=None) -> Diff:
         sides.append((name, model, a, calls_of(a, model)))
     (na, ma, aa, ca), (nb, mb, ab, cb) = sides
 
-    pairs = _align(ca, cb)
+    pairs, moved = _pair_moved(_align(ca, cb), ca, cb)
     changes: list[Change] = []
     site_a: dict[int, int] = {}
     site_b: dict[int, int] = {}
@@ -261,6 +338,9 @@ def diff(spec_a, spec_b, input_shape=None) -> Diff:
         x, y = (ca[i] if i is not None else None), (cb[j] if j is not None else None)
         if x is not None and y is not None:
             da, db = _defining(x.config), _defining(y.config)
+            if x.reused != y.reused:  # one network shares this layer's weights with an earlier call, the other not
+                da = {**da, "weights": "shared with an earlier call" if x.reused else "its own"}
+                db = {**db, "weights": "shared with an earlier call" if y.reused else "its own"}
             if da == db:
                 if any(cost(x, y).values()):
                     knock.append((i, j))
@@ -283,12 +363,24 @@ def diff(spec_a, spec_b, input_shape=None) -> Diff:
         if j is not None:
             site_b[j] = k
 
+    pair_of_change = {}
+    for i, j in pairs:
+        k = site_a.get(i) if i is not None else site_b.get(j)
+        if k is not None:
+            pair_of_change[k] = (ca[i] if i is not None else None, cb[j] if j is not None else None)
+    shaping = {k for k, pr in pair_of_change.items() if _changes_shape(pr)}
     input_change = None
+    same_input = list(aa.input_shape) == list(ab.input_shape)
     for i, j in knock:
         x, y = ca[i], cb[j]
-        k = _upstream_site(y, cb, ab.flow, site_b)
+        k = _upstream_site(y, cb, ab.flow, site_b, shaping)
         if k is None:
-            k = _upstream_site(x, ca, aa.flow, site_a)
+            k = _upstream_site(x, ca, aa.flow, site_a, shaping)
+        if k is None and same_input:  # the same settings, a different cost, and nothing upstream explains it
+            k = len(changes)
+            changes.append(Change("changed", x.label, y.label, x.config["type"], y.config["type"],
+                                  {"cost": ["as A", "different with the same settings"]}, cost(x, y)))
+            continue
         if k is None:
             if input_change is None:
                 input_change = len(changes)
@@ -299,6 +391,26 @@ def diff(spec_a, spec_b, input_shape=None) -> Diff:
         for q, v in cost(x, y).items():
             changes[k].cost[q] += v
         changes[k].knock_on.append(y.label)
+
+    # modules that issued no op: compared by settings and parameters, in definition order
+    sa, sb = _silent_modules(aa, ma), _silent_modules(ab, mb)
+    for i, j in _pair_moved(_align(sa, sb), sa, sb)[0]:
+        x, y = (sa[i] if i is not None else None), (sb[j] if j is not None else None)
+        if x is not None and y is not None:
+            da, db = _defining(x.config), _defining(y.config)
+            if da == db and x.params == y.params:
+                continue
+            fields = {k: [da.get(k), db.get(k)] for k in sorted(set(da) | set(db)) if da.get(k) != db.get(k)}
+            if x.params != y.params:
+                fields["params"] = [x.params, y.params]
+            kind = "changed"
+        else:
+            fields = {**_defining((x or y).config), "runs": "never in the traced forward"}
+            kind = "only_a" if x is not None else "only_b"
+        changes.append(Change(kind, x.label if x else None, y.label if y else None, x.config["type"] if x else None,
+                              y.config["type"] if y else None, fields,
+                              {"params": (y.params if y else 0) - (x.params if x else 0), "macs": 0, "flops": 0,
+                               "activation_bytes": 0}))
 
     ta, tb = aa.totals, ab.totals
     totals = {"params": [ta.params, tb.params], "macs": [ta.macs, tb.macs], "flops": [ta.flops, tb.flops],
@@ -315,10 +427,13 @@ def diff(spec_a, spec_b, input_shape=None) -> Diff:
     if list(aa.input_shape) != list(ab.input_shape):
         notes.append(f"the inputs differ: {'x'.join(map(str, aa.input_shape[1:]))} and "
                      f"{'x'.join(map(str, ab.input_shape[1:]))} (give --input to compare both on one)")
-    if "params" in unattributed:
-        notes.append("parameters of modules that never ran in the traced forward (e.g. auxiliary heads, which "
-                     "only run in training) are listed as unattributed")
-    same = not changes and not unattributed and totals["params"][0] == totals["params"][1]
+    if unattributed:
+        notes.append("part of the totals' difference is in no traced call nor leaf module (parameters held by a "
+                     "container module itself, or ops on tensors the trace does not follow): listed as unattributed")
+    if moved:
+        notes.append(f"{moved} layer(s) run in another order than in {na} (branches listed in another order): "
+                     "paired with their twins; the order changes which channels a concatenation puts first")
+    same = not changes and not unattributed and not moved and totals["params"][0] == totals["params"][1]
     return Diff(na, nb, list(aa.input_shape[1:]), list(ab.input_shape[1:]), same, totals, changes, unattributed,
                 notes)
 

@@ -79,7 +79,7 @@ def load_model(spec: str, *, meta: bool = True) -> nn.Module:
             module = importlib.import_module(mod_name)
     except ArchscopeError:
         raise
-    except Exception as e:
+    except (Exception, SystemExit) as e:
         raise ArchscopeError(f"cannot import {mod_name!r}: {type(e).__name__}: {e}") from None
     obj = module
     for part in attr.split("."):
@@ -91,6 +91,8 @@ def load_model(spec: str, *, meta: bool = True) -> nn.Module:
     try:  # called once: a second call would repeat whatever else the user's code does
         with (_meta_build() if meta else contextlib.nullcontext()):
             model = obj()
+    except SystemExit as e:  # a user's sys.exit() must not end archscope with its own status
+        raise ArchscopeError(f"{spec}() called sys.exit({e.code!r}) instead of returning a model") from None
     except Exception as e:
         where = (" on the meta device (archscope builds models there, with no weight allocated; a constructor "
                  "that reads tensor values cannot run there)") if meta and _meta_specific(e) else ""

@@ -59,6 +59,7 @@ class FlowOp(NamedTuple):
     outputs: list[int]
     macs: int = 0
     flops: int = 0
+    call: int = -1  # which call of the innermost module (numbered in order); -1 outside every module
 
 
 @dataclass
@@ -93,6 +94,8 @@ class PassResult:
 class _Stack:
     names: list = field(default_factory=list)
     modules: list = field(default_factory=list)
+    calls: list = field(default_factory=list)  # a number per module call, so two calls of one module differ
+    count: int = 0
 
 
 # ---- shapes answered by the mode itself -------------------------------------
@@ -425,7 +428,8 @@ class CostMode(FastMetaMode):
                 self._alive.append(o)
                 outs_keys.append(self.key(o))
         self.flow.append(FlowOp(str(packet).removeprefix("aten."), tuple(self.stack.names), ins_keys, outs_keys,
-                                cost.macs if cost else 0, cost.flops if cost else 0))
+                                cost.macs if cost else 0, cost.flops if cost else 0,
+                                self.stack.calls[-1] if self.stack.calls else -1))
 
 
 _WEIGHT_OPS = {aten.convolution, aten._convolution, aten.addmm, aten.mm, aten.bmm}
@@ -468,6 +472,8 @@ def _install_hooks(model: nn.Module, stack: _Stack, records: dict[str, ModuleRec
         def pre(mod, inputs, _name=name):
             stack.names.append(_name)
             stack.modules.append(mod)
+            stack.calls.append(stack.count)
+            stack.count += 1
             rec = records[_name]
             if rec.order is None:
                 rec.order = counter[0]
@@ -482,6 +488,7 @@ def _install_hooks(model: nn.Module, stack: _Stack, records: dict[str, ModuleRec
         def post(mod, inputs, output, _name=name):
             stack.names.pop()
             stack.modules.pop()
+            stack.calls.pop()
             rec = records[_name]
             rec.calls += 1
             t = _first_tensor(output)

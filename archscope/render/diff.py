@@ -20,14 +20,15 @@ def _v(v) -> str:
 # torch's defaults, left out when a layer is shown whole (a layer on one side only)
 _DEFAULTS = {"stride": "1", "padding": "0", "dilation": "1", "groups": "1", "padding_mode": "zeros",
              "output_padding": "0", "bias": "True", "track_running_stats": "True", "momentum": "0.1",
-             "affine": "True", "start_dim": "1", "end_dim": "-1", "ceil_mode": "False"}
+             "affine": "True", "start_dim": "1", "end_dim": "-1", "ceil_mode": "False",
+             "count_include_pad": "True", "divisor_override": "None"}
 
 
-def _settings(fields: dict, skip_defaults: bool = False) -> str:
+def _settings(fields: dict, skip_defaults: bool = False, pool: bool = False) -> str:
     parts = []
     for k, v in fields.items():
-        if k == "type" or (skip_defaults and _DEFAULTS.get(k) == _v(v)):
-            continue
+        if k == "type" or (skip_defaults and _DEFAULTS.get(k) == _v(v) and not (k == "stride" and pool)):
+            continue  # a pool's stride defaults to its kernel size, so stride=1 is always shown
         parts.append(_v(v) if k == "settings" else f"{k}={_v(v)}")
     return ", ".join(parts)
 
@@ -40,13 +41,13 @@ def describe(change) -> str:
         return f"input {_v(a)} -> {_v(b)}"
     if change.kind in ("only_a", "only_b"):
         t = change.type_a or change.type_b
-        s = _settings(f, skip_defaults=True)
+        s = _settings(f, skip_defaults=True, pool="Pool" in t)
         return f"{t}({s})" if s else t
     if "type" in f:
         a, b = f["type"]
         rest = {k: v for k, v in f.items() if k != "type"}
-        sa = _settings({k: v[0] for k, v in rest.items() if v[0] is not None}, skip_defaults=True)
-        sb = _settings({k: v[1] for k, v in rest.items() if v[1] is not None}, skip_defaults=True)
+        sa = _settings({k: v[0] for k, v in rest.items() if v[0] is not None}, skip_defaults=True, pool="Pool" in a)
+        sb = _settings({k: v[1] for k, v in rest.items() if v[1] is not None}, skip_defaults=True, pool="Pool" in b)
         return f"{a}({sa}) -> {b}({sb})"
     return "; ".join(f"{k} {_v(va)} -> {_v(vb)}" for k, (va, vb) in f.items())
 
