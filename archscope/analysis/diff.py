@@ -159,7 +159,7 @@ def calls_of(analysis: Analysis, model: nn.Module) -> list[Call]:
     """The network as its sequence of calls, from the analysis' data flow."""
     by_name = {l.name: l for l in analysis.layers}
     modules = dict(model.named_modules())
-    itemsize = torch.finfo(getattr(torch, analysis.dtype)).bits // 8 if hasattr(torch, analysis.dtype) else 4
+    itemsize = getattr(torch, analysis.dtype).itemsize
     calls: list[Call] = []
     seen: set[str] = set()
     current: Call | None = None
@@ -200,7 +200,7 @@ def _silent_modules(analysis: Analysis, model: nn.Module) -> list[Call]:
     active = {f.stack[-1] for f in analysis.flow if f.stack}
     out = []
     for name, m in model.named_modules():
-        if name and not any(True for _ in m.children()) and name not in active:
+        if name and next(m.children(), None) is None and name not in active:
             out.append(Call(name, _kind(m), layer_config(m), -1, params=sum(p.numel() for p in m.parameters())))
     return out
 
@@ -280,15 +280,22 @@ def _changes_shape(change_pair: tuple[Call | None, Call | None]) -> bool:
     return one.out_shape != one.in_shape
 
 
-def _upstream_site(start: Call, calls: list[Call], flow, site_of_call: dict[int, int],
-                   shaping: set[int]) -> int | None:
+class _Graph:
+    """One side's data flow, indexed once: which op wrote each tensor, which call ran each op."""
+
+    def __init__(self, calls: list[Call], flow):
+        self.flow = flow
+        self.op_call = {op: k for k, c in enumerate(calls) for op in c.ops}
+        self.producer: dict[int, int] = {}
+        for i, f in enumerate(flow):
+            for o in f.outputs:
+                self.producer.setdefault(o, i)
+
+
+def _upstream_site(start: Call, g: _Graph, site_of_call: dict[int, int], shaping: set[int]) -> int | None:
     """The nearest difference upstream of a call in the data flow (breadth first) that changes the
     tensors' shape, or None."""
-    op_call = {op: k for k, c in enumerate(calls) for op in c.ops}
-    producer = {}
-    for i, f in enumerate(flow):
-        for o in f.outputs:
-            producer.setdefault(o, i)
+    flow, producer, op_call = g.flow, g.producer, g.op_call
     frontier = list(flow[start.ops[0]].inputs)
     seen: set[int] = set()
     while frontier:
@@ -371,11 +378,12 @@ def diff(spec_a, spec_b, input_shape=None) -> Diff:
     shaping = {k for k, pr in pair_of_change.items() if _changes_shape(pr)}
     input_change = None
     same_input = list(aa.input_shape) == list(ab.input_shape)
+    ga, gb = _Graph(ca, aa.flow), _Graph(cb, ab.flow)
     for i, j in knock:
         x, y = ca[i], cb[j]
-        k = _upstream_site(y, cb, ab.flow, site_b, shaping)
+        k = _upstream_site(y, gb, site_b, shaping)
         if k is None:
-            k = _upstream_site(x, ca, aa.flow, site_a, shaping)
+            k = _upstream_site(x, ga, site_a, shaping)
         if k is None and same_input:  # the same settings, a different cost, and nothing upstream explains it
             k = len(changes)
             changes.append(Change("changed", x.label, y.label, x.config["type"], y.config["type"],

@@ -34,6 +34,20 @@ def available_cores() -> list[int]:
         return list(range(os.cpu_count() or 1))
 
 
+def _try_lock(d: Path, core: int):
+    """The core's lock file, held, if no other process holds it; else None."""
+    try:
+        f = open(d / f"core-{core}.lock", "a+")
+    except OSError:
+        return None
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        f.close()
+        return None
+    return f
+
+
 @contextlib.contextmanager
 def reserved_cores(want: int | None = None, on_wait=None):
     """Hold up to ``want`` free cores (default: ``ARCHSCOPE_THREADS``, else
@@ -52,20 +66,18 @@ def reserved_cores(want: int | None = None, on_wait=None):
             d = _lock_dir()
         except OSError:
             d = None
-        for c in cores if d is not None else []:
-            if len(held) == want:
-                break
-            try:
-                f = open(d / f"core-{c}.lock", "a+")
-            except OSError:
-                continue
-            try:
-                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                f.close()
-                continue
-            files.append(f)
-            held.append(c)
+
+        def take_free(candidates):
+            for c in candidates:
+                if len(held) == want:
+                    break
+                f = _try_lock(d, c)
+                if f is not None:
+                    files.append(f)
+                    held.append(c)
+
+        if d is not None:
+            take_free(cores)
         if not held and d is not None:
             try:
                 f = open(d / f"core-{cores[0]}.lock", "a+")
@@ -77,20 +89,7 @@ def reserved_cores(want: int | None = None, on_wait=None):
                 fcntl.flock(f, fcntl.LOCK_EX)  # Ctrl-C interrupts the wait
                 files.append(f)
                 held.append(cores[0])
-                for c in cores[1:]:  # and whatever else came free with it
-                    if len(held) == want:
-                        break
-                    try:
-                        g = open(d / f"core-{c}.lock", "a+")
-                    except OSError:
-                        continue
-                    try:
-                        fcntl.flock(g, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    except OSError:
-                        g.close()
-                        continue
-                    files.append(g)
-                    held.append(c)
+                take_free(cores[1:])  # and whatever else came free with it
         use = held if held else cores[:want]
         before_threads = torch.get_num_threads()
         before_affinity = set(cores)
