@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass, field
 import torch
 from torch import nn
 
+from archscope.analysis.modules import layer_kind
 from archscope.analysis.result import Analysis
 
 # Settings that follow from the layer's input rather than define the layer: a
@@ -107,22 +108,10 @@ class Diff:
 
 
 def _kind(module: nn.Module) -> str:
-    from archscope.analysis.tracer import module_category
-
-    if isinstance(module, nn.modules.conv._ConvNd):
-        return "conv"
-    if isinstance(module, nn.Linear):
-        return "linear"
-    cat = module_category(module)
-    if cat:
-        return cat
-    if isinstance(module, nn.modules.dropout._DropoutNd):
-        return "dropout"
-    if isinstance(module, (nn.Flatten, nn.Unflatten)):
-        return "flatten"
-    if "pad" in type(module).__name__.lower():
-        return "pad"
-    return "other:" + type(module).__name__
+    kind = layer_kind(module)
+    if kind == "other" and "pad" in type(module).__name__.lower():
+        return "pad"  # a port's own padding layer (TF-style "same")
+    return kind if kind != "other" else "other:" + type(module).__name__
 
 
 def layer_config(module: nn.Module) -> dict:

@@ -24,6 +24,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from archscope.analysis.modules import layer_kind
 from archscope.analysis.receptive import GLOBAL, RF
 from archscope.analysis.result import Analysis, LayerStats, Totals
 from archscope.analysis.tracer import ForwardError, cost_pass, saved_tensor_bytes, subtree_params
@@ -313,13 +314,16 @@ def _assemble(model, name, input_shape, dtype, device, result, saved, notes) -> 
             rf, jump, rf_start = rec.rf.describe(), rec.rf.jump[0], list(rec.rf.start)
         elif rec.rf == GLOBAL:
             rf = GLOBAL
+        leaf = not any(True for _ in module.children())
+        kind = layer_kind(module)
         layers.append(LayerStats(
             name=qual, type=type(module).__name__, depth=0 if qual == "" else qual.count(".") + 1,
+            category=kind if kind != "other" or leaf else "block",
             input_shape=rec.input_shape, output_shape=rec.output_shape, params=params, trainable_params=trainable,
             macs=rec.macs, flops=rec.flops, activation_bytes=rec.activation_bytes, kernel=kernel, stride=stride,
             receptive_field=rf, jump=jump, rf_start=rf_start, weight_depth=rec.depth, order=rec.order, calls=rec.calls,
             own_params=sum(p.numel() for p in module.parameters(recurse=False)), own_macs=rec.own_macs,
-            own_flops=rec.own_flops, in_keys=rec.in_keys, out_keys=rec.out_keys, is_leaf=not any(True for _ in module.children()),
+            own_flops=rec.own_flops, in_keys=rec.in_keys, out_keys=rec.out_keys, is_leaf=leaf,
         ))
     root = layers[0]
     params, trainable = root.params, root.trainable_params

@@ -43,6 +43,8 @@ from typing import Callable
 
 import torch
 
+from archscope.analysis.opargs import pool_window
+
 aten = torch.ops.aten
 
 CATEGORIES = ("conv", "linear", "norm", "activation", "pooling", "elementwise", "other")
@@ -52,6 +54,9 @@ CATEGORIES = ("conv", "linear", "norm", "activation", "pooling", "elementwise", 
 class Cost:
     macs: int = 0
     flops: int = 0
+    # an op that does the work of several categories (a fused attention layer's projections and its
+    # attention) says how its FLOPs split: ((category, flops), ...) summing to ``flops``
+    parts: tuple = ()
 
 
 Formula = Callable[..., Cost]  # (args, kwargs, out) -> Cost
@@ -182,25 +187,16 @@ register(aten.add, aten.add_, aten.sub, aten.sub_, aten.mul, aten.mul_, aten.div
 
 # ---- pooling and reductions --------------------------------------------------
 
-def _pair(v, n=2):
-    if isinstance(v, int):
-        return (v,) * n
-    v = tuple(v)
-    return v * n if len(v) == 1 else v
-
-
 @register(aten.max_pool2d_with_indices, aten.max_pool2d, aten.max_pool3d_with_indices, category="pooling")
 def _max_pool(args, kwargs, out) -> Cost:
     o = out[0] if isinstance(out, (tuple, list)) else out
-    dims = len(o.shape) - 2
-    window = numel(_pair(args[1], dims))
+    window = numel(pool_window(aten.max_pool2d_with_indices, args, kwargs).kernel)
     return Cost(0, numel(o.shape) * (window - 1))
 
 
 @register(aten.avg_pool2d, aten.avg_pool3d, category="pooling")
 def _avg_pool(args, kwargs, out) -> Cost:
-    dims = len(out.shape) - 2
-    return Cost(0, numel(out.shape) * numel(_pair(args[1], dims)))
+    return Cost(0, numel(out.shape) * numel(pool_window(aten.avg_pool2d, args, kwargs).kernel))
 
 
 @register(aten._adaptive_avg_pool2d, aten.adaptive_avg_pool2d, aten.mean, category="pooling")

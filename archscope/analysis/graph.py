@@ -17,10 +17,8 @@ from dataclasses import dataclass, field
 from archscope.analysis.result import Analysis, LayerStats
 
 MERGE_OPS = {"add", "cat", "mul", "sub"}
-_POOL_TYPES = ("Pool", "Subsampling")
 _CONTAINERS = ("Sequential", "ModuleList", "ModuleDict")
-# composite modules that are one layer of the paper (LeNet-5's C3 is three grouped convolutions)
-_LAYER_LIKE = ("PartialConv2d",)
+_DRAWN_KINDS = ("conv", "linear", "norm", "activation", "pooling", "block")
 
 
 @dataclass
@@ -54,20 +52,17 @@ class Graph:
 
 
 def _kind(layer: LayerStats) -> str:
-    t = layer.type
-    if "Conv" in t:
-        return "conv"
-    if t == "Linear":
-        return "linear"
-    if "Norm" in t or "LRN" in t:
-        return "norm"
-    if any(p in t for p in _POOL_TYPES):
-        return "pooling"
-    if t in ("ReLU", "Sigmoid", "Tanh", "ScaledTanh", "Softmax", "GELU", "SiLU", "LeakyReLU"):
-        return "activation"
-    if not layer.is_leaf:
-        return "block"
-    return "other"
+    """The node colour: the layer's category (decided by the analysis from the module's type)."""
+    return layer.category if layer.category in _DRAWN_KINDS else "other"
+
+
+def _one_layer(layer: LayerStats, a: Analysis) -> bool:
+    """A composite module that is one layer of the paper: every layer it runs is of its own category
+    (LeNet-5's C3 is three grouped convolutions; a conv+BN+ReLU unit is not one layer)."""
+    if layer.is_leaf or layer.category in ("block", "other"):
+        return False
+    inner = [l for l in a.layers if l.is_leaf and l.calls and l.name.startswith(layer.name + ".")]
+    return bool(inner) and all(l.category == layer.category for l in inner)
 
 
 def _detail(layer: LayerStats) -> str:
@@ -148,9 +143,9 @@ def _select(a: Analysis, level: str) -> list[list[str]]:
         run: list[str] = []
         for k in kids:
             kl = by_name[k]
-            if kl.is_leaf or kl.type in _LAYER_LIKE:
+            if kl.is_leaf or _one_layer(kl, a):
                 run.append(k)
-                if any(p in kl.type for p in _POOL_TYPES):
+                if kl.category == "pooling":
                     groups.append(run)
                     run = []
             else:

@@ -12,6 +12,9 @@ class LayerStats:
     name: str  # qualified module name ("" is the model itself)
     type: str
     depth: int
+    # conv, linear, norm, activation, pooling, attention, dropout, flatten, pad; "block" for a module
+    # made of other layers, "other" for a layer of no known kind (analysis/modules.py decides)
+    category: str = "other"
     input_shape: list | None = None
     output_shape: list | None = None
     params: int = 0  # this module and its children, shared parameters once

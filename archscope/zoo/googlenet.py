@@ -53,6 +53,8 @@ def _paper_conv(i: int, o: int, k: int, stride: int = 1) -> nn.Module:
 class BasicConv2d(nn.Sequential):
     """torchvision's unit: bias-free conv, batch norm (eps 0.001), ReLU."""
 
+    archscope_category = "conv"  # a convolution unit (conv, norm, activation): one layer of the paper's tables
+
     def __init__(self, i: int, o: int, k: int, stride: int = 1):
         super().__init__(nn.Conv2d(i, o, k, stride, padding=(k - 1) // 2, bias=False),
                          nn.BatchNorm2d(o, eps=0.001), nn.ReLU())

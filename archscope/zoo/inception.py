@@ -48,6 +48,8 @@ class ConvUnit(nn.Sequential):
     input of each nonlinearity"). The children are named ``conv`` and ``bn``
     as in torchvision's BasicConv2d."""
 
+    archscope_category = "conv"  # a convolution unit (conv, norm, activation): one layer of the paper's tables
+
     def __init__(self, i: int, o: int, k, stride=1, padding=0, eps: float = 1e-5):
         super().__init__(OrderedDict(conv=nn.Conv2d(i, o, k, stride, padding, bias=False),
                                      bn=nn.BatchNorm2d(o, eps=eps), relu=nn.ReLU()))

@@ -206,6 +206,8 @@ def _pair(k):
 class BasicConv(nn.Sequential):
     """Bias-free convolution, batch norm, ReLU (timm's ConvNormAct / BasicConv2d)."""
 
+    archscope_category = "conv"  # a convolution unit (conv, norm, activation): one layer of the paper's tables
+
     def __init__(self, in_ch: int, spec: C):
         kh, kw = _pair(spec.kernel)
         if not spec.valid and spec.stride != 1:
@@ -220,6 +222,8 @@ class BasicConv(nn.Sequential):
 
 class SplitConv(nn.Module):
     """Two convolutions on the same input, concatenated (the forks of Inception-C)."""
+
+    archscope_category = "conv"  # two convolutions side by side, drawn and classed as a convolution
 
     def __init__(self, in_ch: int, spec: Split):
         super().__init__()

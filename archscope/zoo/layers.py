@@ -83,6 +83,8 @@ class TFSamePad(nn.Module):
     ignores padded cells in a max).
     """
 
+    archscope_category = "pad"
+
     def __init__(self, kernel_size, stride, value: float = 0.0):
         super().__init__()
         self.kernel_size = _pair(kernel_size)

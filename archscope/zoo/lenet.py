@@ -74,6 +74,8 @@ class PartialConv2d(nn.Module):
     the gathered inputs, so parameters and multiply-adds are exactly the
     table's (a dense conv with a mask would count 2,416 weights, not 1,516)."""
 
+    archscope_category = "conv"  # one layer of the paper, though built of several convolutions
+
     def __init__(self, table, kernel_size: int):
         super().__init__()
         self.table = tuple(tuple(r) for r in table)

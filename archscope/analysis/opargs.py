@@ -1,0 +1,93 @@
+"""The arguments of aten ops, by their schema names, parsed once.
+
+The shape answers (``shapes``), the cost formulas (``formulas``) and the
+receptive field (``receptive_ops``) all need an op's kernel, stride, padding
+and dilation. They read them here, from the op's own schema (as torch's
+``flop_counter`` reads ``stride``/``padding`` by name), so a default filled in
+by the schema (``stride=[]`` meaning "the kernel", ``padding=0``) is read the
+same way everywhere.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import NamedTuple
+
+import torch
+
+aten = torch.ops.aten
+
+
+@lru_cache(maxsize=None)
+def _schema(packet) -> tuple[tuple[str, object, bool], ...]:
+    """(name, default, has_default) of each argument of the packet's default overload."""
+    overload = getattr(packet, "default", None) or getattr(packet, packet.overloads()[0])
+    return tuple((a.name, a.default_value if a.has_default_value() else None, a.has_default_value())
+                 for a in overload._schema.arguments)
+
+
+def bind(packet, args, kwargs) -> dict:
+    """The op's arguments by name, defaults filled in from its schema."""
+    out = {}
+    for i, (name, default, has_default) in enumerate(_schema(packet)):
+        if i < len(args):
+            out[name] = args[i]
+        elif name in kwargs:
+            out[name] = kwargs[name]
+        elif has_default:
+            out[name] = default
+    return out
+
+
+def ntuple(v, n: int) -> tuple[int, ...]:
+    """An int or a one-element list stands for every spatial axis (torch's ``_pair`` rule)."""
+    if isinstance(v, int):
+        return (v,) * n
+    v = tuple(v)
+    return v * n if len(v) == 1 else v
+
+
+class Window(NamedTuple):
+    """A sliding window over the spatial axes: a convolution's or a pooling's."""
+
+    kernel: tuple[int, ...]
+    stride: tuple[int, ...]
+    padding: tuple[int, ...]
+    dilation: tuple[int, ...]
+    ceil_mode: bool = False
+    transposed: bool = False
+    groups: int = 1
+
+
+CONV_OPS = (aten.convolution, aten._convolution)
+MAX_POOL_OPS = (aten.max_pool2d_with_indices, aten.max_pool2d, aten.max_pool3d_with_indices, aten.max_pool3d)
+AVG_POOL_OPS = (aten.avg_pool2d, aten.avg_pool3d)
+
+
+def conv_window(args, kwargs=None) -> Window:
+    """aten.convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups)."""
+    a = bind(aten.convolution, args, kwargs or {})
+    n = a["weight"].dim() - 2
+    return Window(tuple(a["weight"].shape[2:]), ntuple(a["stride"], n), ntuple(a["padding"], n),
+                  ntuple(a["dilation"], n), False, bool(a["transposed"]), int(a["groups"]))
+
+
+def pool_window(packet, args, kwargs=None) -> Window:
+    """max_pool*(self, kernel_size, stride=[], padding=0, dilation=1, ceil_mode=False) and
+    avg_pool*(self, kernel_size, stride=[], padding=0, ceil_mode=False, ...): an empty
+    stride means the kernel's (torch's documented default)."""
+    a = bind(packet, args, kwargs or {})
+    n = a["self"].dim() - 2
+    k = ntuple(a["kernel_size"], n)
+    stride = ntuple(a["stride"], n) if a.get("stride") else k
+    return Window(k, stride, ntuple(a.get("padding", 0), n), ntuple(a.get("dilation", 1), n),
+                  bool(a.get("ceil_mode", False)))
+
+
+def window(packet, args, kwargs=None) -> Window | None:
+    """The window of a convolution or pooling op, None for any other op."""
+    if packet in CONV_OPS:
+        return conv_window(args, kwargs)
+    if packet in MAX_POOL_OPS or packet in AVG_POOL_OPS:
+        return pool_window(packet, args, kwargs)
+    return None
