@@ -206,8 +206,11 @@ class DType(str, Enum):
 def summary_cmd(
     model: Annotated[str, typer.Argument(help="A zoo name, or module.path:callable / file.py:callable "
                                               "returning an nn.Module (then --input is required).")],
-    input: Annotated[Optional[str], typer.Option("--input", "-i", help="CxHxW, e.g. 3x224x224 "
-                                                 "(default: the input the variant is defined for).")] = None,
+    input: Annotated[Optional[list[str]], typer.Option("--input", "-i", help="One input without the batch: "
+                     "3x224x224, or 77:long for token ids; repeat it for a model with several inputs "
+                     "(default: the input the variant is defined for).")] = None,
+    arg: Annotated[Optional[list[str]], typer.Option("--arg", "-a", help="KEY=VALUE, a keyword argument of the "
+                   "builder (a zoo variant's knob, or the callable's parameter); repeatable.")] = None,
     batch: Annotated[int, typer.Option("--batch", "-b", min=1, help="Batch size N.")] = 1,
     depth: Annotated[int, typer.Option("--depth", "-d", min=1, help="Show modules down to this depth.")] = 2,
     dtype: Annotated[DType, typer.Option(help="Parameter and activation dtype (for bytes).")] = DType.float32,
@@ -220,10 +223,11 @@ def summary_cmd(
     import torch
 
     from archscope.analysis import analyze
+    from archscope.analysis.inputs import parse_args
     from archscope.render.summary import render_summary
 
     with _user_prints_to_stderr():
-        result = analyze(model, input, batch=batch, dtype=getattr(torch, dtype.value))
+        result = analyze(model, input or None, batch=batch, dtype=getattr(torch, dtype.value), args=parse_args(arg))
     typer.echo(render_summary(result, fmt.value, depth))
     if crosscheck:
         from archscope.analysis.crosscheck import crosscheck as run_crosscheck

@@ -60,12 +60,12 @@ def test_functional_ops_are_counted_residual_add_and_relu():
 
 
 def test_uncounted_ops_are_reported_not_zero():
-    class Odd(nn.Module):
+    class Odd(nn.Module):  # a sort has no fixed operation count (it depends on the values): no formula
         def forward(self, x):
-            return torch.cumsum(x, dim=1)
+            return torch.sort(x, dim=1).values
 
     a = analyze(Odd(), (3, 4, 4))
-    assert a.uncounted_ops == {"aten.cumsum": 1}
+    assert a.uncounted_ops == {"aten.sort": 1}
 
 
 def test_shared_parameters_counted_once():

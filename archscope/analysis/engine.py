@@ -24,6 +24,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from archscope.analysis.formulas import CATEGORIES
+from archscope.analysis.inputs import InputSpec, parse_input, parse_inputs
 from archscope.analysis.modules import layer_kind
 from archscope.analysis.receptive import GLOBAL, RF
 from archscope.analysis.result import Analysis, LayerStats, Totals
@@ -36,23 +38,6 @@ _COLLAPSE = re.compile(r"too small|can't be greater than actual input size|Outpu
                        r"non-positive|must be greater than 0|should be at most half", re.I)
 
 
-def parse_input(spec) -> tuple[int, int, int]:
-    """'3x224x224' (or a sequence) -> (C, H, W), every size a positive integer."""
-    if isinstance(spec, str):
-        parts = re.split(r"[x,×* ]+", spec.strip().lower())
-        try:
-            dims = tuple(int(p) for p in parts if p != "")
-        except ValueError:
-            raise ArchscopeError(f"--input must be CxHxW with integers, e.g. 3x224x224; got {spec!r}") from None
-    else:
-        dims = tuple(spec)
-    if len(dims) != 3 or not all(isinstance(d, int) and not isinstance(d, bool) for d in dims):
-        raise ArchscopeError(f"input must be CxHxW (three integers, e.g. 3x224x224); got {spec!r}")
-    if any(d <= 0 for d in dims):
-        raise ArchscopeError(f"input sizes must be positive; got {'x'.join(map(str, dims))}")
-    return dims
-
-
 @contextlib.contextmanager
 def _meta_build():
     from archscope.zoo import skip_init
@@ -61,8 +46,8 @@ def _meta_build():
         yield
 
 
-def load_model(spec: str, *, meta: bool = True) -> nn.Module:
-    """Build ``module.path:callable`` or ``path/to/file.py:callable``."""
+def load_model(spec: str, *, meta: bool = True, kwargs: dict | None = None) -> nn.Module:
+    """Build ``module.path:callable`` or ``path/to/file.py:callable``, called with ``kwargs``."""
     mod_name, _, attr = spec.partition(":")
     if not mod_name or not attr:
         raise ArchscopeError(f"expected module.path:callable, got {spec!r}")
@@ -91,13 +76,14 @@ def load_model(spec: str, *, meta: bool = True) -> nn.Module:
         raise ArchscopeError(f"{spec!r} is not callable")
     try:  # called once: a second call would repeat whatever else the user's code does
         with (_meta_build() if meta else contextlib.nullcontext()):
-            model = obj()
+            model = obj(**(kwargs or {}))
     except SystemExit as e:  # a user's sys.exit() must not end archscope with its own status
         raise ArchscopeError(f"{spec}() called sys.exit({e.code!r}) instead of returning a model") from None
     except Exception as e:
         where = (" on the meta device (archscope builds models there, with no weight allocated; a constructor "
                  "that reads tensor values cannot run there)") if meta and _meta_specific(e) else ""
-        raise ArchscopeError(f"{spec}() failed{where}: {type(e).__name__}: {_first_line(e)}") from None
+        call = f"{spec}({', '.join(f'{k}={v!r}' for k, v in (kwargs or {}).items())})"
+        raise ArchscopeError(f"{call} failed{where}: {type(e).__name__}: {_first_line(e)}") from None
     if not isinstance(model, nn.Module):
         raise ArchscopeError(f"{spec}() returned {type(model).__name__}, not a torch.nn.Module")
     return model
@@ -156,30 +142,35 @@ def to_meta_copy(model: nn.Module, dtype) -> nn.Module:
     return copy.deepcopy(model, memo)
 
 
-def _resolve(model_or_name, input_shape):
+def _resolve(model_or_name, input_shape, args: dict | None = None):
     """-> (model on meta if possible, display name, default input, notes)"""
     if isinstance(model_or_name, nn.Module):
         name = type(model_or_name).__name__
         if input_shape is None:
             raise ArchscopeError("an nn.Module needs input_shape (C, H, W)")
+        if args:
+            raise ArchscopeError("builder arguments apply to a zoo name or module:callable, not to a built model")
         return model_or_name, name, None, []
     spec = str(model_or_name)
     if ":" in spec:
         if input_shape is None:
             raise ArchscopeError(f"{spec}: give --input CxHxW for a model that is not in the zoo")
-        return load_model(spec), spec, None, []
+        return load_model(spec, kwargs=args), spec, None, []
     from archscope.zoo import get_model, model_info
 
     info = model_info(spec)
-    return get_model(info.name, device="meta"), info.name, info.input_shape, []
+    return get_model(info.name, device="meta", **(args or {})), info.name, info.input_shape, []
 
 
 def analyze(model_or_name, input_shape=None, batch: int = 1, dtype: torch.dtype = torch.float32, *,
-            training_memory: bool = True, device: str = "meta") -> Analysis:
+            training_memory: bool = True, device: str = "meta", args: dict | None = None) -> Analysis:
     """Analyse a zoo name, a ``module:callable`` spec or an ``nn.Module``.
 
-    ``input_shape`` is (C, H, W) or 'CxHxW'; a zoo model defaults to the
-    input its variant is defined for. Runs on the meta device; a model whose
+    ``input_shape`` is (C, H, W) or 'CxHxW', any shape without the batch
+    ('77:long' for token ids), or a list of them for a model with several
+    inputs (called as ``model(x1, x2, ...)``); a zoo model defaults to the
+    input its variant is defined for. ``args`` are keyword arguments of the
+    builder (a zoo variant's knobs, or the callable's parameters). Runs on the meta device; a model whose
     forward cannot (an op without a meta kernel, or control flow on tensor
     values) runs once more on the CPU, with each layer's default
     initialisation, and ``Analysis.device`` and ``notes`` say so. A
@@ -192,9 +183,10 @@ def analyze(model_or_name, input_shape=None, batch: int = 1, dtype: torch.dtype 
         raise ArchscopeError(f"batch must be a positive integer, got {batch!r}")
     if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
         raise ArchscopeError(f"dtype must be a floating torch.dtype, got {dtype!r}")
-    model, name, default_input, notes = _resolve(model_or_name, None if input_shape is None else input_shape)
-    shape = parse_input(input_shape) if input_shape is not None else tuple(default_input)
-    _check_size(batch, shape, dtype)
+    model, name, default_input, notes = _resolve(model_or_name, input_shape, args)
+    specs = parse_inputs(input_shape) if input_shape is not None else [InputSpec(tuple(default_input))]
+    for s in specs:
+        _check_size(batch, s.shape, s.dtype or dtype)
     mixed = sorted({str(p.dtype).replace("torch.", "") for p in model.parameters() if p.is_floating_point()})
     if len(mixed) > 1:
         notes.append(f"the parameters mix {' and '.join(mixed)}: analysed as {str(dtype).replace('torch.', '')}; "
@@ -202,9 +194,14 @@ def analyze(model_or_name, input_shape=None, batch: int = 1, dtype: torch.dtype 
         if all(t.is_meta for t in list(model.parameters()) + list(model.buffers())):
             model = model.to(dtype)
 
+    def feed(dev: str) -> tuple:
+        """The inputs: zeros on the CPU (valid token ids, finite floats), empty on meta."""
+        make = torch.zeros if dev == "cpu" else torch.empty
+        return tuple(make(batch, *s.shape, dtype=s.dtype or dtype, device=dev) for s in specs)
+
+    shown = ", ".join(s.describe() for s in specs)
     if device == "cpu":
-        work = _cpu_twin(model, model_or_name, dtype)
-        x = torch.zeros(batch, *shape, dtype=dtype)
+        work = _cpu_twin(model, model_or_name, dtype, args)
     else:
         work = model
         on_meta = all(t.is_meta for t in list(model.parameters()) + list(model.buffers()))
@@ -212,35 +209,65 @@ def analyze(model_or_name, input_shape=None, batch: int = 1, dtype: torch.dtype 
             work = to_meta_copy(model, dtype)
         elif dtype != torch.float32:
             work = model.to(dtype)
-        x = torch.empty(batch, *shape, device="meta", dtype=dtype)
+    xs = feed(device)
     try:
-        result = cost_pass(work, x)
+        result = cost_pass(work, xs)
     except ForwardError as e:
         if device == "meta" and _meta_specific(e.error):  # no meta kernel, or data-dependent: do it for real
             device = "cpu"
             notes.append(f"ran on CPU: {_first_line(e.error)}")
-            work = _cpu_twin(model, model_or_name, dtype)
-            x = torch.zeros(batch, *shape, dtype=dtype)
+            work = _cpu_twin(model, model_or_name, dtype, args)
+            xs = feed("cpu")
             try:
-                result = cost_pass(work, x)
+                result = cost_pass(work, xs)
             except ForwardError as e2:
-                raise ArchscopeError(f"{name} does not run on input {'x'.join(map(str, shape))} (on the CPU, after "
+                raise ArchscopeError(f"{name} does not run on input {shown} (on the CPU, after "
                                      f"the meta device could not): at {e2.module or '<model>'} ({e2.module_type}): "
                                      f"{_first_line(e2.error)}") from None
         else:
-            raise _explain_failure(work, name, shape, dtype, e) from None
+            if len(specs) == 1 and len(specs[0].shape) == 3 and specs[0].dtype is None:
+                raise _explain_failure(work, name, specs[0].shape, dtype, e) from None
+            raise ArchscopeError(f"{name} does not run on input {shown}: at {e.module or '<model>'} "
+                                 f"({e.module_type}): {_first_line(e.error)}") from None
 
     saved = None
     if training_memory:
+        saved, note = _training_saved_bytes(work, xs, batch, specs, dtype, device)
+        if note:
+            notes.append(note)
+    shapes = [[batch, *s.shape] for s in specs]
+    inputs = [{"shape": sh, "dtype": str(s.dtype or dtype).removeprefix("torch.")} for sh, s in zip(shapes, specs)]
+    return _assemble(work, name, shapes[0] if len(shapes) == 1 else shapes, dtype, device, result, saved, notes,
+                     inputs)
+
+
+def _training_saved_bytes(work, xs, batch, specs, dtype, device) -> tuple[int | None, str | None]:
+    """Bytes autograd keeps in a training-mode forward, and a note when they had to be derived.
+
+    Batch norm cannot train on one value per channel (batch 1 on a 1x1 map: "Expected more than 1
+    value per channel"), so batch 1 cannot be observed there. Every saved tensor is either an
+    activation (its size proportional to the batch) or of fixed size (batch norm's per-channel
+    statistics; weights are excluded), so the bytes are affine in the batch, b -> u * b + v, and
+    batch 1's figure is 2 x saved(2) - saved(3), both observed."""
+    try:
+        return saved_tensor_bytes(work, xs), None
+    except Exception as e:
+        first = _first_line(e)
+    if batch == 1:
+        make = torch.zeros if device == "cpu" else torch.empty
         try:
-            saved = saved_tensor_bytes(work, x)
-        except Exception as e:  # e.g. batch norm cannot train on one value per channel
-            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            notes.append(f"training memory not available: a training-mode forward fails ({first})")
-    return _assemble(work, name, [batch, *shape], dtype, device, result, saved, notes)
+            two, three = (saved_tensor_bytes(work, tuple(make(b, *s.shape, dtype=s.dtype or dtype, device=device)
+                                                         for s in specs)) for b in (2, 3))
+        except Exception:
+            two = three = None
+        if two is not None and 2 * two - three > 0:
+            return 2 * two - three, ("training memory at batch 1 extrapolated as 2 x batch 2's saved activations "
+                                     "- batch 3's (they are affine in the batch): a training-mode forward at batch "
+                                     f"1 itself fails ({first})")
+    return None, f"training memory not available: a training-mode forward fails ({first})"
 
 
-def _cpu_twin(model, model_or_name, dtype):
+def _cpu_twin(model, model_or_name, dtype, args=None):
     if isinstance(model_or_name, nn.Module):  # never convert the caller's model in place
         import copy
 
@@ -251,7 +278,7 @@ def _cpu_twin(model, model_or_name, dtype):
         return _materialise(model, dtype) if any(t.is_meta for t in model.parameters()) else model.to(dtype)
     from archscope.zoo import get_model
 
-    return get_model(spec).to(dtype)
+    return get_model(spec, **(args or {})).to(dtype)
 
 
 def _explain_failure(model, name, shape, dtype, e: ForwardError) -> ArchscopeError:
@@ -302,7 +329,7 @@ def _kernel_stride(module: nn.Module):
     return pair(k), (pair(s) if s is not None else None)
 
 
-def _assemble(model, name, input_shape, dtype, device, result, saved, notes) -> Analysis:
+def _assemble(model, name, input_shape, dtype, device, result, saved, notes, inputs=None) -> Analysis:
     itemsize = torch.empty((), dtype=dtype, device="meta").element_size()
     layers = []
     for qual, module in model.named_modules():
@@ -341,9 +368,8 @@ def _assemble(model, name, input_shape, dtype, device, result, saved, notes) -> 
         "params": param_bytes, "gradients": trainable_bytes, "sgd_momentum": trainable_bytes,
         "adam_moments": 2 * trainable_bytes, "saved_activations": saved,
     }
-    by_cat = {c: result.flops_by_category.get(c, 0) for c in
-              ("conv", "linear", "norm", "activation", "pooling", "elementwise", "other")}
-    return Analysis(model=name, input_shape=list(input_shape), dtype=str(dtype).replace("torch.", ""), device=device,
+    by_cat = {c: result.flops_by_category.get(c, 0) for c in CATEGORIES}
+    return Analysis(model=name, input_shape=list(input_shape), inputs=inputs or [], dtype=str(dtype).replace("torch.", ""), device=device,
                     totals=totals, flops_by_category=by_cat, uncounted_ops=result.uncounted_ops, layers=layers,
                     memory=memory, notes=notes, flow=result.flow or [], tensor_shapes=result.shapes or {},
                     output_keys=result.output_keys or [])

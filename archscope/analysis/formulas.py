@@ -27,9 +27,35 @@ Conventions (stated once, here):
   adaptive avg, mean   1 per input element
   sum                  input elements - output elements
   softmax              5 per element (max, subtract, exp, sum, divide)
+  layer / group /      as batch norm in training (the statistics are always
+  RMS norm             computed): 8 per element with the affine part, 6
+                       without; RMS norm 4 (square, sum, times 1/rms,
+                       gamma), 3 without gamma
+  attention (fused     what the math path does, op for op, so every kernel
+  kernels: flash,      torch may pick counts the same: Q.K^T and A.V are
+  memory-efficient,    matrix products (MACs); Q and K each scaled by
+  cuDNN, CPU flash)    sqrt(scale) (1 per element), softmax (5 per score),
+                       a mask added (1 per score; a boolean mask or
+                       is_causal first turned into an additive one: 1 per
+                       mask element)
+  fused multi-head     its projections (matrix products plus biases) and
+  attention, fused     the attention above; the encoder layer adds its
+  encoder layer        norms, feed-forward and residual adds
+  interpolation        (2 x taps - 1) per output element: a weighted sum of
+                       2 (linear), 4 (bilinear), 8 (trilinear) or 16
+                       (bicubic) inputs; nearest is a copy: 0
+  max / min / amax     input elements - output elements (comparisons)
+  cumsum, vector norm  1 per input element; vector norm 2 (square, add)
+  comparisons          1 per output element (eq, ne, lt, ..., bitwise_not)
   views, cat, pad,     0 (data movement, not arithmetic)
   index, slice, ...
   ===================  ====================================================
+
+Categories: a matrix product with a weight is ``linear`` (``conv`` for a
+convolution); a product of two activations (attention's Q.K^T and A.V) and
+the fused attention kernels are ``attention``; inside a module whose role is
+normalisation, activation, pooling or attention (``modules.COST_ROLES``), the
+other ops it issues are filed under that role.
 
 Ops with no entry are never taken as zero: the tracer reports them by name
 and count (``uncounted_ops``), as fvcore's ``unsupported_ops()`` does.
@@ -43,11 +69,11 @@ from typing import Callable
 
 import torch
 
-from archscope.analysis.opargs import pool_window
+from archscope.analysis.opargs import bind, pool_window
 
 aten = torch.ops.aten
 
-CATEGORIES = ("conv", "linear", "norm", "activation", "pooling", "elementwise", "other")
+CATEGORIES = ("conv", "linear", "attention", "norm", "activation", "pooling", "elementwise", "other")
 
 
 @dataclass(frozen=True)
@@ -142,6 +168,14 @@ def _bmm(args, kwargs, out) -> Cost:
     return Cost(macs, 2 * macs)
 
 
+@register(aten.baddbmm, category="linear")
+def _baddbmm(args, kwargs, out) -> Cost:
+    """baddbmm(self, batch1, batch2): batch1 @ batch2 plus self (1 per output element)."""
+    b, m, k = _shape(args[1])
+    macs = b * m * _shape(args[2])[-1] * k
+    return Cost(macs, 2 * macs + numel(out.shape))
+
+
 # ---- normalisation -----------------------------------------------------------
 
 def batch_norm_flops(n_elements: int, affine: bool, training: bool) -> int:
@@ -168,6 +202,122 @@ def _bn_eval(args, kwargs, out) -> Cost:
     return Cost(0, batch_norm_flops(numel(args[0].shape), args[1] is not None, False))
 
 
+def layer_norm_flops(n_elements: int, affine: bool) -> int:
+    """Statistics always computed, as batch norm's in training."""
+    return batch_norm_flops(n_elements, affine, training=True)
+
+
+@register(aten.native_layer_norm, category="norm")
+def _layer_norm(args, kwargs, out) -> Cost:
+    return Cost(0, layer_norm_flops(numel(args[0].shape), args[2] is not None))
+
+
+@register(aten.native_group_norm, category="norm")
+def _group_norm(args, kwargs, out) -> Cost:
+    return Cost(0, layer_norm_flops(numel(args[0].shape), args[1] is not None))
+
+
+@register(aten._fused_rms_norm, category="norm")
+def _rms_norm(args, kwargs, out) -> Cost:
+    return Cost(0, numel(args[0].shape) * (4 if len(args) > 2 and args[2] is not None else 3))
+
+
+# ---- attention ------------------------------------------------------------------
+
+def sdpa_cost(q_shape, k_shape, v_shape, *, additive_mask: bool = False, mask_elements: int = 0) -> Cost:
+    """Scaled dot-product attention of q (..., L, E), k (..., S, E), v (..., S, Ev), as its math path
+    (torch's ``_scaled_dot_product_attention_math``) computes it: q and k times sqrt(scale), Q.K^T,
+    a mask added, a softmax over S, A.V. ``mask_elements``: a boolean mask or ``is_causal`` is first
+    turned into an additive mask (1 per mask element)."""
+    *batch, L, E = q_shape
+    S, Ev = k_shape[-2], v_shape[-1]
+    b = numel(batch)
+    scores = b * L * S
+    macs = scores * E + scores * Ev
+    flops = 2 * macs + b * (L + S) * E + 5 * scores + (scores if additive_mask else 0) + mask_elements
+    return Cost(macs, flops)
+
+
+def _mask(mask, is_causal: bool, q_shape, k_shape) -> dict:
+    if is_causal:
+        return {"additive_mask": True, "mask_elements": q_shape[-2] * k_shape[-2]}
+    if mask is None:
+        return {}
+    return {"additive_mask": True, "mask_elements": numel(mask.shape) if mask.dtype == torch.bool else 0}
+
+
+@register(aten._scaled_dot_product_flash_attention_for_cpu, aten._scaled_dot_product_flash_attention,
+          category="attention")
+def _sdpa_flash(args, kwargs, out) -> Cost:
+    q, k, v = args[:3]
+    is_causal = bool(args[4]) if len(args) > 4 else bool(kwargs.get("is_causal", False))
+    return sdpa_cost(q.shape, k.shape, v.shape, **_mask(kwargs.get("attn_mask"), is_causal, q.shape, k.shape))
+
+
+@register(aten._scaled_dot_product_efficient_attention, aten._scaled_dot_product_cudnn_attention,
+          category="attention")
+def _sdpa_bias(args, kwargs, out) -> Cost:
+    q, k, v, bias = args[:4]
+    is_causal = bool(args[6]) if len(args) > 6 else bool(kwargs.get("is_causal", False))
+    return sdpa_cost(q.shape, k.shape, v.shape, **_mask(bias, is_causal, q.shape, k.shape))
+
+
+def _projection(tokens: int, d_in: int, d_out: int, bias: bool) -> Cost:
+    macs = tokens * d_in * d_out
+    return Cost(macs, 2 * macs + (tokens * d_out if bias else 0))
+
+
+def mha_cost(q_shape, kv_len: int, embed_dim: int, heads: int, *, need_weights: bool, average: bool,
+             qkv_bias: bool, proj_bias: bool, mask=None) -> Cost:
+    """nn.MultiheadAttention as its composite path computes it (torch.nn.functional.
+    multi_head_attention_forward): the in-projections, then with ``need_weights`` q times 1/sqrt(d),
+    Q.K^T (+ mask), softmax, A.V and the heads' average of the weights; without, scaled dot-product
+    attention; then the out-projection. Split into its linear and attention parts."""
+    b, L = q_shape[0], q_shape[1]  # batch-first (B, L, E); the kernel's query is batch-first
+    S, d = kv_len, embed_dim // heads
+    proj = [_projection(b * L, embed_dim, embed_dim, qkv_bias), _projection(b * S, embed_dim, embed_dim, qkv_bias),
+            _projection(b * S, embed_dim, embed_dim, qkv_bias), _projection(b * L, embed_dim, embed_dim, proj_bias)]
+    scores = b * heads * L * S
+    if need_weights:
+        macs = 2 * scores * d
+        flops = 2 * macs + b * L * embed_dim + 5 * scores + (scores if mask is not None else 0)
+        flops += scores if average else 0  # mean over the heads
+        att = Cost(macs, flops)
+    else:
+        att = sdpa_cost((b, heads, L, d), (b, heads, S, d), (b, heads, S, d), additive_mask=mask is not None,
+                        mask_elements=numel(mask.shape) if mask is not None and mask.dtype == torch.bool else 0)
+    lin_macs, lin_flops = sum(p.macs for p in proj), sum(p.flops for p in proj)
+    return Cost(lin_macs + att.macs, lin_flops + att.flops, (("linear", lin_flops), ("attention", att.flops)))
+
+
+@register(aten._native_multi_head_attention, category="attention")
+def _native_mha(args, kwargs, out) -> Cost:
+    a = bind(aten._native_multi_head_attention, args, kwargs)
+    return mha_cost(a["query"].shape, a["key"].shape[1], a["embed_dim"], a["num_head"],
+                    need_weights=bool(a["need_weights"]), average=bool(a["average_attn_weights"]),
+                    qkv_bias=a["qkv_bias"] is not None, proj_bias=a["proj_bias"] is not None, mask=a.get("mask"))
+
+
+@register(aten._transformer_encoder_layer_fwd, category="attention")
+def _encoder_layer(args, kwargs, out) -> Cost:
+    """nn.TransformerEncoderLayer's fused kernel: self-attention (need_weights=False, as the layer calls
+    it), two residual adds, two layer norms, the feed-forward (linear, activation, linear)."""
+    a = bind(aten._transformer_encoder_layer_fwd, args, kwargs)
+    src, e = a["src"], a["embed_dim"]
+    b, L = src.shape[0], src.shape[1]
+    att = mha_cost(src.shape, L, e, a["num_heads"], need_weights=False, average=False,
+                   qkv_bias=a["qkv_bias"] is not None, proj_bias=a["proj_bias"] is not None, mask=a.get("mask"))
+    hidden = a["ffn_weight_1"].shape[0]
+    ff = [_projection(b * L, e, hidden, a["ffn_bias_1"] is not None), _projection(b * L, hidden, e,
+                                                                                  a["ffn_bias_2"] is not None)]
+    norm = 2 * layer_norm_flops(b * L * e, a["norm_weight_1"] is not None)
+    act, adds = b * L * hidden, 2 * b * L * e
+    lin = dict(att.parts)["linear"] + sum(p.flops for p in ff)
+    parts = (("linear", lin), ("attention", dict(att.parts)["attention"]), ("norm", norm), ("activation", act),
+             ("elementwise", adds))
+    return Cost(att.macs + sum(p.macs for p in ff), sum(f for _, f in parts), parts)
+
+
 # ---- elementwise -------------------------------------------------------------
 
 def _per_output_element(args, kwargs, out) -> Cost:
@@ -175,14 +325,34 @@ def _per_output_element(args, kwargs, out) -> Cost:
     return Cost(0, numel(o.shape))
 
 
+# in-place forms count as their out-of-place ones (nn.SiLU(inplace=True) calls silu_)
 register(aten.relu, aten.relu_, aten.sigmoid, aten.sigmoid_, aten.tanh, aten.tanh_, aten.threshold,
-         aten.hardtanh, aten.hardtanh_, aten.leaky_relu, aten.leaky_relu_, aten.elu, aten.gelu, aten.silu,
-         aten.hardswish, aten.hardsigmoid, aten._prelu_kernel, aten.clamp_min, aten.clamp, aten.clamp_,
-         category="activation")(_per_output_element)
-register(aten.add, aten.add_, aten.sub, aten.sub_, aten.mul, aten.mul_, aten.div, aten.div_, aten.pow,
-         aten.neg, aten.rsub, aten.exp, aten.log, aten.sqrt, aten.rsqrt, aten.abs, aten.reciprocal,
-         aten.maximum, aten.minimum, aten.where, aten.addcmul, aten.addcdiv,
+         aten.threshold_, aten.hardtanh, aten.hardtanh_, aten.leaky_relu, aten.leaky_relu_, aten.elu, aten.elu_,
+         aten.gelu, aten.gelu_, aten.silu, aten.silu_, aten.hardswish, aten.hardswish_, aten.hardsigmoid,
+         aten.hardsigmoid_, aten.mish, aten.mish_, aten.softplus, aten.glu, aten.celu, aten.celu_, aten.selu,
+         aten.selu_, aten.relu6, aten._prelu_kernel, aten.clamp_min, aten.clamp_min_, aten.clamp_max,
+         aten.clamp_max_, aten.clamp, aten.clamp_, category="activation")(_per_output_element)
+register(aten.add, aten.add_, aten.sub, aten.sub_, aten.mul, aten.mul_, aten.div, aten.div_, aten.pow, aten.pow_,
+         aten.neg, aten.neg_, aten.rsub, aten.exp, aten.exp_, aten.log, aten.log_, aten.log1p, aten.expm1,
+         aten.sqrt, aten.sqrt_, aten.rsqrt, aten.rsqrt_, aten.abs, aten.abs_, aten.reciprocal, aten.reciprocal_,
+         aten.square, aten.sin, aten.cos, aten.erf, aten.sign, aten.floor, aten.ceil, aten.round, aten.lerp,
+         aten.maximum, aten.minimum, aten.where, aten.addcmul, aten.addcdiv, aten.addcmul_, aten.addcdiv_,
+         aten.eq, aten.ne, aten.lt, aten.le, aten.gt, aten.ge, aten.bitwise_not, aten.bitwise_and,
+         aten.bitwise_or, aten.logical_not, aten.logical_and, aten.logical_or,
          category="elementwise")(_per_output_element)
+
+
+# ---- interpolation -------------------------------------------------------------
+
+def _interpolation(taps: int):
+    def formula(args, kwargs, out) -> Cost:
+        return Cost(0, numel(out.shape) * (2 * taps - 1))
+    return formula
+
+
+for _taps, _packets in ((2, (aten.upsample_linear1d,)), (4, (aten.upsample_bilinear2d, aten._upsample_bilinear2d_aa)),
+                        (8, (aten.upsample_trilinear3d,)), (16, (aten.upsample_bicubic2d, aten._upsample_bicubic2d_aa))):
+    register(*_packets, category="other")(_interpolation(_taps))
 
 
 # ---- pooling and reductions --------------------------------------------------
@@ -204,14 +374,42 @@ def _mean(args, kwargs, out) -> Cost:
     return Cost(0, numel(args[0].shape))
 
 
-@register(aten.sum, category="elementwise")
+@register(aten.sum, aten.amax, aten.amin, aten.prod, aten.argmax, aten.argmin, category="elementwise")
 def _sum(args, kwargs, out) -> Cost:
     return Cost(0, numel(args[0].shape) - numel(out.shape))
+
+
+@register(aten.max, aten.min, category="elementwise")
+def _max(args, kwargs, out) -> Cost:
+    """max(x) or max(x, dim) (values and indices): comparisons; max(a, b) elementwise: 1 per element."""
+    o = out[0] if isinstance(out, (tuple, list)) else out
+    if len(args) > 1 and isinstance(args[1], torch.Tensor):
+        return Cost(0, numel(o.shape))
+    return Cost(0, numel(args[0].shape) - numel(o.shape))
+
+
+@register(aten._adaptive_avg_pool3d, aten.adaptive_max_pool2d, category="pooling")
+def _adaptive_reduce(args, kwargs, out) -> Cost:
+    return Cost(0, numel(args[0].shape))
+
+
+@register(aten.cumsum, category="elementwise")
+def _cumsum(args, kwargs, out) -> Cost:
+    return Cost(0, numel(args[0].shape))
+
+
+@register(aten.linalg_vector_norm, category="norm")
+def _vector_norm(args, kwargs, out) -> Cost:
+    return Cost(0, 2 * numel(args[0].shape))
 
 
 @register(aten._softmax, aten._log_softmax, category="activation")
 def _softmax(args, kwargs, out) -> Cost:
     return Cost(0, 5 * numel(out.shape))
+
+
+# the softmax of scaled dot-product attention's math path (a row of -inf gives zeros, not NaN)
+register(aten._safe_softmax, category="attention")(_softmax)
 
 
 # ---- data movement: registered as zero so they are not reported uncounted ----
@@ -224,5 +422,18 @@ for _p in (aten.view, aten._unsafe_view, aten.reshape, aten.t, aten.transpose, a
            aten.chunk, aten.narrow, aten.as_strided, aten.lift_fresh, aten.bernoulli_, aten.bernoulli,
            aten.native_dropout, aten.fill_, aten.zero_,
            aten.index, aten.gather, aten.repeat, aten.roll, aten.flip, aten.arange, aten.scalar_tensor,
-           aten.unbind, aten.empty_strided, aten.masked_fill):
-    ZERO_COST.add(_p)
+           aten.unbind, aten.empty_strided, aten.masked_fill, aten.masked_fill_,
+           # more data movement: in-place views, copies by index, padding modes, shuffles
+           aten.as_strided_, aten.unsafe_split, aten.unsafe_chunk, aten.tril, aten.triu, aten.embedding,
+           aten.pixel_shuffle, aten.pixel_unshuffle, aten.channel_shuffle, aten.native_channel_shuffle,
+           aten.reflection_pad1d, aten.reflection_pad2d, aten.reflection_pad3d, aten.replication_pad1d,
+           aten.replication_pad2d, aten.replication_pad3d, aten.upsample_nearest1d, aten.upsample_nearest2d,
+           aten.upsample_nearest3d, aten._upsample_nearest_exact1d, aten._upsample_nearest_exact2d,
+           aten._upsample_nearest_exact3d, aten.im2col, aten.col2im, aten._unsafe_index, aten.index_put,
+           aten.index_put_, aten.squeeze_, aten.unsqueeze_, aten.t_, aten.transpose_, aten.view_as_real,
+           aten.view_as_complex, aten.full_like, aten.new_ones, aten.new_full, aten.rand, aten.randn,
+           aten.rand_like, aten.randn_like, aten.native_dropout,
+           aten.feature_dropout, aten.alpha_dropout, aten.diagonal, aten.movedim, aten.unfold, aten.tile,
+           aten.scatter, aten.sym_size, aten.lift_fresh_copy, aten.resize_, aten.set_):
+    if _p not in ZERO_COST:
+        ZERO_COST.add(_p)

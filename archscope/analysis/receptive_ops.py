@@ -86,7 +86,7 @@ RULES: dict[object, Rule] = {
 def output_field(packet, args, kwargs, ins: list, rf_in):
     """The output's field: the op's rule applied to its first input's field, else the merge of its inputs'."""
     if packet in GLOBAL_OPS:
-        return GLOBAL
+        return GLOBAL if any(r is not None for r in ins) else None
     rule = RULES.get(packet)
     if rule is not None and isinstance(rf_in, RF):
         out = rule(rf_in, args[0], args, kwargs, packet)

@@ -56,7 +56,7 @@ class Totals:
 @dataclass
 class Analysis:
     model: str
-    input_shape: list  # [N, C, H, W]
+    input_shape: list  # [N, C, H, W]; one list per input for a model with several ([[N, C, H, W], [N, 77]])
     dtype: str
     device: str  # "meta", or "cpu" when the model could not run on meta
     totals: Totals
@@ -65,6 +65,7 @@ class Analysis:
     layers: list = field(default_factory=list)
     memory: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
+    inputs: list = field(default_factory=list)  # [{"shape": [N, ...], "dtype": "float32"}, ...], every input
     # The data flow of the traced forward: ops as (name, module stack, input keys,
     # output keys), tensor shapes by key, the model's output keys. Diagrams are
     # drawn from it; it is not part of the JSON contract.

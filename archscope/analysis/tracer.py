@@ -84,7 +84,8 @@ class CostMode(FastMetaMode):
         return k
 
     def mark_input(self, t: torch.Tensor) -> None:
-        self.rf[id(t)] = INPUT
+        # a receptive field is a region of an image: only an (N, C, H, W) input has one (not token ids)
+        self.rf[id(t)] = INPUT if t.dim() == 4 and t.is_floating_point() else None
         self.depth[id(t)] = 0
         self.key(t)
         self._alive.append(t)
@@ -161,18 +162,25 @@ class ForwardError(Exception):
         self.error = error
 
 
-def cost_pass(model: nn.Module, x: torch.Tensor, *, answer_shapes: bool = True) -> PassResult:
-    """Inference forward (the model's eval mode, no grad) under the cost mode."""
+def _as_inputs(x) -> tuple:
+    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
+
+
+def cost_pass(model: nn.Module, x, *, answer_shapes: bool = True) -> PassResult:
+    """Inference forward (the model's eval mode, no grad) under the cost mode; ``x`` one input tensor
+    or a tuple of them (``model(*x)``)."""
+    xs = _as_inputs(x)
     was_training = model.training
     model.eval()
     try:
         with ModuleTracker(model) as tracker, torch.no_grad():
             mode = CostMode(tracker)
-            mode.answer_shapes = answer_shapes and x.is_meta
+            mode.answer_shapes = answer_shapes and all(t.is_meta for t in xs)
             with mode:
-                mode.mark_input(x)
+                for t in xs:
+                    mode.mark_input(t)
                 try:
-                    out = model(x)
+                    out = model(*xs)
                 except Exception as e:
                     name, mod = tracker.innermost or ("", model)
                     raise ForwardError(name, type(mod).__name__, e) from e
@@ -183,7 +191,7 @@ def cost_pass(model: nn.Module, x: torch.Tensor, *, answer_shapes: bool = True) 
                       out_keys)
 
 
-def saved_tensor_bytes(model: nn.Module, x: torch.Tensor, *, answer_shapes: bool = True) -> int:
+def saved_tensor_bytes(model: nn.Module, x, *, answer_shapes: bool = True) -> int:
     """Bytes autograd saves for backward in one training-mode forward,
     counted once per storage and excluding parameters and buffers (they are
     counted as parameters). The input counts when a layer saves it."""
@@ -201,10 +209,11 @@ def saved_tensor_bytes(model: nn.Module, x: torch.Tensor, *, answer_shapes: bool
     was_training = model.training
     model.train()
     try:
+        xs = _as_inputs(x)
         mode = FastMetaMode()
-        mode.answer_shapes = answer_shapes and x.is_meta
+        mode.answer_shapes = answer_shapes and all(t.is_meta for t in xs)
         with torch.enable_grad(), torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t), mode:
-            model(x)
+            model(*xs)
     finally:
         model.train(was_training)
     return sum(seen.values())

@@ -53,6 +53,13 @@ def render_summary(a: Analysis, fmt: str = "table", depth: int = 2) -> str:
     return table + "\n\n" + "\n".join(totals_lines(a, md))
 
 
+def _inputs(a: Analysis) -> str:
+    """'1x3x224x224 float32', or every input with its dtype for a model with several or integer inputs."""
+    if len(a.inputs) > 1 or any(i["dtype"] != a.dtype for i in a.inputs):
+        return ", ".join(f"{_shape(i['shape'])} {i['dtype']}" for i in a.inputs)
+    return f"{_shape(a.input_shape)} {a.dtype}"
+
+
 def totals_lines(a: Analysis, md: bool = False) -> list[str]:
     t = a.totals
     b = "- " if md else ""
@@ -61,7 +68,7 @@ def totals_lines(a: Analysis, md: bool = False) -> list[str]:
                      if v and t.flops)
     uncounted = ", ".join(f"{k} x{v}" for k, v in sorted(a.uncounted_ops.items())) or "none"
     lines = [
-        f"{b}model: {md_escape(a.model) if md else a.model}   input: {_shape(a.input_shape)} {a.dtype}   device: {a.device}"
+        f"{b}model: {md_escape(a.model) if md else a.model}   input: {_inputs(a)}   device: {a.device}"
         + ("   (" + "; ".join(a.notes) + ")" if a.notes else ""),
         f"{b}parameters: {t.params:,} ({human(t.params)})"
         + (f", of which frozen {frozen:,}" if frozen else "") + f"   = {mib(t.param_bytes)}",
