@@ -426,8 +426,7 @@ def compare_cmd(
     result = compare(models, input, baseline)
     evals = evaluate_for(CLAIMS, models)
     if fmt == ClaimFormat.json:
-        result["claims"] = [e.to_dict() for e in evals]
-        typer.echo(_json.dumps(result, indent=2))
+        typer.echo(_json.dumps({**result.to_dict(), "claims": [e.to_dict() for e in evals]}, indent=2))
         return
     typer.echo(render_compare(result, fmt.value))
     from archscope.zoo import model_info, resolve

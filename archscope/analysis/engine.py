@@ -24,7 +24,6 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from archscope.analysis.receptive import GLOBAL, RF
 from archscope.analysis.result import Analysis, LayerStats, Totals
 from archscope.analysis.tracer import ForwardError, cost_pass, saved_tensor_bytes, subtree_params
 from archscope.errors import ArchscopeError
@@ -308,16 +307,11 @@ def _assemble(model, name, input_shape, dtype, device, result, saved, notes) -> 
         rec = result.records[qual]
         params, trainable = subtree_params(module)
         kernel, stride = _kernel_stride(module)
-        rf, jump, rf_start = None, None, None
-        if isinstance(rec.rf, RF):
-            rf, jump, rf_start = rec.rf.describe(), rec.rf.jump[0], list(rec.rf.start)
-        elif rec.rf == GLOBAL:
-            rf = GLOBAL
         layers.append(LayerStats(
             name=qual, type=type(module).__name__, depth=0 if qual == "" else qual.count(".") + 1,
             input_shape=rec.input_shape, output_shape=rec.output_shape, params=params, trainable_params=trainable,
             macs=rec.macs, flops=rec.flops, activation_bytes=rec.activation_bytes, kernel=kernel, stride=stride,
-            receptive_field=rf, jump=jump, rf_start=rf_start, weight_depth=rec.depth, order=rec.order, calls=rec.calls,
+            receptive_field=rec.rf, weight_depth=rec.depth, order=rec.order, calls=rec.calls,
             own_params=sum(p.numel() for p in module.parameters(recurse=False)), own_macs=rec.own_macs,
             own_flops=rec.own_flops, in_keys=rec.in_keys, out_keys=rec.out_keys, is_leaf=not any(True for _ in module.children()),
         ))

@@ -14,7 +14,7 @@ from typing import Callable, Iterable
 
 from archscope import __version__
 from archscope.outputs import write_atomic
-from archscope.render.table import Markdown, figure, human, md_escape, md_table
+from archscope.render.table import Markdown, figure, human, md_escape, md_table, rf_text
 
 FAMILY_MODELS = ["alexnet", "vgg11", "vgg13", "vgg16", "vgg19", "inception_v1", "inception_v2", "inception_v3",
                  "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "squeezenet1_0", "inception_v4",
@@ -61,7 +61,7 @@ def model_page(name: str, a, info, evals, diagram_file: str, against_paper: str 
     if info.notes:
         lines += ["", "## Notes", ""] + [f"- {n}" for n in info.notes]
     lines += ["", "## Totals", ""] + totals_lines(a, md=True)
-    srows = [[s["stage"], s["layers"], f"{s['params']:,}", human(s["macs"])] for s in stages(a)]
+    srows = [[s.name, s.layers, f"{s.params:,}", human(s.macs)] for s in stages(a)]
     lines += ["", "## Where the parameters and the compute live", "",
               _md_table(["stage (output resolution)", "layers", "params", "MACs"], srows)]
     if against_paper:
@@ -156,7 +156,7 @@ def generate(names: Iterable[str], out: Path, *, progress: Callable[[str], None]
                                                         ("by MACs", "index-macs.md")) if o != order)
         table = _md_table(["model", "family", "year", "source", "input", "params", "MACs", "depth", "feature RF"],
                           [[_link(r["name"]), r["family"], r["year"], r["source"],
-                            r["input"], f"{r['params']:,}", human(r["macs"]), r["depth"], r["rf"] or "-"]
+                            r["input"], f"{r['params']:,}", human(r["macs"]), r["depth"], rf_text(r["rf"])]
                            for r in ordered])
         return (f"# The archscope zoo ({len(rows)} models)\n\nSorted by {order}. Also: {links}. "
                 "See also [the families](families.md) and [the claims](claims.md).\n\n"
@@ -176,7 +176,7 @@ def generate(names: Iterable[str], out: Path, *, progress: Callable[[str], None]
         table = _md_table(["model", "year", "params", "vs AlexNet", "MACs", "vs AlexNet", "depth", "feature RF"],
                           [[_link(r["name"]), r["year"], human(r["params"]),
                             f"{r['params'] / base['params']:.2f}x", human(r["macs"]), f"{r['macs'] / base['macs']:.2f}x",
-                            r["depth"], r["rf"] or "-"] for r in fam])
+                            r["depth"], rf_text(r["rf"])] for r in fam])
         text = ("# From AlexNet to MobileNet\n\nThe evolution the source articles tell, and the networks that measured "
                 "themselves against it, measured on the paper-faithful "
                 "networks at their default inputs.\n\n![parameters and MACs against year](evolution.svg)\n\n" + table +
