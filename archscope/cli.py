@@ -543,7 +543,7 @@ def report_cmd(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from archscope.outputs import check_output_dir
-    from archscope.render.report import generate
+    from archscope.reports import generate
     from archscope.zoo import list_models, resolve
 
     if all_models and models:
