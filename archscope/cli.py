@@ -34,11 +34,17 @@ app = typer.Typer(
 _state = {"debug": bool(os.environ.get("ARCHSCOPE_DEBUG"))}
 
 
-class Format(str, Enum):
+class Format(str, Enum):  # tables of rows (summary, list): CSV too
     table = "table"
     markdown = "markdown"
     json = "json"
     csv = "csv"
+
+
+class OutputFormat(str, Enum):  # what claims, compare, diff, probe, cam and data list print
+    table = "table"
+    markdown = "markdown"
+    json = "json"
 
 
 class Source(str, Enum):
@@ -241,18 +247,12 @@ def summary_cmd(
                                formatters={"reported": _fmt_int, "archscope": _fmt_int, "difference": _fmt_int}))
 
 
-class ClaimFormat(str, Enum):
-    table = "table"
-    markdown = "markdown"
-    json = "json"
-
-
 @app.command("claims")
 @handle_errors
 def claims_cmd(
     source: Annotated[Optional[str], typer.Option("--source", "-s", help="Only claims whose source or id contains "
                                                   "this text, e.g. 'article 000', 'Table 1', 'He et al.'.")] = None,
-    fmt: Annotated[ClaimFormat, typer.Option("--format", "-f")] = ClaimFormat.table,
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
     train: Annotated[bool, typer.Option("--train", help="Run the experiments of the training claims (all, or "
                                         "those given with --claim) and give their verdicts.")] = False,
     claim_ids: Annotated[Optional[list[str]], typer.Option("--claim", help="A training claim's id (repeatable); "
@@ -290,7 +290,7 @@ def claims_cmd(
     if not evals:
         raise ArchscopeError(f"no claim matches source {source!r}")
     typer.echo(render_evaluations(evals, fmt.value))
-    if fmt != ClaimFormat.json:
+    if fmt != OutputFormat.json:
         typer.echo(f"\n{len(evals)} evaluations of {len({e.claim.id for e in evals})} claims: {verdict_counts(evals)}")
         if any(e.claim.kind == "training" and e.verdict in (Verdict.HOLDS, Verdict.DOES_NOT_HOLD) for e in evals):
             from archscope.claims.training import RULE
@@ -376,7 +376,7 @@ def data_cmd(
                                                   "of the official one.")] = None,
     data_dir: Annotated[Optional[str], typer.Option("--data-dir", help="list: also look in this folder first.")]
     = None,
-    fmt: Annotated[ClaimFormat, typer.Option("--format", "-f", help="table or json.")] = ClaimFormat.table,
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="table or json.")] = OutputFormat.table,
 ) -> None:
     """The real data sets the recipes use: where they are found (--data-dir, the cache
     $ARCHSCOPE_HOME/data, the system's packages) and a verified download."""
@@ -395,7 +395,7 @@ def data_cmd(
     if name:
         raise ArchscopeError("data list takes no name")
     rows = status(data_dir)
-    if fmt == ClaimFormat.json:
+    if fmt == OutputFormat.json:
         typer.echo(_json.dumps([asdict(r) for r in rows], indent=2))
         return
     from tabulate import tabulate
@@ -403,7 +403,7 @@ def data_cmd(
     typer.echo(tabulate([[r.name, r.where or "-", r.folder, "-" if r.size_bytes is None else
                           f"{r.size_bytes / 2**20:,.1f} MiB", r.verified] for r in rows],
                         headers=["data set", "found in", "folder (or where a download goes)", "size", "checksums"],
-                        tablefmt="github" if fmt == ClaimFormat.markdown else "simple", disable_numparse=True))
+                        tablefmt="github" if fmt == OutputFormat.markdown else "simple", disable_numparse=True))
 
 
 @app.command("compare")
@@ -414,7 +414,7 @@ def compare_cmd(
                                                  "own input).")] = None,
     baseline: Annotated[Optional[str], typer.Option(help="The model ratios are taken against (default: the "
                                                     "first).")] = None,
-    fmt: Annotated[ClaimFormat, typer.Option("--format", "-f")] = ClaimFormat.table,
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
 ) -> None:
     """Networks side by side: totals, ratios to a baseline, where parameters and compute live, and the
     published claims about exactly these models."""
@@ -429,9 +429,8 @@ def compare_cmd(
         raise ArchscopeError("compare needs at least two models")
     result = compare(models, input, baseline)
     evals = evaluate_for(CLAIMS, models)
-    if fmt == ClaimFormat.json:
-        result["claims"] = [e.to_dict() for e in evals]
-        typer.echo(_json.dumps(result, indent=2))
+    if fmt == OutputFormat.json:
+        typer.echo(_json.dumps({**result.to_dict(), "claims": [e.to_dict() for e in evals]}, indent=2))
         return
     typer.echo(render_compare(result, fmt.value))
     from archscope.zoo import model_info, resolve
@@ -474,8 +473,8 @@ def diff_cmd(
     model_b: Annotated[str, typer.Argument(help="The network to compare it with, e.g. a variant of A.")],
     input: Annotated[Optional[str], typer.Option("--input", "-i", help="CxHxW for both (default: each model's "
                                                  "own input).")] = None,
-    fmt: Annotated[ClaimFormat, typer.Option("--format", "-f", help="table, markdown or json.")]
-    = ClaimFormat.table,
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="table, markdown or json.")]
+    = OutputFormat.table,
 ) -> None:
     """Where two builds of one architecture differ, layer by layer (aligned on the traced data flow, not on
     names), and what each difference costs. Exit status: 0 the same, 1 different, 2 error."""
@@ -486,7 +485,7 @@ def diff_cmd(
 
     with _user_prints_to_stderr():
         result = diff(model_a, model_b, input)
-    if fmt == ClaimFormat.json:
+    if fmt == OutputFormat.json:
         typer.echo(_json.dumps(result.to_dict(), indent=2))
     else:
         typer.echo(render_diff(result, fmt.value))
@@ -548,7 +547,7 @@ def report_cmd(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from archscope.outputs import check_output_dir
-    from archscope.render.report import generate
+    from archscope.reports import generate
     from archscope.zoo import list_models, resolve
 
     if all_models and models:
@@ -612,7 +611,7 @@ def probe_cmd(
     save: Annotated[Optional[str], typer.Option("--save", help="Write the trained weights here (.safetensors, or "
                                                 "a torch.save state dict for any other suffix); one model only.")]
     = None,
-    fmt: Annotated[ClaimFormat, typer.Option("--format", "-f", help="table or json.")] = ClaimFormat.table,
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="table or json.")] = OutputFormat.table,
     output: Annotated[Optional[str], typer.Option("-o", "--output", help="Write the JSON results here.")] = None,
 ) -> None:
     """Train briefly and check the model learns; measure throughput, memory and MFU.
@@ -630,7 +629,7 @@ def probe_cmd(
     from archscope.render.probe import render_probe
     from archscope.zoo import list_models, resolve
 
-    if fmt == ClaimFormat.markdown:
+    if fmt == OutputFormat.markdown:
         raise ArchscopeError("--format must be table or json")
     if recipe and (models or all_models):
         raise ArchscopeError("--recipe names its own model; give no model with it")
@@ -699,7 +698,7 @@ def probe_cmd(
     payload = [r.to_dict() for r in results]
     if output:
         write_atomic(output, (_json.dumps(payload, indent=2) + "\n").encode())
-    typer.echo(_json.dumps(payload, indent=2) if fmt == ClaimFormat.json else render_probe(results, detail))
+    typer.echo(_json.dumps(payload, indent=2) if fmt == OutputFormat.json else render_probe(results, detail))
     if interrupted:
         raise typer.Exit(130)
     if any(not r.passed for r in results):
@@ -846,7 +845,7 @@ def cam_cmd(
     upsample: Annotated[str, typer.Option(help="aligned: each map value at the centre of its receptive field "
                                           "(archscope's analysis); bilinear: plain resizing, as most tools do.")]
     = "aligned",
-    fmt: Annotated[ClaimFormat, typer.Option("--format", "-f", help="table, markdown or json.")] = ClaimFormat.table,
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="table, markdown or json.")] = OutputFormat.table,
     output: Annotated[str, typer.Option("-o", "--output", help="Folder for cam.png, gradcam.png, cam.json, "
                                         "cam.md.")]
     = "cam-out",
@@ -870,10 +869,10 @@ def cam_cmd(
     report = run_cam(resolve(model), weights, method=method, layer=layer, dataset=dataset, data_dir=data_dir,
                      images=images, count=count, seed=seed, input_shape=shape, upsample=upsample, spread=spread)
     written = write_outputs(report, Path(output), show)
-    if fmt == ClaimFormat.json:
+    if fmt == OutputFormat.json:
         typer.echo(_json.dumps(report.to_dict(), indent=2))
     else:
-        typer.echo(summary_text(report, "github" if fmt == ClaimFormat.markdown else "simple"))
+        typer.echo(summary_text(report, "github" if fmt == OutputFormat.markdown else "simple"))
     typer.echo("wrote " + ", ".join(str(p) for p in written), err=True)
 
 

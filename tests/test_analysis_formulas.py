@@ -110,11 +110,34 @@ def test_receptive_field_by_hand():
     # conv3 -> conv3 -> pool2/2 -> conv3: r = 1+2+2 = 5, pool +1 -> 6 (jump 2), conv +2*2 -> 10
     m = nn.Sequential(nn.Conv2d(1, 1, 3), nn.Conv2d(1, 1, 3), nn.MaxPool2d(2), nn.Conv2d(1, 1, 3))
     a = analyze(m, (1, 32, 32))
-    assert [l.receptive_field for l in a.layers[1:]] == ["3", "5", "6", "10"]
-    assert [l.jump for l in a.layers[1:]] == [1, 1, 2, 2]
+    assert [l.receptive_field.size for l in a.layers[1:]] == [(3, 3), (5, 5), (6, 6), (10, 10)]
+    assert [l.receptive_field.jump for l in a.layers[1:]] == [(1, 1), (1, 1), (2, 2), (2, 2)]
     # two stacked 3x3 see what one 5x5 sees (VGG Sec. 2.3)
-    assert analyze(nn.Sequential(nn.Conv2d(1, 1, 3), nn.Conv2d(1, 1, 3)), (1, 9, 9)).layers[2].receptive_field == \
-        analyze(nn.Conv2d(1, 1, 5), (1, 9, 9)).layers[0].receptive_field == "5"
+    assert analyze(nn.Sequential(nn.Conv2d(1, 1, 3), nn.Conv2d(1, 1, 3)), (1, 9, 9)).layers[2].receptive_field.size \
+        == analyze(nn.Conv2d(1, 1, 5), (1, 9, 9)).layers[0].receptive_field.size == (5, 5)
+
+
+def test_receptive_field_per_axis_by_hand():
+    # a 3x1 kernel then a (1, 2)-strided 1x3 pool: height 3 then 3 (jump 1); width 1 then 1 + 2 = 3 (jump 2)
+    m = nn.Sequential(nn.Conv2d(1, 1, (3, 1)), nn.MaxPool2d((1, 3), stride=(1, 2)))
+    conv, pool = analyze(m, (1, 16, 16)).layers[1:]
+    assert (conv.receptive_field.size, conv.receptive_field.jump) == ((3, 1), (1, 1))
+    assert (pool.receptive_field.size, pool.receptive_field.jump) == ((3, 3), (1, 2))
+    # centres: the 3x1 kernel moves row 0's centre by (3 - 1) / 2 = 1; the 1x3 pool moves column 0's by 1
+    assert pool.receptive_field.start == (1.0, 1.0)
+
+
+def test_receptive_field_global_and_json():
+    from archscope.analysis.receptive import GLOBAL
+
+    # global average pooling, then a linear layer: every output sees the whole input
+    m = nn.Sequential(nn.Conv2d(1, 2, 3), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(2, 3))
+    a = analyze(m, (1, 8, 8))
+    assert [l.receptive_field for l in a.layers[2:]] == [GLOBAL, GLOBAL, GLOBAL]
+    rows = a.to_dict()["layers"]
+    # the JSON form documented in the README: numbers per axis, null for a global field
+    assert rows[1]["receptive_field"] == {"size": [3, 3], "jump": [1, 1], "start": [1.0, 1.0]}
+    assert rows[4]["receptive_field"] == {"size": None, "jump": None, "start": None}
 
 
 # ---- properties ----------------------------------------------------------------
@@ -179,8 +202,9 @@ def test_receptive_field_matches_gradient_extent(layers):
     rows = (x.grad[0, 0].abs().sum(dim=1) > 0).nonzero()
     extent = int(rows.max() - rows.min() + 1)
     last = a.layers[-1]
-    if last.receptive_field and int(last.receptive_field) <= size:
-        rf, centre = int(last.receptive_field), last.rf_start[0] + c * last.jump
+    if last.receptive_field and last.receptive_field.size[0] <= size:
+        field = last.receptive_field
+        rf, centre = field.size[0], field.start[0] + c * field.jump[0]
         if centre - (rf - 1) / 2 >= 0 and centre + (rf - 1) / 2 <= size - 1:  # not clipped by padding
             # dilated kernels leave holes; the field is the span, which is what autograd shows
             assert extent == rf

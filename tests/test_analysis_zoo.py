@@ -106,32 +106,32 @@ def test_resnet_table1_flops_within_its_precision(depth, table1):
     assert abs(analyze(f"resnet{depth}").totals.macs / 1e9 - table1) < 0.1
 
 
-@pytest.mark.parametrize("name,field,layer", [("vgg16", "212", "features"), ("alexnet", "195", "features"),
-                                              ("resnet50", "483", "layer4"), ("resnet101", "1027", "layer4"),
-                                              ("resnet152", "1507", "layer4")])
+@pytest.mark.parametrize("name,field,layer", [("vgg16", 212, "features"), ("alexnet", 195, "features"),
+                                              ("resnet50", 483, "layer4"), ("resnet101", 1027, "layer4"),
+                                              ("resnet152", 1507, "layer4")])
 def test_published_receptive_fields(name, field, layer):
     # google-research/receptive_field README: alexnet_v2 195, vgg_16 212,
     # resnet_v1_50 483, resnet_v1_101 1027, resnet_v1_152 1507 (final feature map)
-    assert analyze(name).layer(layer).receptive_field == field
+    assert analyze(name).layer(layer).receptive_field.size == (field, field)
 
 
 def test_feature_centres():
     # google-research/receptive_field README: vgg_16 effective padding 90 with field 212, and feature
     # x is centred on -padding + x * stride + (field - 1) / 2, so feature 0 on -90 + 105.5 = 15.5.
     # (TF-slim's VGG pads like PyTorch's: 3x3 'SAME' stride-1 convolutions, 2x2 'VALID' pools.)
-    assert analyze("vgg16").layer("features").rf_start == [15.5, 15.5]
+    assert analyze("vgg16").layer("features").receptive_field.start == (15.5, 15.5)
     # By hand for PyTorch's ResNet-50: every stride-2 layer has an odd kernel k padded by (k - 1) / 2
     # (7x7 p3, 3x3 max pool p1, 1x1 p0 shortcut and stride-carrying 1x1), so each keeps feature 0 on
     # pixel 0. (TF-slim's resnet_v1_50 pads its max pool on the far side only: its published padding
     # 239 puts feature 0 on -239 + 241 = 2, not 0.)
-    assert analyze("resnet50").layer("layer4").rf_start == [0.0, 0.0]
+    assert analyze("resnet50").layer("layer4").receptive_field.start == (0.0, 0.0)
     # The 2x2 average pool of LeNet: 28x28 input, C1 5x5 pad 2 (centre 0), S2 2x2 stride 2 (+0.5),
     # C3 5x5 at jump 2 (+2 * 2 = 4), S4 2x2 at jump 2 (+0.5 * 2 = 1): 5.5
-    assert analyze("lenet.d2l").layer("4").rf_start == [4.5, 4.5] and analyze("lenet.d2l").layer("5").rf_start == [
-        5.5, 5.5]
+    lenet = analyze("lenet.d2l")
+    assert lenet.layer("4").receptive_field.start == (4.5, 4.5) and lenet.layer("5").receptive_field.start == (5.5, 5.5)
 
 
 def test_torchvision_resnet50_receptive_field_by_hand():
     # stride in the 3x3 (v1.5): 7 -> pool 11 (jump 4) -> layer1 +3*8 = 35 -> layer2 first 3x3 at jump 4: +8 = 43,
     # jump 8, +3*16 = 91 -> layer3 +16 = 107, jump 16, +5*32 = 267 -> layer4 +32 = 299, jump 32, +2*64 = 427
-    assert analyze("resnet50.torchvision").layer("layer4").receptive_field == "427"
+    assert analyze("resnet50.torchvision").layer("layer4").receptive_field.size == (427, 427)

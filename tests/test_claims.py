@@ -197,6 +197,20 @@ def test_compare_json_and_baseline():
     r18 = d["models"][0]
     assert r18["ratios"]["params"] == pytest.approx(11_689_512 / 21_797_672)
     assert sum(s["params"] for s in r18["stages"]) == 11_689_512
+    # He et al. 2015, Table 1 output sizes: conv1 112, conv2_x 56 ... conv5_x 7, then pool and fc
+    assert [s["stage"] for s in r18["stages"]] == ["112x112", "56x56", "28x28", "14x14", "7x7", "head"]
+    # the final features' field as numbers per axis; jump 32 = 224 / 7 (Table 1's output stride)
+    assert set(r18["receptive_field"]) == {"size", "jump", "start"} and r18["receptive_field"]["jump"] == [32, 32]
+
+
+def test_compare_feature_rf_per_axis():
+    # vgg16.tutorial's conv 5.1 is 3x2 (README: the tutorial VGG-16 has a 3x2 kernel), after pool1 (jump 2):
+    # its width is VGG-16's 212 (google-research/receptive_field) less (3 - 2) * 2 = 210
+    from archscope.analysis.compare import compare
+
+    c = compare(["vgg16", "vgg16.tutorial"])
+    assert [m.receptive_field.size for m in c.models] == [(212, 212), (212, 210)]
+    assert c.models[1].ratios["receptive_field"] == 1.0  # the ratio of the larger sides, 212 / 212
 
 
 def test_compare_errors():

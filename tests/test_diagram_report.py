@@ -131,3 +131,18 @@ def test_report_single_model_and_errors(tmp_path):
     assert "![lenet5 block diagram](lenet5.svg)" in page and "lecun-lenet5-params" in page
     assert runner.invoke(app, ["report"]).exit_code == 2
     assert runner.invoke(app, ["report", "lenet5", "--all"]).exit_code == 2
+
+
+def test_report_pages_render_from_plain_data():
+    """render.report turns gathered data into text and runs nothing: an index of two hand-made entries."""
+    from archscope.analysis.receptive import RF
+    from archscope.render.report import index_page
+    from archscope.reports import ZooEntry
+
+    small = ZooEntry("a", "A", 2012, "paper", (3, 32, 32), 1_000, 5_000_000, 3, RF((15, 13), (4, 4)))
+    large = ZooEntry("b", "B", 2014, "paper", (3, 64, 64), 2_000, 1_000_000, 5, None)
+    page = index_page([small, large], "params")
+    rows = [line for line in page.splitlines() if line.startswith("| [")]
+    assert [r.split("]")[0] for r in rows] == ["| [b", "| [a"]  # by parameters: 2,000 before 1,000
+    assert "| 15x13 " in rows[1] and "| 5.00M " in rows[1] and "| 2,000 " in rows[0]
+    assert page.startswith("# The archscope zoo (2 models)")

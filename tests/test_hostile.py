@@ -209,7 +209,7 @@ def test_output_paths_checked_before_any_work(tmp_path, monkeypatch, args):
 
     monkeypatch.setattr("archscope.analysis.analyze", no_work)
     monkeypatch.setattr("archscope.explain.diagnose.run_cam", no_work)
-    monkeypatch.setattr("archscope.render.report.generate", no_work)
+    monkeypatch.setattr("archscope.reports.generate", no_work)
     (tmp_path / "f").write_text("")
     r = runner.invoke(app, [a.format(dir=tmp_path, file=tmp_path / "f") for a in args])
     assert r.exit_code == 2, r.output

@@ -192,7 +192,7 @@ def test_convnext_block_patch_embedding_and_depthwise_separable():
     patch = nn.Conv2d(3, 192, 16, 16)  # ViT-style: 14 x 14 patches of 16 x 16 x 3
     p = analyze(patch, "3x224x224", training_memory=False)
     assert p.totals.macs == 196 * 192 * 16 * 16 * 3
-    assert p.layers[0].receptive_field == "16"
+    assert p.layers[0].receptive_field.size == (16, 16)
 
 
 def test_lstm_on_meta():

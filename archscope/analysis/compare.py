@@ -2,45 +2,80 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from archscope.analysis.engine import analyze
+from archscope.analysis.receptive import RF, merge, rf_to_dict
 from archscope.analysis.result import Analysis
-from archscope.analysis.stages import stages
+from archscope.analysis.stages import Stage, stages
 
 METRICS = ("params", "macs", "flops", "train_memory_bytes", "depth", "receptive_field")
 
 
-def feature_rf(a: Analysis) -> int | None:
-    """The receptive field of the final features: the largest among the
-    layers at the last spatial resolution before global pooling (Inception's
-    branches merge there; the largest branch is the module's field)."""
+def feature_rf(a: Analysis) -> RF | None:
+    """The receptive field of the final features: the union (largest size and
+    jump per axis) of the layers at the last spatial resolution before global
+    pooling (Inception's branches merge there; the largest branch is the
+    module's field)."""
     spatial = [l for l in a.layers if l.calls and l.output_shape and len(l.output_shape) == 4
-               and l.output_shape[2] * l.output_shape[3] > 1 and l.receptive_field
-               and l.receptive_field != "global"]
+               and l.output_shape[2] * l.output_shape[3] > 1 and isinstance(l.receptive_field, RF)]
     if not spatial:
         return None
     final = max(spatial, key=lambda l: l.order).output_shape[2:]
-    return max(int(l.receptive_field.split("x")[0]) for l in spatial if l.output_shape[2:] == final)
+    return merge([l.receptive_field for l in spatial if l.output_shape[2:] == final])
 
 
-def compare(names, input_shape=None, baseline: str | None = None, batch: int = 1) -> dict:
+def _scalar(row: ModelRow, metric: str):
+    """The number a ratio is taken of: the field's larger side for the receptive field."""
+    v = getattr(row, metric)
+    return max(v.size) if isinstance(v, RF) else v
+
+
+@dataclass
+class ModelRow:
+    model: str
+    input_shape: list  # [N, C, H, W]
+    params: int
+    macs: int
+    flops: int
+    train_memory_bytes: int | None
+    depth: int | None  # weight layers on the longest path
+    receptive_field: RF | None  # of the final features (feature_rf)
+    stages: list[Stage]
+    ratios: dict = field(default_factory=dict)  # metric -> this model's value / the baseline's (None: n/a)
+
+    def to_dict(self) -> dict:
+        return {"model": self.model, "input_shape": self.input_shape, "params": self.params, "macs": self.macs,
+                "flops": self.flops, "train_memory_bytes": self.train_memory_bytes, "depth": self.depth,
+                "receptive_field": rf_to_dict(self.receptive_field), "stages": [s.to_dict() for s in self.stages],
+                "ratios": self.ratios}
+
+
+@dataclass
+class Comparison:
+    baseline: str  # the model the ratios are taken against
+    models: list[ModelRow]
+
+    def to_dict(self) -> dict:
+        """The JSON of ``archscope compare --format json`` (the CLI adds ``claims``)."""
+        return {"baseline": self.baseline, "models": [m.to_dict() for m in self.models]}
+
+
+def compare(names, input_shape=None, baseline: str | None = None, batch: int = 1) -> Comparison:
     analyses = [analyze(n, input_shape, batch=batch) for n in names]
-    rows = []
-    for a in analyses:
-        rows.append({
-            "model": a.model, "input_shape": a.input_shape, "params": a.totals.params, "macs": a.totals.macs,
-            "flops": a.totals.flops, "train_memory_bytes": a.totals.train_memory_bytes, "depth": a.totals.depth,
-            "receptive_field": feature_rf(a), "stages": stages(a),
-        })
-    base_name = baseline or rows[0]["model"]
+    rows = [ModelRow(a.model, a.input_shape, a.totals.params, a.totals.macs, a.totals.flops,
+                     a.totals.train_memory_bytes, a.totals.depth, feature_rf(a), stages(a)) for a in analyses]
+    base_name = baseline or rows[0].model
     from archscope.zoo import resolve
 
     base_key = resolve(base_name) if ":" not in base_name else base_name
-    base = next((r for r in rows if r["model"] == base_key), None)
+    base = next((r for r in rows if r.model == base_key), None)
     if base is None:
         from archscope.errors import ArchscopeError
 
         raise ArchscopeError(f"--baseline {base_name!r} is not one of the compared models")
     for r in rows:
-        r["ratios"] = {m: (r[m] / base[m] if isinstance(r[m], (int, float)) and isinstance(base[m], (int, float))
-                           and base[m] else None) for m in METRICS}
-    return {"baseline": base["model"], "models": rows}
+        for m in METRICS:
+            v, b = _scalar(r, m), _scalar(base, m)
+            r.ratios[m] = v / b if isinstance(v, (int, float)) and isinstance(b, (int, float)) and b else None
+    return Comparison(base.model, rows)

@@ -31,6 +31,7 @@ import torch
 from torch import nn
 
 from archscope.analysis.modules import layer_kind
+from archscope.analysis.receptive import RF, rf_to_dict
 from archscope.analysis.result import Analysis
 
 # Settings that follow from the layer's input rather than define the layer: a
@@ -84,7 +85,7 @@ class Change:
     fields: dict  # setting -> [value in A, value in B] (changed layers); the settings (one side only)
     cost: dict  # params, macs, flops, activation_bytes: B minus A, knock-ons included
     knock_on: list = field(default_factory=list)  # layers (in B, else A) whose cost changed because of it
-    receptive_field: list | None = None  # [A, B] at this layer, when it differs
+    receptive_field: list | None = None  # [A, B] (receptive.RF or GLOBAL) at this layer, when their sizes differ
 
 
 @dataclass
@@ -100,11 +101,20 @@ class Diff:
     notes: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        for c, out in zip(self.changes, d["changes"]):
+            if c.receptive_field is not None:  # the summary's JSON form of a field, on each side
+                out["receptive_field"] = [rf_to_dict(rf) for rf in c.receptive_field]
+        return d
 
     def delta(self, q: str) -> int:
         a, b = self.totals[q]
         return b - a
+
+
+def _rf_size(rf):
+    """What a change's receptive field is compared on: its size (GLOBAL and None as themselves)."""
+    return rf.size if isinstance(rf, RF) else rf
 
 
 def _kind(module: nn.Module) -> str:
@@ -348,7 +358,7 @@ def diff(spec_a, spec_b, input_shape=None) -> Diff:
             fields = _defining(one.config)
             kind = "only_a" if x is not None else "only_b"
         rf = None
-        if x is not None and y is not None and rf_a.get(x.module) != rf_b.get(y.module):
+        if x is not None and y is not None and _rf_size(rf_a.get(x.module)) != _rf_size(rf_b.get(y.module)):
             rf = [rf_a.get(x.module), rf_b.get(y.module)]
         ch = Change(kind, x.label if x else None, y.label if y else None, x.config["type"] if x else None,
                     y.config["type"] if y else None, fields, cost(x, y), receptive_field=rf)

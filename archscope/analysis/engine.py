@@ -27,7 +27,6 @@ from torch import nn
 from archscope.analysis.formulas import CATEGORIES
 from archscope.analysis.inputs import InputSpec, parse_input, parse_inputs
 from archscope.analysis.modules import layer_kind
-from archscope.analysis.receptive import GLOBAL, RF
 from archscope.analysis.result import Analysis, LayerStats, Totals
 from archscope.analysis.tracer import ForwardError, cost_pass, saved_tensor_bytes, subtree_params
 from archscope.errors import ArchscopeError
@@ -336,11 +335,6 @@ def _assemble(model, name, input_shape, dtype, device, result, saved, notes, inp
         rec = result.records[qual]
         params, trainable = subtree_params(module)
         kernel, stride = _kernel_stride(module)
-        rf, jump, rf_start = None, None, None
-        if isinstance(rec.rf, RF):
-            rf, jump, rf_start = rec.rf.describe(), rec.rf.jump[0], list(rec.rf.start)
-        elif rec.rf == GLOBAL:
-            rf = GLOBAL
         leaf = not any(True for _ in module.children())
         kind = layer_kind(module)
         layers.append(LayerStats(
@@ -348,7 +342,7 @@ def _assemble(model, name, input_shape, dtype, device, result, saved, notes, inp
             category=kind if kind != "other" or leaf else "block",
             input_shape=rec.input_shape, output_shape=rec.output_shape, params=params, trainable_params=trainable,
             macs=rec.macs, flops=rec.flops, activation_bytes=rec.activation_bytes, kernel=kernel, stride=stride,
-            receptive_field=rf, jump=jump, rf_start=rf_start, weight_depth=rec.depth, order=rec.order, calls=rec.calls,
+            receptive_field=rec.rf, weight_depth=rec.depth, order=rec.order, calls=rec.calls,
             own_params=sum(p.numel() for p in module.parameters(recurse=False)), own_macs=rec.own_macs,
             own_flops=rec.own_flops, in_keys=rec.in_keys, out_keys=rec.out_keys, is_leaf=leaf,
         ))

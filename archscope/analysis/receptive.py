@@ -13,25 +13,50 @@ it by ``-p * j_in``. A
 merge (add, concatenation) sees the union of its inputs: the largest r. After
 global pooling or a fully connected layer every output sees the whole input:
 ``GLOBAL``.
+
+``RF`` and ``GLOBAL`` are also what the analysis result holds
+(``LayerStats.receptive_field``): numbers per axis, never display text;
+``render/`` writes them as "211", "15x15" or "global".
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 
 @dataclass(frozen=True)
 class RF:
+    """A local receptive field: what one output element sees of the input."""
+
     size: tuple[int, int]  # (height, width) on the input
-    jump: tuple[int, int]
+    jump: tuple[int, int]  # (height, width) distance on the input between neighbouring outputs
     start: tuple[float, float] = (0.0, 0.0)  # (y, x) centre of output element 0 on the input
+    is_global: ClassVar[bool] = False
 
-    def describe(self) -> str:
-        return str(self.size[0]) if self.size[0] == self.size[1] else f"{self.size[0]}x{self.size[1]}"
+    def to_dict(self) -> dict:
+        return {"size": list(self.size), "jump": list(self.jump), "start": list(self.start)}
 
 
-GLOBAL = "global"
+@dataclass(frozen=True)
+class GlobalRF:
+    """Every output element sees the whole input (after global pooling or a
+    fully connected layer): no size, jump or position of its own."""
+
+    is_global: ClassVar[bool] = True
+
+    def to_dict(self) -> dict:
+        return {"size": None, "jump": None, "start": None}
+
+
+GLOBAL = GlobalRF()
 INPUT = RF((1, 1), (1, 1))
+
+
+def rf_to_dict(rf: RF | GlobalRF | None) -> dict | None:
+    """The JSON form: ``{size, jump, start}`` per axis, all null for a global
+    field; None (null) off the spatial path."""
+    return None if rf is None else rf.to_dict()
 
 
 def through_kernel(rf: RF, kernel, stride, dilation=(1, 1), padding=(0, 0)) -> RF:

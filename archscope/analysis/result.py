@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from archscope.analysis.receptive import RF, GlobalRF, rf_to_dict
+
 
 @dataclass
 class LayerStats:
@@ -24,9 +26,9 @@ class LayerStats:
     activation_bytes: int = 0  # bytes of this module's output
     kernel: list | None = None
     stride: list | None = None
-    receptive_field: str | None = None  # "211", "15x15" or "global"; None off the spatial path
-    jump: int | None = None
-    rf_start: list | None = None  # [y, x] input pixel at the centre of output element 0's field
+    # size and jump per axis and the centre of output element 0's field on the input (RF), GLOBAL after
+    # global pooling or a fully connected layer, None off the spatial path (a module that never ran)
+    receptive_field: RF | GlobalRF | None = None
     weight_depth: int | None = None  # conv/linear layers on the longest path from the input
     order: int | None = None  # first call, in execution order
     own_params: int = 0  # parameters held by this module itself (not its children)
@@ -77,7 +79,9 @@ class Analysis:
         d = asdict(self)
         for k in ("flow", "tensor_shapes", "output_keys"):
             d.pop(k)
-        d["layers"] = [{k: v for k, v in l.items() if k not in ("in_keys", "out_keys")} for l in d["layers"]]
+        d["layers"] = [{k: (rf_to_dict(layer.receptive_field) if k == "receptive_field" else v)
+                        for k, v in l.items() if k not in ("in_keys", "out_keys")}
+                       for layer, l in zip(self.layers, d["layers"])]
         return d
 
     def layer(self, name: str) -> LayerStats:

@@ -45,8 +45,8 @@ def _layers(name: str, args) -> list[str]:
 
 
 def _rf(layer) -> int:
-    """The receptive-field side of a layer (``'14'``, ``'15x15'``) as an int."""
-    return int(str(layer.receptive_field).split("x")[0])
+    """The receptive-field height of a layer, in input pixels."""
+    return layer.receptive_field.size[0]
 
 
 def _quantity(name: str, q: str, args) -> float:
@@ -194,9 +194,9 @@ def stacked_kernels(models, args) -> Measurement:
     single_conv = nn.Conv2d(c, c, k, bias=False)
     a = analyze(stack, (c, 32, 32), training_memory=False)
     b = analyze(single_conv, (c, 32, 32), training_memory=False)
-    rf_a, rf_b = a.layers[-1].receptive_field, b.layers[0].receptive_field
+    rf_a, rf_b = a.layers[-1].receptive_field.size, b.layers[0].receptive_field.size  # square: one side
     holds = rf_a == rf_b and a.totals.params < b.totals.params
-    return Measurement(holds, f"receptive field {rf_a} vs {rf_b}; weights {n * 9}C^2 vs {k * k}C^2 "
+    return Measurement(holds, f"receptive field {rf_a[0]} vs {rf_b[0]}; weights {n * 9}C^2 vs {k * k}C^2 "
                               f"({a.totals.params:,} vs {b.totals.params:,} at C={c})")
 
 

@@ -146,15 +146,16 @@ def geometry(model: nn.Module, shape, layer: str) -> tuple[float, tuple[float, f
     """(jump, centre of feature 0) of ``layer``'s output on a (C, H, W) input.
     One analysis per model and input shape, however many maps are drawn."""
     from archscope.analysis import analyze
+    from archscope.analysis.receptive import RF
 
     rows = _GEOMETRY.setdefault(model, {})
     if tuple(shape) not in rows:
         a = analyze(model, tuple(shape), training_memory=False)
-        rows[tuple(shape)] = {l.name: (l.jump, l.rf_start) for l in a.layers}
-    jump, start = rows[tuple(shape)].get(layer, (None, None))
-    if jump is None or start is None:
+        rows[tuple(shape)] = {l.name: l.receptive_field for l in a.layers if isinstance(l.receptive_field, RF)}
+    rf = rows[tuple(shape)].get(layer)
+    if rf is None:
         raise ArchscopeError(f"{layer} has no receptive-field geometry; use --upsample bilinear")
-    return float(jump), (float(start[0]), float(start[1]))
+    return float(rf.jump[0]), (float(rf.start[0]), float(rf.start[1]))
 
 
 def upsample(m: torch.Tensor, size, geom=None) -> torch.Tensor:

@@ -7,7 +7,7 @@ import io
 import json
 
 from archscope.analysis.result import Analysis
-from archscope.render.table import Markdown, human, md_escape, md_table
+from archscope.render.table import Markdown, human, md_escape, md_table, rf_text, sides
 
 LAYER_COLUMNS = ["name", "type", "depth", "input_shape", "output_shape", "params", "trainable_params", "macs",
                  "flops", "activation_bytes", "kernel", "stride", "receptive_field", "jump", "calls"]
@@ -19,6 +19,18 @@ def mib(n: int | None) -> str:
 
 def _shape(s) -> str:
     return "-" if not s else "x".join(map(str, s))
+
+
+def _csv_cell(l, column: str):
+    """One CSV cell: shapes as 1x3x224x224, the receptive field's size and
+    jump as '211' or '15x13' (jump empty for a global field), None empty."""
+    rf = l.receptive_field
+    if column == "receptive_field":
+        return rf_text(rf, missing="")
+    if column == "jump":
+        return "" if rf is None or rf.is_global else sides(rf.jump)
+    v = getattr(l, column)
+    return "" if v is None else ("x".join(map(str, v)) if isinstance(v, list) else v)
 
 
 def visible_layers(a: Analysis, depth: int):
@@ -33,8 +45,7 @@ def render_summary(a: Analysis, fmt: str = "table", depth: int = 2) -> str:
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(LAYER_COLUMNS)
         for l in a.layers:
-            row = [getattr(l, c) for c in LAYER_COLUMNS]
-            w.writerow(["" if v is None else ("x".join(map(str, v)) if isinstance(v, list) else v) for v in row])
+            w.writerow([_csv_cell(l, c) for c in LAYER_COLUMNS])
         return buf.getvalue().rstrip("\n")
     from tabulate import tabulate
 
@@ -45,7 +56,7 @@ def render_summary(a: Analysis, fmt: str = "table", depth: int = 2) -> str:
         k = "" if not l.kernel else f"{'x'.join(map(str, l.kernel))}/{(l.stride or ['-'])[0]}"
         rows.append([Markdown(indent + md_escape(l.name)) if md else indent + l.name, l.type, k, _shape(l.output_shape), human(l.params) if l.params else "-",
                      human(l.macs) if l.macs else "-", human(l.flops) if l.flops else "-",
-                     l.receptive_field or "-"])
+                     rf_text(l.receptive_field)])
     headers = ["layer", "type", "kernel/stride", "output", "params", "MACs", "FLOPs", "RF"]
     align = ("left", "left", "left", "left", "right", "right", "right", "right")
     table = md_table(rows, headers, colalign=align) if md else tabulate(rows, headers=headers, tablefmt="simple",

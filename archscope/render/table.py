@@ -50,6 +50,19 @@ def human(n: float | int | None, unit: str = "") -> str:
     return f"{n:g}{unit}" if isinstance(n, float) else f"{n}{unit}"
 
 
+def sides(pair) -> str:
+    """(211, 211) -> '211'; (15, 13) -> '15x13' (height x width)."""
+    return str(pair[0]) if pair[0] == pair[1] else f"{pair[0]}x{pair[1]}"
+
+
+def rf_text(rf, missing: str = "-") -> str:
+    """A receptive field (``analysis.receptive``) as the tables write it: its
+    size ('211', '15x13'), 'global', or ``missing`` off the spatial path."""
+    if rf is None:
+        return missing
+    return "global" if rf.is_global else sides(rf.size)
+
+
 def render_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str,
                 headers: Sequence[str] | None = None, formatters: dict[str, Any] | None = None) -> str:
     """Rows of exact values -> text. JSON and CSV keep exact values; table and
