@@ -298,8 +298,10 @@ def _explain_failure(model, name, shape, dtype, e: ForwardError) -> ArchscopeErr
 
 
 def _runs(model, c, s, dtype) -> bool:
-    try:
-        with torch.no_grad():
+    from archscope.analysis.shapes import FastMetaMode
+
+    try:  # the fast meta mode: each try is a few ms, so the search stays well inside its budget
+        with torch.no_grad(), FastMetaMode():
             model.eval()(torch.empty(1, c, s, s, device="meta", dtype=dtype))
         return True
     except Exception:
