@@ -21,21 +21,19 @@ import json
 from pathlib import Path
 
 import pytest
-import torch
-from torch import nn
 from typer.testing import CliRunner
 
 from archscope.analysis import analyze
 from archscope.analysis.crosscheck import crosscheck
 from archscope.cli import app
 
-# the models the CLI tests name as tests/data/attention_models.py:NAME, imported from that file
-_spec = importlib.util.spec_from_file_location("attention_models", Path(__file__).parent / "data/attention_models.py")
-attention_models = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(attention_models)
-SDPAttention, SelfAttention, TinyViT = attention_models.SDPAttention, attention_models.SelfAttention, \
-    attention_models.TinyViT
-self_attention_seq_first = attention_models.self_attention_seq_first
+# the models the CLI tests name as tests/data/nn_models.py:NAME, imported from that file
+_spec = importlib.util.spec_from_file_location("nn_models", Path(__file__).parent / "data/nn_models.py")
+nn_models = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(nn_models)
+SDPAttention, SelfAttention, TinyViT = nn_models.SDPAttention, nn_models.SelfAttention, nn_models.TinyViT
+self_attention_seq_first = nn_models.self_attention_seq_first
+SmallCNN, ConvNeXtBlock, LSTMNet = nn_models.SmallCNN, nn_models.ConvNeXtBlock, nn_models.LSTMNet
 
 
 def run(*args):
@@ -170,24 +168,6 @@ def test_scaled_dot_product_attention():
 
 # ---- a CNN: bias, batch norm, group norm, pooling, upsampling, a conv called twice ----------
 
-class SmallCNN(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 8, 3, padding=1)
-        self.bn1 = nn.BatchNorm2d(8)
-        self.pool = nn.MaxPool2d(2)
-        self.conv2 = nn.Conv2d(8, 8, 3, padding=1, bias=False)
-        self.gn = nn.GroupNorm(2, 8)
-        self.up = nn.Upsample(scale_factor=2)
-        self.gap = nn.AdaptiveAvgPool2d(1)
-        self.fc = nn.Linear(8, 10)
-
-    def forward(self, x):  # (B, 3, 16, 16)
-        x = self.pool(torch.relu(self.bn1(self.conv1(x))))  # (B, 8, 8, 8)
-        x = self.gn(self.conv2(self.conv2(x)))  # the same conv twice
-        return self.fc(self.gap(self.up(x)).flatten(1))  # up: (B, 8, 16, 16)
-
-
 def test_cnn_every_difference_explained():
     conv1, conv2, fc = B * 8 * 16 * 16 * 3 * 9, B * 8 * 8 * 8 * 8 * 9, B * 8 * 10  # 110,592, 73,728, 160
     macs = conv1 + 2 * conv2 + fc
@@ -207,22 +187,6 @@ def test_cnn_every_difference_explained():
                          "fvcore_adaptive_avg_pool2d": gap}
 
 
-class ConvNeXtBlock(nn.Module):
-    """ConvNeXt's block (Liu et al. 2022, Fig. 4): 7x7 depthwise conv, LayerNorm and two Linears on
-    channels-last (B, H, W, C), layer scale, residual."""
-
-    def __init__(self, c=16):
-        super().__init__()
-        self.dw = nn.Conv2d(c, c, 7, padding=3, groups=c)
-        self.norm = nn.LayerNorm(c)
-        self.fc1, self.act, self.fc2 = nn.Linear(c, 4 * c), nn.GELU(), nn.Linear(4 * c, c)
-        self.gamma = nn.Parameter(torch.ones(c))
-
-    def forward(self, x):
-        y = self.dw(x).permute(0, 2, 3, 1)  # (B, H, W, C)
-        return x + (self.fc2(self.act(self.fc1(self.norm(y)))) * self.gamma).permute(0, 3, 1, 2)
-
-
 def test_convnext_block_linear_on_channels_last():
     c, hw = 16, 8 * 8
     dw, fc = B * c * hw * 49, B * hw * c * 4 * c  # 100,352 and 131,072 (each Linear)
@@ -237,16 +201,6 @@ def test_convnext_block_linear_on_channels_last():
                          "params_x_batch": 2 * c * B}
     assert fv.reported == dw + 2 * fc + 5 * B * hw * c == 372_736  # layer norm: 5 per element
     assert checks["FlopCounterMode", "FLOPs (2 per MAC)"].reported == 2 * a.totals.macs
-
-
-class LSTMNet(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.lstm, self.fc = nn.LSTM(8, 12, batch_first=True), nn.Linear(12, 3)
-
-    def forward(self, x):  # (B, 1, T, 8)
-        out, _ = self.lstm(x[:, 0])
-        return self.fc(out[:, -1])
 
 
 def test_lstm():
@@ -300,7 +254,7 @@ def test_the_callers_model_keeps_its_mode():
 
 # ---- the CLI --------------------------------------------------------------------------------
 
-VIT = "tests/data/attention_models.py:TinyViT"
+VIT = "tests/data/nn_models.py:TinyViT"
 
 
 def test_cli_table_names_each_cause():

@@ -1,8 +1,9 @@
-"""Transformer-style models built from torch.nn alone, for the crosscheck tests
-(`archscope summary tests/data/attention_models.py:TinyViT --input 3x32x32 --crosscheck`).
+"""Models built from torch.nn alone (no torchvision, no timm), for the
+crosscheck tests and benchmarks/external_models.py's fallback list
+(`archscope summary tests/data/nn_models.py:TinyViT --input 3x32x32 --crosscheck`).
 
 Each takes an image-shaped input (the CLI's CxHxW) and turns it into tokens
-itself, so that one `--input` drives it."""
+itself where it needs them, so that one `--input` drives it."""
 
 import torch
 import torch.nn.functional as F
@@ -69,3 +70,47 @@ class SDPAttention(nn.Module):
         q, k, v = self.qkv(x).reshape(b, n, 3, self.heads, c // self.heads).permute(2, 0, 3, 1, 4)
         x = F.scaled_dot_product_attention(q, k, v)  # (B, heads, N, head_dim)
         return self.proj(x.transpose(1, 2).reshape(b, n, c))
+
+
+class SmallCNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.pool = nn.MaxPool2d(2)
+        self.conv2 = nn.Conv2d(8, 8, 3, padding=1, bias=False)
+        self.gn = nn.GroupNorm(2, 8)
+        self.up = nn.Upsample(scale_factor=2)
+        self.gap = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(8, 10)
+
+    def forward(self, x):  # (B, 3, 16, 16)
+        x = self.pool(torch.relu(self.bn1(self.conv1(x))))  # (B, 8, 8, 8)
+        x = self.gn(self.conv2(self.conv2(x)))  # the same conv twice
+        return self.fc(self.gap(self.up(x)).flatten(1))  # up: (B, 8, 16, 16)
+
+
+class ConvNeXtBlock(nn.Module):
+    """ConvNeXt's block (Liu et al. 2022, Fig. 4): 7x7 depthwise conv, LayerNorm and two Linears on
+    channels-last (B, H, W, C), layer scale, residual."""
+
+    def __init__(self, c=16):
+        super().__init__()
+        self.dw = nn.Conv2d(c, c, 7, padding=3, groups=c)
+        self.norm = nn.LayerNorm(c)
+        self.fc1, self.act, self.fc2 = nn.Linear(c, 4 * c), nn.GELU(), nn.Linear(4 * c, c)
+        self.gamma = nn.Parameter(torch.ones(c))
+
+    def forward(self, x):
+        y = self.dw(x).permute(0, 2, 3, 1)  # (B, H, W, C)
+        return x + (self.fc2(self.act(self.fc1(self.norm(y)))) * self.gamma).permute(0, 3, 1, 2)
+
+
+class LSTMNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm, self.fc = nn.LSTM(8, 12, batch_first=True), nn.Linear(12, 3)
+
+    def forward(self, x):  # (B, 1, T, 8)
+        out, _ = self.lstm(x[:, 0])
+        return self.fc(out[:, -1])
