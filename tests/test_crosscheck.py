@@ -18,6 +18,7 @@ sizes, with the tools' rules as their sources state them:
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -295,3 +296,22 @@ def test_cli_markdown_and_csv():
     assert "| torchinfo" in r.stdout and "**Where the differences come from**" in r.stdout
     r = run("summary", "tests/data/user_model.py:TinyNet", "--input", "3x8x8", "--crosscheck", "-f", "csv")
     assert r.exit_code == 2 and "no CSV form" in r.output and "Traceback" not in r.output
+
+
+# ---- benchmarks/external_models.py, on its fallback list ---------------------------------
+
+def test_external_models_benchmark_runs_its_fallback(tmp_path, monkeypatch):
+    spec = importlib.util.spec_from_file_location("external_models",
+                                                  Path(__file__).parent.parent / "benchmarks/external_models.py")
+    bench = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "external_models", bench)  # dataclasses look their module up there
+    spec.loader.exec_module(bench)
+    out = tmp_path / "external.md"
+    monkeypatch.setattr("sys.argv", ["external_models.py", "--fallback", "--only", "SmallCNN", "-o", str(out)])
+    bench.main()
+    text = out.read_text()
+    assert "have not been run yet" in text  # the report says where the full run has to happen
+    # SmallCNN at batch 1: conv1 8 x 16 x 16 x 27 + conv2 twice 8 x 8 x 8 x 72 + fc 80 MACs
+    row = next(line for line in text.splitlines() if line.startswith("| SmallCNN | torch.nn"))
+    assert f"| {8 * 256 * 27 + 2 * 8 * 64 * 72 + 80:,} |" in row
+    assert text.count("(unexplained 0)") == 3  # torchinfo, FlopCounterMode, fvcore
