@@ -290,12 +290,11 @@ def _hidden_causes(a: Analysis, obs: _Observe, counts, scale: int, lacks: str, l
         ops = tuple(sorted(blind.get(module, ())))
         if not ops or gap < 0:
             continue  # left to "unexplained", with its size
-        key = ops
-        if key not in groups:
-            groups[key] = Cause("no_formula", f"{lacks} {'; '.join(map(label, ops))}: archscope's MACs of those calls",
+        if ops not in groups:
+            groups[ops] = Cause("no_formula", f"{lacks} {'; '.join(map(label, ops))}: archscope's MACs of those calls",
                                 0, [], list(ops))
-        groups[key].size -= scale * gap
-        groups[key].layers.append(module)
+        groups[ops].size -= scale * gap
+        groups[ops].layers.append(module)
     return list(groups.values())
 
 

@@ -28,11 +28,11 @@ def _layers(names: list[str], shown: int = 4) -> str:
     return f"{len(names)} layer{'s' if len(names) != 1 else ''}: {head}{more}"
 
 
-def _cause_lines(c: ToolCheck) -> list[str]:
+def _cause_lines(c: ToolCheck, align: bool = True) -> list[str]:
     if c.error:
         return [f"{c.tool} failed: {c.error}"]
     sizes = [_signed(k.size) for k in c.causes] + [_signed(c.unexplained)]
-    width = max(map(len, sizes))
+    width = max(map(len, sizes)) if align else 0
     lines = [f"{size:>{width}}  {k.what} — {_layers(k.layers)}" for size, k in zip(sizes, c.causes)]
     lines.append(f"{sizes[-1]:>{width}}  unexplained")
     return lines + [f"note: {n}" for n in c.notes]
@@ -49,7 +49,7 @@ def render_crosscheck(checks: list[ToolCheck], fmt: str = "table") -> str:
         title = f"{c.tool}, {c.quantity} ({_signed(c.difference) if c.difference is not None else 'failed'})"
         if md:
             out.append(f"- {md_escape(title)}")
-            out += [f"  - {md_escape(line)}" for line in _cause_lines(c)]
+            out += [f"  - {md_escape(line)}" for line in _cause_lines(c, align=False)]
         else:
             out.append(f"  {title}:")
             out += [f"    {line}" for line in _cause_lines(c)]
