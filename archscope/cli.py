@@ -878,10 +878,6 @@ def cam_cmd(
     typer.echo("wrote " + ", ".join(str(p) for p in written), err=True)
 
 
-def _fmt_int(v) -> str:
-    return "-" if v is None else f"{v:,}"
-
-
 def main() -> None:
     """Console-script entry point.
 
