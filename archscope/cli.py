@@ -223,7 +223,9 @@ def summary_cmd(
     fmt: Annotated[Format, typer.Option("--format", "-f", help="table, markdown, json (exact) or csv (exact).")]
     = Format.table,
     crosscheck: Annotated[bool, typer.Option("--crosscheck", help="Also run torchinfo, fvcore and torch's "
-                                             "FlopCounterMode and explain every difference.")] = False,
+                                             "FlopCounterMode and attribute every difference to its causes, "
+                                             "with their sizes and layers (fvcore and FlopCounterMode run "
+                                             "the model on the CPU).")] = False,
 ) -> None:
     """Per-layer shapes, parameters, MACs, FLOPs, memory and receptive field, on the meta device."""
     import torch
@@ -232,19 +234,22 @@ def summary_cmd(
     from archscope.analysis.inputs import parse_args
     from archscope.render.summary import render_summary
 
+    if crosscheck and fmt == Format.csv:
+        raise ArchscopeError("--crosscheck has no CSV form: use --format table, markdown or json")
     with _user_prints_to_stderr():
         result = analyze(model, input or None, batch=batch, dtype=getattr(torch, dtype.value), args=parse_args(arg))
-    typer.echo(render_summary(result, fmt.value, depth))
-    if crosscheck:
-        from archscope.analysis.crosscheck import crosscheck as run_crosscheck
-        from archscope.render.table import render_rows
+    if not crosscheck:
+        typer.echo(render_summary(result, fmt.value, depth))
+        return
+    from archscope.analysis.crosscheck import crosscheck as run_crosscheck
+    from archscope.render.crosscheck import render_crosscheck, summary_json_with_crosscheck
 
-        with _user_prints_to_stderr():
-            rows = run_crosscheck(model, result)
-        typer.echo("")
-        typer.echo(render_rows(rows, ["tool", "convention", "reported", "archscope", "difference", "explanation"],
-                               "markdown" if fmt == Format.markdown else "table",
-                               formatters={"reported": _fmt_int, "archscope": _fmt_int, "difference": _fmt_int}))
+    with _user_prints_to_stderr():
+        checks = run_crosscheck(model, result, args=parse_args(arg))
+    if fmt == Format.json:
+        typer.echo(summary_json_with_crosscheck(result, checks))
+    else:
+        typer.echo(render_summary(result, fmt.value, depth) + "\n\n" + render_crosscheck(checks, fmt.value))
 
 
 @app.command("claims")
@@ -874,10 +879,6 @@ def cam_cmd(
     else:
         typer.echo(summary_text(report, "github" if fmt == OutputFormat.markdown else "simple"))
     typer.echo("wrote " + ", ".join(str(p) for p in written), err=True)
-
-
-def _fmt_int(v) -> str:
-    return "-" if v is None else f"{v:,}"
 
 
 def main() -> None:
