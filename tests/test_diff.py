@@ -106,6 +106,16 @@ def test_a_projection_reading_another_tensor_is_a_changed_connection():
                      ("stage3.0.shortcut", [["stage3.0.relu0"], ["stage2.5 (add)"]])]
 
 
+def test_a_residual_network_against_its_plain_twin_is_its_shortcuts():
+    # He et al. 2015, Fig. 3 / Sec. 3.3: ResNet-34 is plain-34 plus shortcuts, option B projecting where the
+    # dimensions increase (3 times). So: 16 sums, 3 projections and their 3 batch norms, nothing else
+    d = diff("plain34", "resnet34")
+    assert sorted((c.kind, c.type_b) for c in d.changes) == sorted(
+        [("only_b", "add")] * 16 + [("only_b", "Conv2d")] * 3 + [("only_b", "BatchNorm2d")] * 3)
+    # the projections' weights, 1x1: 64x128 + 128x256 + 256x512, and their batch norms' scale and shift
+    assert d.delta("params") == 64 * 128 + 128 * 256 + 256 * 512 + 2 * (128 + 256 + 512)
+
+
 def test_order_of_a_sum_and_placeholders_are_no_difference(tmp_path):
     # a residual block written shortcut-first, and an nn.Identity placeholder: the same computation
     f = tmp_path / "res.py"

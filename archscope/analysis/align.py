@@ -76,14 +76,19 @@ class Side:
                 r = self._region(k)
                 if r is not None:
                     regions.append(r)
-        # keep a laminar family (nested or disjoint): a region crossing one already kept stays flat
-        regions.sort(key=lambda r: (r[0].merge - r[0].fork), reverse=True)
+        # keep a laminar family (nested or disjoint): a region holds the calls after its fork up to its merge;
+        # one that crosses a region kept before it (an earlier fork) stays flat
+        regions.sort(key=lambda r: (r[0].fork, -r[0].merge))
         kept: list = []
+        stack: list[Region] = []
         for r, marks in regions:
-            # a region holds the calls after its fork up to its merge: disjoint, or one inside the other
-            if all(r.merge <= o.fork or o.merge <= r.fork or (o.fork <= r.fork and r.merge < o.merge)
-                   for o, _ in kept):
-                kept.append((r, marks))
+            while stack and stack[-1].merge <= r.fork:
+                stack.pop()
+            if stack and r.merge >= stack[-1].merge:
+                continue
+            kept.append((r, marks))
+            stack.append(r)
+        kept.sort(key=lambda x: x[0].merge - x[0].fork, reverse=True)  # outermost first
         container: dict[int, tuple[Region, int]] = {}
         for r, marks in kept:  # outermost first, so the innermost region a call lies in is written last
             for idx in range(r.fork + 1, r.merge):
@@ -155,18 +160,16 @@ def _inputs(calls, flow) -> list[list[frozenset]]:
         read_from.append([writer.get(t) for t in f.inputs])
         for o in f.outputs:
             writer[o] = i
-    memo: dict[int, frozenset] = {}
+    # the calls behind each op's output, in one pass (an op only reads what earlier ops wrote)
+    behind_op: list[frozenset] = []
 
     def behind(op: int | None) -> frozenset:
-        if op is None:
-            return frozenset({-1})
-        k = op_call.get(op)
-        if k is not None:
-            return frozenset({k})
-        if op not in memo:
-            memo[op] = frozenset()  # guards a cycle, which a forward cannot have
-            memo[op] = frozenset().union(*(behind(w) for w in read_from[op])) if read_from[op] else frozenset()
-        return memo[op]
+        return frozenset({-1}) if op is None else behind_op[op]
+
+    for i in range(len(flow)):
+        k = op_call.get(i)
+        behind_op.append(frozenset({k}) if k is not None else
+                         frozenset().union(*(behind(w) for w in read_from[i])) if read_from[i] else frozenset())
 
     out = []
     for k, c in enumerate(calls):
@@ -274,7 +277,27 @@ class Aligner:
                 out.append(side.geo[n] if level == 0 else side.calls[n].kind)
         return out
 
+    @staticmethod
+    def _contents(r: Region) -> list:
+        """A region's nodes in execution order: its branches' (nested regions kept) and its merge."""
+        nodes = [n for b in r.branches for n in b] + [r.merge]
+        return sorted(nodes, key=lambda n: n if isinstance(n, int) else n.merge)
+
+    def _open_unmatched(self, xs: list, ys: list) -> tuple[list, list]:
+        """Regions whose kind of merge the other sequence has none of (a residual network against its plain
+        twin: sums on one side only) are opened into their contents, so their layers pair with the other
+        side's, call by call, and only the merge is one-sided."""
+        while True:
+            ops_x = {n.op for n in xs if isinstance(n, Region)}
+            ops_y = {n.op for n in ys if isinstance(n, Region)}
+            if ops_x <= ops_y and ops_y <= ops_x:
+                return xs, ys
+            xs = [m for n in xs for m in (self._contents(n) if isinstance(n, Region) and n.op not in ops_y else [n])]
+            ys = [m for n in ys for m in (self._contents(n) if isinstance(n, Region) and n.op not in ops_x else [n])]
+
     def _align(self, xs: list, ys: list, level: int = 0) -> list:
+        if level == 0:
+            xs, ys = self._open_unmatched(xs, ys)
         if not xs or not ys:
             return [(x, None) for x in xs] + [(None, y) for y in ys]
         if len(xs) * len(ys) <= _DP_CELLS:

@@ -240,27 +240,21 @@ def _align(ca: list[Call], cb: list[Call]) -> list[tuple[int | None, int | None]
 def _connections(pairs, a: Side, b: Side) -> dict[tuple[int, int], tuple[list[str], list[str]]]:
     """Paired calls that read from layers which are not each other's pair: a changed connection (the Keras
     pre-activation ResNet's projection shortcut reads the block's input, the paper's its pre-activation).
-    Sources are compared through one-sided layers (an inserted pad or ReLU is a difference of its own, not a
-    changed connection): the nearest paired layers upstream, or the input."""
+    Only where every layer each side reads is paired (or the input): a layer read on one side only is a
+    difference of its own (an inserted pad, a residual sum one network lacks), not a changed connection."""
     a2b = {i: j for i, j in pairs if i is not None and j is not None}
     paired_b = set(a2b.values())
-
-    def upstream(side: Side, paired) -> list[frozenset]:
-        out: list[frozenset] = []
-        for k in range(len(side.calls)):  # sources run earlier, so one pass in call order suffices
-            out.append(frozenset().union(*({s} if s == -1 or s in paired else out[s] for s in side.preds[k]))
-                       if side.preds[k] else frozenset())
-        return out
-
-    ua, ub = upstream(a, a2b), upstream(b, paired_b)
 
     def labels(side: Side, srcs) -> list[str]:
         return sorted(side.calls[s].label if s >= 0 else "input" for s in srcs)
 
     out = {}
     for i, j in a2b.items():
-        if frozenset(a2b.get(s, s) for s in ua[i]) != ub[j]:
-            out[(i, j)] = (labels(a, ua[i]), labels(b, ub[j]))
+        sa, sb = a.preds[i], b.preds[j]
+        if not all(s == -1 or s in a2b for s in sa) or not all(s == -1 or s in paired_b for s in sb):
+            continue
+        if frozenset(a2b.get(s, s) for s in sa) != sb:
+            out[(i, j)] = (labels(a, sa), labels(b, sb))
     return out
 
 

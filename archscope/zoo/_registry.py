@@ -53,7 +53,7 @@ class Deviation:
     what: str  # one of DEVIATION_KINDS
     paper: tuple[str, ...]  # the layers in the paper's network (empty: only in the variant, or the input)
     variant: tuple[str, ...]  # the layers in the variant
-    layer: str | None  # the layer's type (the paper's for a setting; "A -> B" is not used: replaced has "type")
+    layer: str | None  # the layer's type (the paper's side's for setting and replaced; None for the input)
     values: tuple[tuple[str, Any, Any], ...]  # (setting, paper value, variant value); None on the side without
     count: int  # how many layers it covers, exactly
     why: str

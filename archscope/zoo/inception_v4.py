@@ -544,11 +544,6 @@ _IRV2_TIMM = (
                  count_include_pad=False, why="mixed_5b's average-pool branch"),
     only_variant("stem.7.branch3.1.conv", layer="Conv2d", kernel_size=(1, 1), out_channels=64, bias=False,
                  why="and its 1x1 64 projection"),
-    changed("stem.4 (cat)", "stem.7 (cat)", layer="cat",
-            input_from=(("stem.4.branch0.1.relu", "stem.4.branch1.3.relu"),
-                        ("stem.2.relu", "stem.7.branch1.1.relu", "stem.7.branch2.2.relu")),
-            why="mixed_5b concatenates four branches (the 1x1 and pool branches reading the max pool's output) "
-                "where Fig. 3's second concatenation has two"),
     # the blocks
     changed("stage_a.*.up", layer="Conv2d", out_channels=(384, 320), count=5, variant="stage_a.*.up",
             why="Block35's expansion to 320 maps (mixed_5b's width), not the stem's 384"),
