@@ -15,8 +15,12 @@ def _value(v) -> str:
 
 
 def _layer(t: str | None, values, side: int) -> str:
-    args = ", ".join(f"{k}={_value(v[side])}" for k, *v in values if k != "type" and v[side] is not None)
-    return f"{t}({args})" if args else str(t)
+    """A layer as its constructor call, defaults left out; ``settings`` is a layer's own ``extra_repr`` and
+    ``runs`` that it issued no op in the traced forward (dropout in eval mode, an empty pad)."""
+    args = ", ".join(_value(v[side]) if k == "settings" else f"{k}={_value(v[side])}"
+                     for k, *v in values if k not in ("type", "runs") and v[side] is not None)
+    silent = any(k == "runs" and v[side] is not None for k, *v in values)
+    return (f"{t}({args})" if args else str(t)) + (" (no op in the traced forward)" if silent else "")
 
 
 def describe_deviation(dev) -> str:
