@@ -10,15 +10,17 @@ exact and broken the same way every run: a weight layer (conv, linear) left on o
 normalisation 8, any other call 4, a region the sum of its calls; two calls of one kind paired cost nothing
 when their settings agree, else a quarter of a gap for the pairing and one per differing setting, and always
 less than leaving both unpaired (one changed layer is one difference where two one-sided layers are two; a
-conv whose kernel turned from 1x7 to 7x1 pairs with its counterpart rather than with a like-shaped neighbour). A long
-sequence is first anchored with ``difflib`` on the layers' geometry (the DP is quadratic), then paired in the
-gaps between the anchors.
+conv whose kernel turned from 1x7 to 7x1 pairs with its counterpart rather than with a like-shaped
+neighbour). A long sequence is first anchored with ``difflib`` on the layers' geometry (the DP is
+quadratic), then paired in the gaps between the anchors. A region whose kind of merge the other sequence has
+none of (a residual sum against a plain network) is opened into its calls first.
 
 Two paired regions pair their branches by the assignment of least total cost (identity preferred on a tie), so
 branches listed in another order (timm's Inception-v4 concatenates its pool branch last; a Keras ResNet
 computes its shortcut before its residual) are paired with their counterparts instead of cutting the network
 into one-sided layers. For a concatenation the order is itself a difference (it decides which channels come
-first) and is returned; for a sum it is not.
+first) and is returned; for a sum it is not. Last, a layer one-sided in A and its twin one-sided in B within a
+short run of one-sided layers are paired: the same layer, which the two trees hold at different levels.
 """
 
 from __future__ import annotations
