@@ -179,25 +179,14 @@ def list_cmd(
 def info_cmd(
     model: Annotated[str, typer.Argument(help="A zoo name, e.g. resnet50 or vgg16.tutorial.")],
 ) -> None:
-    """Show one entry's metadata: paper, source, default input, knobs, notes, published figures."""
-    from archscope.render.table import figure
-    from archscope.zoo import model_info
+    """Show one entry's metadata: paper, source, default input, knobs, notes, published figures, and a variant's
+    deviations from its paper's network (each one what `archscope diff` finds)."""
+    from archscope.render.info import render_info
+    from archscope.zoo import list_models, model_info
 
     info = model_info(model)
-    lines = [
-        f"{info.name}  ({info.family}, {info.year}; source: {info.source})",
-        f"paper:   {info.paper}",
-        f"input:   {'x'.join(map(str, info.input_shape))}   classes: {info.num_classes}",
-    ]
-    if info.aliases:
-        lines.append(f"aliases: {', '.join(info.aliases)}")
-    knobs = ", ".join(f"{k}={v!r}" for k, v in sorted(info.knobs().items()))
-    lines.append(f"knobs:   {knobs}")
-    for note in info.notes:
-        lines.append(f"note:    {note}")
-    for p in info.published:
-        lines.append(f"published {p.quantity}: {figure(p.value)}  ({p.source})")
-    typer.echo("\n".join(lines))
+    against_paper = info.source != "paper" and info.arch != info.name and info.arch in list_models()
+    typer.echo(render_info(info, against_paper))
 
 
 class DType(str, Enum):

@@ -5,16 +5,18 @@ The two networks are aligned on their traced data flow, not on module names
 (a Keras-style port and a torchvision build name everything differently):
 each side becomes the sequence of its *calls* in execution order (a module
 called twice is two calls; a residual add or a concatenation written in a
-forward is a call of its own), and the sequences are aligned twice with
-``difflib.SequenceMatcher`` — first on each layer's geometry (type, kernel,
-stride), which anchors every layer that is the same layer however its width,
-bias or epsilon changed, then, between the anchors, on layer kinds (conv,
-linear, norm, activation, pooling, ...), which pairs a layer whose kernel,
-stride or type changed with its counterpart. What is left over is present on one side only.
+forward is a call of its own), and the two are paired by ``align.Aligner``:
+merges whose inputs branch from one tensor become regions whose branches are
+paired by content (so branches listed in another order pair with their
+counterparts), and sequences are paired by dynamic programming on each
+layer's kind and settings. What is left over is present on one side only.
 
 A paired layer whose settings differ, and a layer present on one side only,
-is a *difference*. A paired layer with the same settings whose cost still
-changed (its input grew because a stride moved upstream) is a *knock-on*: its
+is a *difference*; so is a paired concatenation that takes its branches in
+another order, and a paired layer that reads the output of a layer that is
+not its counterpart's input (a changed connection). A paired layer with the
+same settings whose cost still changed (its input grew because a stride
+moved upstream) is a *knock-on*: its
 cost is charged to the nearest difference upstream of it in the data flow,
 or to the input when none is. So the listed differences' costs add up to the
 difference of the totals, exactly; what no call accounts for (parameters of
@@ -30,6 +32,7 @@ from dataclasses import asdict, dataclass, field
 import torch
 from torch import nn
 
+from archscope.analysis.align import Aligner, Side
 from archscope.analysis.modules import layer_kind
 from archscope.analysis.receptive import RF, rf_to_dict
 from archscope.analysis.result import Analysis
@@ -194,18 +197,21 @@ def calls_of(analysis: Analysis, model: nn.Module) -> list[Call]:
 
 
 def _silent_modules(analysis: Analysis, model: nn.Module) -> list[Call]:
-    """Leaf modules that issued no op in the traced forward (dropout in eval mode, nn.Identity, heads that
-    only run in training), in definition order: compared by their settings and parameters alone."""
+    """Leaf modules that issued no op in the traced forward (dropout in eval mode, heads that only run in
+    training), in definition order: compared by their settings and parameters alone. An ``nn.Identity`` is
+    left out: it computes nothing and has no setting, so a network holding one as a placeholder (VGG's
+    ``avgpool`` where torchvision has an adaptive pool) does not differ by it."""
     active = {f.stack[-1] for f in analysis.flow if f.stack}
     out = []
     for name, m in model.named_modules():
-        if name and next(m.children(), None) is None and name not in active:
+        if name and next(m.children(), None) is None and name not in active and not isinstance(m, nn.Identity):
             out.append(Call(name, _kind(m), layer_config(m), -1, params=sum(p.numel() for p in m.parameters())))
     return out
 
 
 def _align(ca: list[Call], cb: list[Call]) -> list[tuple[int | None, int | None]]:
-    """Pairs (index in A, index in B); None where a call is on one side only."""
+    """Pairs (index in A, index in B) of the silent modules (no data flow to align on), in definition order;
+    None where a module is on one side only."""
     out: list[tuple[int | None, int | None]] = []
     # geometry first: layers that agree on type, kernel and stride are the same layer (their other settings
     # are compared after); exact signatures first would cut a port that changed every bias into thousands
@@ -230,44 +236,25 @@ def _align(ca: list[Call], cb: list[Call]) -> list[tuple[int | None, int | None]
     return out
 
 
-def _pair_moved(pairs, ca: list[Call], cb: list[Call]):
-    """Convolutions and linear layers left on one side only whose twin (the same settings) is left on the
-    other, nearby: the same layer, run in another order (branches listed in another order). Paired;
-    returns (pairs, how many)."""
-    def key(c: Call) -> tuple:
-        return _geometry(c) + (repr(sorted(_defining(c.config).items())),)
+def _connections(pairs, a: Side, b: Side) -> dict[tuple[int, int], tuple[list[str], list[str]]]:
+    """Paired calls that read from layers which are not each other's pair: a changed connection (the Keras
+    pre-activation ResNet's projection shortcut reads the block's input, the paper's its pre-activation).
+    Only where every layer each side reads is paired (or the input): a layer read on one side only is a
+    difference of its own (an inserted pad, a residual sum one network lacks), not a changed connection."""
+    a2b = {i: j for i, j in pairs if i is not None and j is not None}
+    paired_b = set(a2b.values())
 
-    only_b: dict[tuple, list[int]] = {}
-    for i, j in pairs:
-        if i is None:
-            only_b.setdefault(key(cb[j]), []).append(j)
-    twin: dict[int, int] = {}
-    window = 16 + abs(len(ca) - len(cb))  # a reordered branch is near its twin; a ReLU far away is not one
-    for i, j in pairs:
-        if j is None and ca[i].kind in ("conv", "linear") and only_b.get(key(ca[i])):
-            near = [b for b in only_b[key(ca[i])] if abs(b - i) <= window]
-            if near:
-                twin[i] = near[0]
-                only_b[key(ca[i])].remove(near[0])
-    taken = set(twin.values())
-    out = []
-    for i, j in pairs:
-        if i is None and j in taken:
+    def labels(side: Side, srcs) -> list[str]:
+        return sorted(side.calls[s].label if s >= 0 else "input" for s in srcs)
+
+    out = {}
+    for i, j in a2b.items():
+        sa, sb = a.preds[i], b.preds[j]
+        if not all(s == -1 or s in a2b for s in sa) or not all(s == -1 or s in paired_b for s in sb):
             continue
-        out.append((i, twin[i]) if j is None and i in twin else (i, j))
-    # two paired layers that each match the other's partner exactly: branches swapped, not two changes
-    swapped = 0
-    conf = lambda c: _defining(c.config)  # noqa: E731
-    for k, (i, j) in enumerate(out):
-        if i is None or j is None or ca[i].kind not in ("conv", "linear") or conf(ca[i]) == conf(cb[j]):
-            continue
-        for k2 in range(k + 1, min(len(out), k + window)):
-            i2, j2 = out[k2]
-            if i2 is not None and j2 is not None and conf(ca[i]) == conf(cb[j2]) and conf(ca[i2]) == conf(cb[j]):
-                out[k], out[k2] = (i, j2), (i2, j)
-                swapped += 2
-                break
-    return out, len(twin) + swapped
+        if frozenset(a2b.get(s, s) for s in sa) != sb:
+            out[(i, j)] = (labels(a, sa), labels(b, sb))
+    return out
 
 
 def _changes_shape(change_pair: tuple[Call | None, Call | None]) -> bool:
@@ -329,7 +316,10 @@ def diff(spec_a, spec_b, input_shape=None) -> Diff:
         sides.append((name, model, a, calls_of(a, model)))
     (na, ma, aa, ca), (nb, mb, ab, cb) = sides
 
-    pairs, moved = _pair_moved(_align(ca, cb), ca, cb)
+    side_a, side_b = Side(ca, aa.flow, _defining, _geometry), Side(cb, ab.flow, _defining, _geometry)
+    aligner = Aligner(side_a, side_b)
+    pairs = aligner.pairs
+    connection = _connections(pairs, side_a, side_b)
     changes: list[Change] = []
     site_a: dict[int, int] = {}
     site_b: dict[int, int] = {}
@@ -347,6 +337,11 @@ def diff(spec_a, spec_b, input_shape=None) -> Diff:
             if x.reused != y.reused:  # one network shares this layer's weights with an earlier call, the other not
                 da = {**da, "weights": "shared with an earlier call" if x.reused else "its own"}
                 db = {**db, "weights": "shared with an earlier call" if y.reused else "its own"}
+            if (i, j) in aligner.orders:  # a concatenation of the same branches in another order
+                order = aligner.orders[(i, j)]
+                da, db = {**da, "branch order": list(range(1, len(order) + 1))}, {**db, "branch order": order}
+            if (i, j) in connection:  # the same layer, reading another layer's output
+                da, db = {**da, "input from": connection[(i, j)][0]}, {**db, "input from": connection[(i, j)][1]}
             if da == db:
                 if any(cost(x, y).values()):
                     knock.append((i, j))
@@ -401,7 +396,7 @@ def diff(spec_a, spec_b, input_shape=None) -> Diff:
 
     # modules that issued no op: compared by settings and parameters, in definition order
     sa, sb = _silent_modules(aa, ma), _silent_modules(ab, mb)
-    for i, j in _pair_moved(_align(sa, sb), sa, sb)[0]:
+    for i, j in _align(sa, sb):
         x, y = (sa[i] if i is not None else None), (sb[j] if j is not None else None)
         if x is not None and y is not None:
             da, db = _defining(x.config), _defining(y.config)
@@ -437,10 +432,7 @@ def diff(spec_a, spec_b, input_shape=None) -> Diff:
     if unattributed:
         notes.append("part of the totals' difference is in no traced call nor leaf module (parameters held by a "
                      "container module itself, or ops on tensors the trace does not follow): listed as unattributed")
-    if moved:
-        notes.append(f"{moved} layer(s) run in another order than in {na} (branches listed in another order): "
-                     "paired with their twins; the order changes which channels a concatenation puts first")
-    same = not changes and not unattributed and not moved and totals["params"][0] == totals["params"][1]
+    same = not changes and not unattributed and totals["params"][0] == totals["params"][1]
     return Diff(na, nb, list(aa.input_shape[1:]), list(ab.input_shape[1:]), same, totals, changes, unattributed,
                 notes)
 

@@ -10,6 +10,8 @@ _SHOWN = 2  # locations listed per collapsed row
 
 
 def _v(v) -> str:
+    if isinstance(v, list) and v and all(isinstance(x, str) for x in v):
+        return ", ".join(v)  # layer names (a changed connection's sources)
     if isinstance(v, list) and len(v) == 2 and v[0] == v[1]:
         return str(v[0])  # [3, 3] -> 3
     if isinstance(v, list):
@@ -49,7 +51,8 @@ def describe(change) -> str:
         sa = _settings({k: v[0] for k, v in rest.items() if v[0] is not None}, skip_defaults=True, pool="Pool" in a)
         sb = _settings({k: v[1] for k, v in rest.items() if v[1] is not None}, skip_defaults=True, pool="Pool" in b)
         return f"{a}({sa}) -> {b}({sb})"
-    return "; ".join(f"{k} {_v(va)} -> {_v(vb)}" for k, (va, vb) in f.items())
+    show = lambda k, v: " ".join(map(str, v)) if k == "branch order" else _v(v)  # noqa: E731
+    return "; ".join(f"{k} {show(k, va)} -> {show(k, vb)}" for k, (va, vb) in f.items())
 
 
 def _signed(n: int, unit: str = "") -> str:

@@ -32,6 +32,106 @@ class Published:
     source: str  # citation, e.g. "torchvision ResNet50_Weights.IMAGENET1K_V1 meta"
 
 
+# What a deviation is, in the terms `archscope diff ARCH VARIANT` reports it (archscope/analysis/deviations.py
+# compares the two exactly, and tests/test_zoo_deviations.py runs it over every variant):
+#   setting       a layer of both networks whose settings differ (a stride, a kernel, a width, a bias, the
+#                 layer it reads from, the order a concatenation takes its branches in)
+#   replaced      a layer of both networks whose type differs (an average pool for a fixed one)
+#   only_paper    a layer only in the paper's network, with its settings other than torch's defaults
+#   only_variant  a layer only in the variant
+#   input         the default input differs
+DEVIATION_KINDS = ("setting", "replaced", "only_paper", "only_variant", "input")
+_GLOB = set("*?[")
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """One way a variant departs from its paper's network, as data: where (the layers in each network, by name
+    or fnmatch pattern, so that a deviation repeated in every block is one entry), what (the setting with its
+    value in the paper's network and in the variant, or the layer one side lacks) and why (the source)."""
+
+    what: str  # one of DEVIATION_KINDS
+    paper: tuple[str, ...]  # the layers in the paper's network (empty: only in the variant, or the input)
+    variant: tuple[str, ...]  # the layers in the variant
+    layer: str | None  # the layer's type (the paper's side's for setting and replaced; None for the input)
+    values: tuple[tuple[str, Any, Any], ...]  # (setting, paper value, variant value); None on the side without
+    count: int  # how many layers it covers, exactly
+    why: str
+
+    def __post_init__(self):
+        if self.what not in DEVIATION_KINDS:
+            raise ValueError(f"deviation kind {self.what!r} not in {DEVIATION_KINDS}")
+        if not self.why:
+            raise ValueError("a deviation says why (its source)")
+
+
+def _names(where) -> tuple[str, ...]:
+    return (where,) if isinstance(where, str) else tuple(where)
+
+
+def _count(names: tuple[str, ...], count: int | None) -> int:
+    if count is not None:
+        return count
+    if any(_GLOB & set(n) for n in names):
+        raise ValueError(f"a deviation over a pattern ({', '.join(names)}) states how many layers it covers")
+    return len(names)
+
+
+def _tupled(v):
+    return tuple(_tupled(x) for x in v) if isinstance(v, (list, tuple)) else v
+
+
+# settings whose names are not identifiers
+_SPELLED = {"input_from": "input from", "branch_order": "branch order"}
+
+
+def _values(values: dict, side: int | None = None) -> tuple:
+    out = []
+    for k, v in sorted(values.items()):
+        k = _SPELLED.get(k, k)
+        if side is None:
+            pa, va = v
+            out.append((k, _tupled(pa), _tupled(va)))
+        else:
+            out.append((k, _tupled(v), None) if side == 0 else (k, None, _tupled(v)))
+    return tuple(sorted(out))
+
+
+def changed(paper, variant=None, *, layer: str, why: str, count: int | None = None, **values) -> Deviation:
+    """Layers of both networks whose settings differ: ``setting=(paper value, variant value)``; ``variant``
+    defaults to the same names. ``input_from`` and ``branch_order`` name a changed connection and a
+    concatenation's order."""
+    p = _names(paper)
+    return Deviation("setting", p, p if variant is None else _names(variant), layer, _values(values),
+                     _count(p, count), why)
+
+
+def replaced(paper, variant=None, *, layer: tuple[str, str], why: str, count: int | None = None,
+             **values) -> Deviation:
+    """Layers of both networks whose type differs: ``layer=(paper type, variant type)``, and the settings that
+    differ and are not torch's defaults, ``setting=(paper value or None, variant value or None)``."""
+    p = _names(paper)
+    vals = tuple(sorted(_values(values) + (("type", layer[0], layer[1]),)))
+    return Deviation("replaced", p, p if variant is None else _names(variant), layer[0], vals, _count(p, count), why)
+
+
+def only_paper(paper, *, layer: str, why: str, count: int | None = None, **settings) -> Deviation:
+    """Layers only in the paper's network, with their settings other than torch's defaults."""
+    p = _names(paper)
+    return Deviation("only_paper", p, (), layer, _values(settings, 0), _count(p, count), why)
+
+
+def only_variant(variant, *, layer: str, why: str, count: int | None = None, **settings) -> Deviation:
+    """Layers only in the variant, with their settings other than torch's defaults."""
+    v = _names(variant)
+    return Deviation("only_variant", (), v, layer, _values(settings, 1), _count(v, count), why)
+
+
+def input_differs(paper: tuple[int, int, int], variant: tuple[int, int, int], *, why: str) -> Deviation:
+    """The default input (C, H, W) differs."""
+    return Deviation("input", (), (), None, (("shape", tuple(paper), tuple(variant)),), 1, why)
+
+
 @dataclass(frozen=True)
 class ModelInfo:
     name: str
@@ -44,6 +144,9 @@ class ModelInfo:
     notes: tuple[str, ...] = ()
     published: tuple[Published, ...] = ()
     aliases: tuple[str, ...] = ()
+    # every way this variant departs from its paper's network (ARCH), as `archscope diff ARCH VARIANT` finds
+    # it; empty for a paper's network and for a variant that is the same network
+    deviations: tuple[Deviation, ...] = ()
     # defaults for `archscope probe` where the general ones (200 CPU steps, Adam 1e-3) are too short for the
     # model to show it learns; each entry says why in a note
     probe: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)

@@ -18,7 +18,7 @@ from collections import OrderedDict
 
 from torch import nn
 
-from archscope.zoo._registry import ModelInfo, Published, register
+from archscope.zoo._registry import ModelInfo, Published, changed, input_differs, only_paper, only_variant, register
 from archscope.zoo.layers import PaperLRN, keras_conv
 
 __all__ = ["AlexNet", "alexnet", "alexnet_torchvision", "alexnet_d2l", "alexnet_tutorial"]
@@ -122,6 +122,11 @@ def alexnet_tutorial(num_classes=17, in_channels=3, *, dropout=0.5):
     )
 
 
+# deviations the single-tower variants share (names in the paper's network)
+_TOWERS = ("features.4", "features.10", "features.12")  # conv2, conv4, conv5: grouped in two towers
+_NO_LRN = only_paper(("features.2", "features.6"), layer="LocalResponseNorm", size=5, alpha=5e-4, k=2.0,
+                     why="no local response normalisation (torch's alpha is the paper's 1e-4 times n = 5)")
+
 register(ModelInfo(
     name="alexnet", family="AlexNet", year=2012, paper=PAPER, source="paper",
     input_shape=(3, 227, 227), num_classes=1000,
@@ -140,6 +145,21 @@ register(ModelInfo(
     input_shape=(3, 224, 224), num_classes=1000,
     notes=("Single tower with 64/192/384/256/256 channels (Krizhevsky 2014, 'One weird trick'), "
            "conv1 padding 2, no LRN, AdaptiveAvgPool2d(6).",),
+    deviations=(
+        input_differs((3, 227, 227), (3, 224, 224), why="torchvision's 224x224 crops; conv1's padding 2 makes "
+                      "them give the paper's 55x55 maps"),
+        changed("features.0", layer="Conv2d", out_channels=(96, 64), padding=((0, 0), (2, 2)),
+                why="conv1: 64 filters ('One weird trick', Krizhevsky 2014), padded by 2"),
+        _NO_LRN,
+        changed(_TOWERS, ("features.3", "features.8", "features.10"), layer="Conv2d", groups=(2, 1),
+                why="one tower: conv2, conv4 and conv5 are not split over two GPUs"),
+        changed("features.4", "features.3", layer="Conv2d", out_channels=(256, 192),
+                why="conv2: 192 filters ('One weird trick')"),
+        changed("features.10", "features.8", layer="Conv2d", out_channels=(384, 256),
+                why="conv4: 256 filters ('One weird trick')"),
+        only_variant("avgpool", layer="AdaptiveAvgPool2d", output_size=(6, 6),
+                     why="torchvision's AdaptiveAvgPool2d((6, 6)) before the classifier (any input size)"),
+    ),
     published=(Published("params", 61_100_840, "torchvision AlexNet_Weights.IMAGENET1K_V1 meta num_params"),
                Published("gflops", 0.714, "torchvision AlexNet_Weights.IMAGENET1K_V1 meta _ops")),
     builder=alexnet_torchvision,
@@ -149,6 +169,16 @@ register(ModelInfo(
     input_shape=(1, 224, 224), num_classes=10,
     notes=("d2l 8.1: one input channel (Fashion-MNIST resized to 224), conv1 padding 1, 96/256/384/384/256 "
            "single tower, no LRN, 10 classes.",),
+    deviations=(
+        input_differs((3, 227, 227), (1, 224, 224), why="d2l 8.1 trains on Fashion-MNIST (one channel) resized "
+                      "to 224x224"),
+        changed("features.0", "0", layer="Conv2d", padding=((0, 0), (1, 1)),
+                why="d2l 8.1: nn.Conv2d(1, 96, kernel_size=11, stride=4, padding=1)"),
+        _NO_LRN,
+        changed(_TOWERS, ("3", "8", "10"), layer="Conv2d", groups=(2, 1),
+                why="one tower: conv2, conv4 and conv5 are not split over two GPUs"),
+        changed("classifier.6", "20", layer="Linear", out_features=(1000, 10), why="10 classes (Fashion-MNIST)"),
+    ),
     builder=alexnet_d2l,
 ))
 register(ModelInfo(
@@ -158,6 +188,17 @@ register(ModelInfo(
         "Article 000's Keras code (oxflower17): 224x224 input with 'valid' conv1 gives 54x54 maps, not 55x55.",
         "No LRN, no towers; an extra Dense(1000, relu) + Dropout(0.5) before the 17-way softmax.",
         "The Keras softmax is folded into the loss: forward() returns logits.",
+    ),
+    deviations=(
+        input_differs((3, 227, 227), (3, 224, 224), why="article 000's Keras code: input_shape=(224, 224, 3)"),
+        _NO_LRN,
+        changed(_TOWERS, ("3", "8", "10"), layer="Conv2d", groups=(2, 1),
+                why="one tower: conv2, conv4 and conv5 are plain Conv2D layers"),
+        only_variant("21", layer="ReLU", why="the extra Dense(1000, activation='relu') before the 17-way output"),
+        only_variant("22", layer="Dropout", runs="never in the traced forward",
+                     why="the Dropout(0.5) after that extra Dense(1000)"),
+        only_variant("23", layer="Linear", out_features=17, why="the 17-way output (oxflower17) after the extra "
+                     "Dense(1000), which takes the place of the paper's 1000-way layer"),
     ),
     builder=alexnet_tutorial,
 ))

@@ -18,7 +18,7 @@ from typing import Callable
 import torch
 from torch import nn
 
-from archscope.zoo._registry import ModelInfo, Published, register
+from archscope.zoo._registry import ModelInfo, Published, changed, only_paper, only_variant, register, replaced
 from archscope.zoo.layers import CaffeLRN, TFSamePad, keras_conv, keras_max_pool
 
 __all__ = ["TABLE1", "Inception", "GoogLeNet", "googlenet", "googlenet_torchvision", "googlenet_tutorial"]
@@ -195,6 +195,22 @@ register(ModelInfo(
         "Batch norm after every convolution (bias-free), no LRN — closer to Inception v2's training.",
         "The '5x5' branch uses a 3x3 kernel (torchvision issue #906, kept for weight compatibility).",
         "Last max pool 2x2/2, adaptive average pool, dropout 0.2; aux_logits=True adds its auxiliary heads.",
+        "The pools inside the Inception modules are ceil-mode (3x3/1 padded: the same maps either way).",
+    ),
+    deviations=(
+        changed(("stem.*", "inception*"), layer="Conv2d", bias=(True, False), count=57,
+                why="torchvision's BasicConv2d: a bias-free convolution, then batch norm"),
+        only_variant(("stem.*", "inception*"), layer="BatchNorm2d", eps=0.001, count=57,
+                     why="batch norm (eps 0.001) after every convolution, from Inception v2's training"),
+        only_paper(("stem.2", "stem.5"), layer="LocalResponseNorm", size=5, why="no local response normalisation"),
+        changed("inception*.branch3.1.0", layer="Conv2d", kernel_size=((5, 5), (3, 3)), padding=((2, 2), (1, 1)),
+                count=9, why="the '5x5' branch's 3x3 kernel (torchvision issue #906, kept for its weights)"),
+        changed("inception*.branch4.0", layer="MaxPool2d", ceil_mode=(False, True), count=9,
+                why="torchvision's MaxPool2d(3, stride=1, padding=1, ceil_mode=True) in the pool branch"),
+        changed("pool4", layer="MaxPool2d", kernel_size=(3, 2), why="torchvision's maxpool4 is MaxPool2d(2, 2)"),
+        replaced("head.0", layer=("AvgPool2d", "AdaptiveAvgPool2d"), kernel_size=(7, None), stride=(1, None),
+                 output_size=(None, 1), why="an adaptive average pool in place of Table 1's 7x7/1 one"),
+        changed("head.2", layer="Dropout", p=(0.4, 0.2), why="torchvision's dropout 0.2 (Table 1: 40%)"),
     ),
     published=(Published("params", 6_624_904, "torchvision GoogLeNet_Weights.IMAGENET1K_V1 meta num_params"),
                Published("gflops", 1.498, "torchvision GoogLeNet_Weights.IMAGENET1K_V1 meta _ops")),
@@ -211,6 +227,42 @@ register(ModelInfo(
         "the stem applies ReLU before batch norm (Conv2D(activation='relu') then BatchNormalization) and omits "
         "the paper's 1x1 reduction before conv2 and both LRNs;",
         "no auxiliary classifiers; an extra Dense(1000, relu) before the 17-way softmax (folded into the loss).",
+        "Keras 'same' padding: the stride-2 convolution and pools pad on the bottom/right (TensorFlow's "
+        "alignment) and the max pools round down where the paper's (Caffe) round up; the final 7x7 average "
+        "pool has stride 7 (Keras' default), which on the 7x7 map is the same pool.",
+    ),
+    deviations=(
+        changed("stem.0.0", "stem.0.0.1", layer="Conv2d", padding=((3, 3), (0, 0)),
+                why="Conv2D(64, (7, 7), strides=2, padding='same'): padded apart, TensorFlow's way"),
+        only_variant("stem.0.0.0", layer="TFSamePad", settings="kernel_size=(7, 7), stride=(2, 2)",
+                     why="Keras 'same' padding of the stride-2 7x7 convolution (the extra row and column at the "
+                         "bottom/right)"),
+        only_variant(("stem.1.0", "stem.3.0", "pool3.0", "pool4.0"), layer="TFSamePad",
+                     settings="kernel_size=(3, 3), stride=(2, 2)",
+                     why="Keras 'same' padding of the 3x3/2 max pools"),
+        changed(("stem.1", "stem.6", "pool3", "pool4"), ("stem.1.1", "stem.3.1", "pool3.1", "pool4.1"),
+                layer="MaxPool2d", ceil_mode=(True, False),
+                why="Keras pools round down ('same' padding supplies the border); the paper's Caffe pools round up"),
+        only_variant("stem.0.2", layer="BatchNorm2d", eps=0.001,
+                     why="BatchNormalization after conv1 (Keras' epsilon 1e-3), after its ReLU"),
+        only_paper("stem.2", layer="LocalResponseNorm", size=5, why="no local response normalisation after pool1"),
+        only_paper("stem.3.0", layer="Conv2d", kernel_size=(1, 1), out_channels=64,
+                   why="the stem has no 1x1 reduction before the 3x3 conv2"),
+        replaced("stem.5", "stem.2.2", layer=("LocalResponseNorm", "BatchNorm2d"), size=(5, None), eps=(None, 0.001),
+                 why="after conv2, BatchNormalization where the paper has its second LRN"),
+        only_paper(("stem.3.1", "inception*"), layer="ReLU", count=55,
+                   why="no activation in the Inception branches (Conv2D without activation=) nor after the "
+                       "omitted 1x1 reduction: 6 ReLUs per module x 9, and 1"),
+        changed("inception*.branch3.1.0", "inception*.branch3.1", layer="Conv2d", kernel_size=((5, 5), (1, 1)),
+                padding=((2, 2), (0, 0)), count=9,
+                why="the '5x5' branch is written Conv2D(branch3[1], (1, 1)): a 1x1 kernel"),
+        changed("head.0", "head.1", layer="AvgPool2d", stride=(1, 7),
+                why="AveragePooling2D((7, 7)) strides by its size (the same pool on the 7x7 map)"),
+        only_variant("head.0", layer="TFSamePad", settings="kernel_size=(7, 7), stride=(7, 7)",
+                     runs="never in the traced forward", why="that pool's 'same' padding, empty on a 7x7 map"),
+        only_variant("head.5", layer="ReLU", why="the extra Dense(1000, activation='relu') before the 17-way output"),
+        only_variant("head.6", layer="Linear", out_features=17, why="the 17-way output (oxflower17) after the "
+                     "extra Dense(1000), which takes the place of the paper's 1000-way layer"),
     ),
     builder=googlenet_tutorial,
 ))

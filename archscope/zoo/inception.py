@@ -28,7 +28,7 @@ from typing import Callable
 import torch
 from torch import nn
 
-from archscope.zoo._registry import ModelInfo, Published, register
+from archscope.zoo._registry import ModelInfo, Published, changed, only_paper, only_variant, register, replaced
 
 __all__ = ["FIGURE5", "TABLE1_STEM", "Mixed", "Fork", "InceptionNet", "inception_v2", "inception_v3",
            "inception_v3_torchvision"]
@@ -402,6 +402,26 @@ register(ModelInfo(
                                          "5 billion multiply-adds per inference'"),),
     builder=inception_v3,
 ))
+# the paper's fifth 17x17 module (Mixed_6e, an archscope choice: see inception_v3's notes), which the released
+# model does not have: 10 convolutions (each with batch norm and ReLU), an average pool, the concatenation
+_WHY_FIFTH = "the fifth 17x17 module (Table 1's '5 x Inception'), which the released model does not have"
+_FIFTH_17x17 = (
+    only_paper(("Mixed_6e.branch1.0.conv", "Mixed_6e.branch4.1.conv"), layer="Conv2d", kernel_size=(1, 1),
+               out_channels=192, bias=False, why=_WHY_FIFTH),
+    only_paper(("Mixed_6e.branch2.0.conv", "Mixed_6e.branch3.0.conv"), layer="Conv2d", kernel_size=(1, 1),
+               out_channels=160, bias=False, why=_WHY_FIFTH),
+    only_paper(("Mixed_6e.branch2.1.conv", "Mixed_6e.branch3.1.conv", "Mixed_6e.branch3.3.conv"), layer="Conv2d",
+               kernel_size=(1, 7), padding=(0, 3), out_channels=160, bias=False, why=_WHY_FIFTH),
+    only_paper("Mixed_6e.branch3.2.conv", layer="Conv2d", kernel_size=(7, 1), padding=(3, 0), out_channels=160,
+               bias=False, why=_WHY_FIFTH),
+    only_paper(("Mixed_6e.branch2.2.conv", "Mixed_6e.branch3.4.conv"), layer="Conv2d", kernel_size=(7, 1),
+               padding=(3, 0), out_channels=192, bias=False, why=_WHY_FIFTH),
+    only_paper("Mixed_6e.*", layer="BatchNorm2d", count=10, why=_WHY_FIFTH),
+    only_paper("Mixed_6e.*", layer="ReLU", count=10, why=_WHY_FIFTH),
+    only_paper("Mixed_6e.branch4.0", layer="AvgPool2d", kernel_size=3, stride=1, padding=1, why=_WHY_FIFTH),
+    only_paper("Mixed_6e (cat)", layer="cat", why=_WHY_FIFTH),
+)
+
 register(ModelInfo(
     name="inception_v3.torchvision", family="Inception", year=2015, paper=PAPER_V3, source="torchvision",
     input_shape=(3, 299, 299), num_classes=1000,
@@ -415,6 +435,36 @@ register(ModelInfo(
         "and its published num_params (27,161,264) counts it; archscope's default leaves it out, as for the "
         "other entries (23,834,568 parameters).",
         "Module and branch names are archscope's (Mixed_5b.branch2 ...), the top-level names torchvision's.",
+        "InceptionC's double 7x7 branch runs 7x1 before 1x7 (the paper's Fig. 6, and this zoo's paper network, "
+        "1x7 first); its single 7x7 branch keeps Fig. 6's order. The head is an adaptive average pool and "
+        "dropout 0.5 (Table 1 lists none; the paper network's dropout knob defaults to 0).",
+    ),
+    deviations=(
+        changed("*", layer="BatchNorm2d", eps=(1e-5, 1e-3), count=94,
+                why="BasicConv2d: BatchNorm2d(eps=0.001) (the paper gives no epsilon: torch's default)"),
+        changed("stem.conv4.conv", "stem.Conv2d_3b_1x1.conv", layer="Conv2d", kernel_size=((3, 3), (1, 1)),
+                why="the released stem's Conv2d_3b_1x1 (80 maps) where Table 1 has a 3x3"),
+        changed("stem.conv5.conv", "stem.Conv2d_4a_3x3.conv", layer="Conv2d", stride=((2, 2), (1, 1)),
+                why="Conv2d_4a_3x3 (192 maps) at 73x73, stride 1, where Table 1's is stride 2"),
+        only_variant("stem.maxpool2", layer="MaxPool2d", kernel_size=3, stride=2,
+                     why="the released stem reduces to 35x35 with a 3x3/2 max pool"),
+        only_paper("stem.conv6.conv", layer="Conv2d", kernel_size=(3, 3), padding=(1, 1), out_channels=288,
+                   bias=False, why="Table 1's last stem row, conv 3x3 to 288 maps, is not in the released model"),
+        only_paper("stem.conv6.bn", layer="BatchNorm2d", why="its batch norm"),
+        only_paper("stem.conv6.relu", layer="ReLU", why="its ReLU"),
+        changed("Mixed_5?.branch2.1.conv", layer="Conv2d", kernel_size=((3, 3), (5, 5)), padding=((1, 1), (2, 2)),
+                count=3, why="InceptionA keeps a 5x5 (1x1 48 > 5x5 64) where Fig. 5 factorises it into 3x3s"),
+        changed("Mixed_5b.branch4.1.conv", layer="Conv2d", out_channels=(64, 32),
+                why="the first 35x35 module's pool projection is 32 wide (256 maps, not Sec. 6's 288)"),
+        changed("Mixed_6?.branch3.[13].conv", layer="Conv2d", kernel_size=((1, 7), (7, 1)),
+                padding=((0, 3), (3, 0)), count=8,
+                why="InceptionC's branch7x7dbl: 7x1 first, then 1x7, twice (Fig. 6: 1x7 first)"),
+        changed("Mixed_6?.branch3.[24].conv", layer="Conv2d", kernel_size=((7, 1), (1, 7)),
+                padding=((3, 0), (0, 3)), count=8, why="and 1x7 second"),
+        *_FIFTH_17x17,
+        replaced("head.pool", layer=("AvgPool2d", "AdaptiveAvgPool2d"), kernel_size=(8, None), stride=(8, None),
+                 output_size=(None, 1), why="torchvision's AdaptiveAvgPool2d((1, 1)) for Table 1's 8x8 pool"),
+        changed("head.dropout", layer="Dropout", p=(0.0, 0.5), why="torchvision's dropout 0.5 before the fc"),
     ),
     published=(Published("params", 27_161_264, "torchvision Inception_V3_Weights.IMAGENET1K_V1 meta num_params "
                                                 "(with the AuxLogits head: aux_logits=True)"),

@@ -29,7 +29,7 @@ import torch
 from torch import nn
 
 from archscope.errors import ArchscopeError
-from archscope.zoo._registry import ModelInfo, Published, register
+from archscope.zoo._registry import ModelInfo, Published, changed, only_paper, only_variant, register
 
 __all__ = [
     "C", "Pool", "Split", "Mixed", "Residual", "Layout", "TABLE1", "LAYOUTS",
@@ -393,8 +393,8 @@ _COMMON = (
     "Conventions the paper leaves open, from the authors' TF-slim release: bias-free convolutions, each followed "
     "by batch norm (eps 0.001, not given in the paper) and ReLU; 'Avg Pooling' read as 3x3/1 same with the "
     "padding left out of the mean; the final pooling global over 8x8.",
-    "The figures' '1x7' / '7x1' read as kernel height x width (torch (1, 7)); TF-slim and timm put each pair "
-    "in the other order (parameters and multiply-adds are the same either way).",
+    "The figures' '1x7' / '7x1' read as kernel height x width (torch (1, 7)); TF-slim and timm put three of "
+    "Inception-v4's pairs in the other order (see inception_v4.timm; the same parameters and multiply-adds).",
 )
 _RESIDUAL = (
     "Inception-ResNet blocks (Sec. 3.2): the concatenated branches go through a 1x1 'Linear' convolution back to "
@@ -468,8 +468,11 @@ register(ModelInfo(
     notes=(
         "timm's inception_v4 (Cadene's port of TF-slim): the paper's network layer for layer, with ConvNormAct "
         "units (bias-free conv, batch norm eps 0.001, ReLU), average pools excluding padding.",
-        "Differs from the paper's figures only in order: the pool branch concatenates last, and each pair of "
-        "asymmetric kernels runs in the other order (7x1 before 1x7); the same parameters and multiply-adds.",
+        "Differs from the paper's figures only in order: the pool branch concatenates last (Reduction-A/B: the "
+        "pool last), and three of the asymmetric pairs run in the other order: the stem's Mixed4a 1x7 before "
+        "7x1, Inception-B's double 7x7 branch 7x1 first, Inception-C's 448/512 pair 3x1 first, whose two-way "
+        "split concatenates 3x1 before 1x3; Inception-B's single 7x7 branch, Reduction-B and Inception-C's "
+        "other pairs keep the figures' order. The same parameters and multiply-adds.",
         "drop_rate 0 by default (the paper: keep 0.8); dropout= sets it.",
         "timm's infer_gmacs is fvcore's FlopCountAnalysis (benchmark.py without deepspeed): it adds 2 per "
         "batch-norm output element and the global pool's input to the conv/linear multiply-adds archscope "
@@ -478,8 +481,119 @@ register(ModelInfo(
     published=(Published("params", 42.68e6, f"{_TIMM_V4} param_count 42.68 (millions)"),
                Published("gmacs", 12.28, f"{_TIMM_V4} infer_gmacs 12.28 at 299x299, fvcore's count: "
                                "conv/linear MACs + 2 per batch-norm element + the global pool's input")),
+    deviations=(
+        changed("stage_?.? (cat)", layer="cat", branch_order=((1, 2, 3, 4), (2, 3, 4, 1)), count=14,
+                why="timm's Mixed_5/6/7 modules concatenate the pool branch last (the figures: first)"),
+        changed("reduction_? (cat)", layer="cat", branch_order=((1, 2, 3), (2, 3, 1)), count=2,
+                why="timm's reductions concatenate the max pool last (Figs. 7, 8: first)"),
+        changed("stem.4.branch1.1.conv", layer="Conv2d", kernel_size=((7, 1), (1, 7)), padding=((3, 0), (0, 3)),
+                why="the stem's Mixed4a runs 1x7 first (Fig. 3: 7x1 first)"),
+        changed("stem.4.branch1.2.conv", layer="Conv2d", kernel_size=((1, 7), (7, 1)), padding=((0, 3), (3, 0)),
+                why="and 7x1 second"),
+        changed("stage_b.*.branch3.[13].conv", "stage_b.*.branch2.[13].conv", layer="Conv2d",
+                kernel_size=((1, 7), (7, 1)), padding=((0, 3), (3, 0)), count=14,
+                why="Inception-B's double 7x7 branch runs 7x1 first, twice (Fig. 5: 1x7 first)"),
+        changed("stage_b.*.branch3.[24].conv", "stage_b.*.branch2.[24].conv", layer="Conv2d",
+                kernel_size=((7, 1), (1, 7)), padding=((3, 0), (0, 3)), count=14, why="and 1x7 second"),
+        changed("stage_c.*.branch3.1.conv", "stage_c.*.branch2.1.conv", layer="Conv2d",
+                kernel_size=((1, 3), (3, 1)), padding=((0, 1), (1, 0)), count=3,
+                why="Inception-C's 448 convolution is 3x1 (Fig. 6: 1x3 448, then 3x1 512)"),
+        changed("stage_c.*.branch3.2.conv", "stage_c.*.branch2.2.conv", layer="Conv2d",
+                kernel_size=((3, 1), (1, 3)), padding=((1, 0), (0, 1)), count=3, why="and its 512 one 1x3"),
+        changed("stage_c.*.branch3.3 (cat)", "stage_c.*.branch2.3 (cat)", layer="cat",
+                branch_order=((1, 2), (2, 1)), count=3,
+                why="that branch's final split concatenates its 3x1 half before its 1x3 half"),
+        changed("head.dropout", layer="Dropout", p=(0.2, 0.0), why="timm's drop_rate 0 by default (keep 0.8 in "
+                "the paper)"),
+    ),
     builder=inception_v4_timm,
 ))
+# timm's Inception-ResNet-v2 against Figs. 3 and 15-19 (a different network: another stem, other widths, twice
+# the blocks). Its extra blocks (the diff pairs the paper's 5 Inception-ResNet-A blocks with timm's last five,
+# its 10 B and 5 C blocks with timm's first ones) are the layers on timm's side only below.
+_EXTRA = ("stage_a.[0-4][. ]*", "stage_b.1?[. ]*", "stage_c.[5-9][. ]*")
+_WHY_EXTRA = "timm's 10/20/10 blocks (the authors' release) where Fig. 15 has 5/10/5"
+_WHY_STEM = ("timm's stem (Fig. 14 to 71x71x192, a 3x3/2 max pool, then mixed_5b to 35x35x320) where the paper's is "
+             "Fig. 3's")
+_IRV2_TIMM = (
+    # the stem
+    only_variant(("stem.3", "stem.6"), layer="MaxPool2d", kernel_size=3, stride=2, why=_WHY_STEM),
+    only_variant("stem.4.conv", layer="Conv2d", kernel_size=(1, 1), out_channels=80, bias=False, why=_WHY_STEM),
+    only_variant("stem.5.conv", layer="Conv2d", kernel_size=(3, 3), out_channels=192, bias=False, why=_WHY_STEM),
+    only_variant("stem.*", layer="BatchNorm2d", eps=1e-3, count=4, why=_WHY_STEM),
+    only_variant("stem.*", layer="ReLU", count=4, why=_WHY_STEM),
+    only_paper(("stem.3.branch0.0", "stem.5.branch1.0"), layer="MaxPool2d", kernel_size=3, stride=2,
+               why="Fig. 3's max-pool branches, not in timm's stem"),
+    only_paper("stem.3.branch1.0.conv", layer="Conv2d", kernel_size=(3, 3), stride=(2, 2), out_channels=96,
+               bias=False, why="Fig. 3's 3x3/2 96 branch"),
+    only_paper("stem.4.branch1.2.conv", layer="Conv2d", kernel_size=(1, 7), padding=(0, 3), out_channels=64,
+               bias=False, why="Fig. 3's 1x7 64"),
+    only_paper("stem.5.branch0.0.conv", layer="Conv2d", kernel_size=(3, 3), stride=(2, 2), out_channels=192,
+               bias=False, why="Fig. 3's 3x3/2 192 branch"),
+    only_paper("stem.*", layer="BatchNorm2d", eps=1e-3, count=3, why="the batch norms of those three"),
+    only_paper("stem.*", layer="ReLU", count=3, why="their ReLUs"),
+    only_paper(("stem.3 (cat)", "stem.5 (cat)"), layer="cat", why="Fig. 3's two filter concatenations"),
+    changed("stem.4.branch0.0.conv", "stem.7.branch1.0.conv", layer="Conv2d", out_channels=(64, 48),
+            why="mixed_5b's 1x1 48 > 5x5 64 branch against Fig. 3's 1x1 64 > 3x3 96"),
+    changed("stem.4.branch0.1.conv", "stem.7.branch1.1.conv", layer="Conv2d", kernel_size=((3, 3), (5, 5)),
+            out_channels=(96, 64), padding=((0, 0), (2, 2)), why="mixed_5b's 5x5 64"),
+    changed("stem.4.branch1.1.conv", "stem.7.branch2.1.conv", layer="Conv2d", kernel_size=((7, 1), (3, 3)),
+            out_channels=(64, 96), padding=((3, 0), (1, 1)),
+            why="mixed_5b's 1x1 64 > 3x3 96 > 3x3 96 against Fig. 3's 1x1 64 > 7x1 > 1x7 > 3x3 96"),
+    changed("stem.4.branch1.3.conv", "stem.7.branch2.2.conv", layer="Conv2d", padding=((0, 0), (1, 1)),
+            why="mixed_5b's second 3x3 96 is padded (Fig. 3's is 'V')"),
+    only_variant("stem.7.branch0.0.conv", layer="Conv2d", kernel_size=(1, 1), out_channels=96, bias=False,
+                 why="mixed_5b's 1x1 96 branch"),
+    only_variant("stem.7.branch3.0", layer="AvgPool2d", kernel_size=3, stride=1, padding=1,
+                 count_include_pad=False, why="mixed_5b's average-pool branch"),
+    only_variant("stem.7.branch3.1.conv", layer="Conv2d", kernel_size=(1, 1), out_channels=64, bias=False,
+                 why="and its 1x1 64 projection"),
+    # the blocks
+    changed("stage_a.*.up", layer="Conv2d", out_channels=(384, 320), count=5, variant="stage_a.*.up",
+            why="Block35's expansion to 320 maps (mixed_5b's width), not the stem's 384"),
+    changed("stage_b.*.up", layer="Conv2d", out_channels=(1152, 1088), count=10,
+            why="Block17's expansion to 1088 maps (the release's Reduction-A), not 1152"),
+    changed("stage_c.*.up", layer="Conv2d", out_channels=(2144, 2080), count=5,
+            why="Block8's expansion to 2080 maps (the release's Reduction-B), not 2144"),
+    only_variant(_EXTRA, layer="Conv2d", kernel_size=(1, 1), out_channels=32, bias=False, count=15, why=_WHY_EXTRA),
+    only_variant(_EXTRA, layer="Conv2d", kernel_size=(3, 3), padding=(1, 1), out_channels=32, bias=False, count=5,
+                 why=_WHY_EXTRA),
+    only_variant(_EXTRA, layer="Conv2d", kernel_size=(3, 3), padding=(1, 1), out_channels=48, bias=False, count=5,
+                 why=_WHY_EXTRA),
+    only_variant(_EXTRA, layer="Conv2d", kernel_size=(3, 3), padding=(1, 1), out_channels=64, bias=False, count=5,
+                 why=_WHY_EXTRA),
+    only_variant(_EXTRA, layer="Conv2d", kernel_size=(1, 1), out_channels=320, count=5, why=_WHY_EXTRA),
+    only_variant(_EXTRA, layer="Conv2d", kernel_size=(1, 1), out_channels=192, bias=False, count=20,
+                 why=_WHY_EXTRA),
+    only_variant(_EXTRA, layer="Conv2d", kernel_size=(1, 1), out_channels=128, bias=False, count=10,
+                 why=_WHY_EXTRA),
+    only_variant(_EXTRA, layer="Conv2d", kernel_size=(1, 7), padding=(0, 3), out_channels=160, bias=False,
+                 count=10, why=_WHY_EXTRA),
+    only_variant(_EXTRA, layer="Conv2d", kernel_size=(7, 1), padding=(3, 0), out_channels=192, bias=False,
+                 count=10, why=_WHY_EXTRA),
+    only_variant(_EXTRA, layer="Conv2d", kernel_size=(1, 1), out_channels=1088, count=10, why=_WHY_EXTRA),
+    only_variant(_EXTRA, layer="Conv2d", kernel_size=(1, 3), padding=(0, 1), out_channels=224, bias=False,
+                 count=5, why=_WHY_EXTRA),
+    only_variant(_EXTRA, layer="Conv2d", kernel_size=(3, 1), padding=(1, 0), out_channels=256, bias=False,
+                 count=5, why=_WHY_EXTRA),
+    only_variant(_EXTRA, layer="Conv2d", kernel_size=(1, 1), out_channels=2080, count=5, why=_WHY_EXTRA),
+    only_variant(_EXTRA, layer="BatchNorm2d", eps=1e-3, count=90, why=_WHY_EXTRA),
+    only_variant(_EXTRA, layer="ReLU", count=109, why=_WHY_EXTRA + "; the last Block8 has no ReLU after its sum"),
+    only_variant(_EXTRA, layer="cat", count=20, why=_WHY_EXTRA),
+    only_variant(_EXTRA, layer="mul", count=20, why=_WHY_EXTRA),
+    only_variant(_EXTRA, layer="add", count=20, why=_WHY_EXTRA),
+    changed("reduction_a (cat)", layer="cat", branch_order=((1, 2, 3), (2, 3, 1)),
+            why="timm's Reduction-A concatenates the max pool last (Fig. 7: first)"),
+    changed("reduction_b (cat)", layer="cat", branch_order=((1, 2, 3, 4), (2, 3, 4, 1)),
+            why="timm's Reduction-B concatenates the max pool last (Fig. 18: first)"),
+    only_variant("neck.conv", layer="Conv2d", kernel_size=(1, 1), out_channels=1536, bias=False,
+                 why="conv2d_7b: a 1x1 convolution to 1536 maps before the pool (not in Fig. 15)"),
+    only_variant("neck.bn", layer="BatchNorm2d", eps=1e-3, why="its batch norm"),
+    only_variant("neck.relu", layer="ReLU", why="its ReLU"),
+    changed("head.dropout", layer="Dropout", p=(0.2, 0.0), why="timm's drop_rate 0 by default (keep 0.8 in the "
+            "paper)"),
+)
+
 register(ModelInfo(
     name="inception_resnet_v2.timm", family="Inception-v4", year=2016, paper=PAPER, source="timm",
     input_shape=(3, 299, 299), num_classes=1000,
@@ -500,5 +614,6 @@ register(ModelInfo(
     published=(Published("params", 55.84e6, f"{_TIMM_IRV2} param_count 55.84 (millions)"),
                Published("gmacs", 13.18, f"{_TIMM_IRV2} infer_gmacs 13.18 at 299x299, fvcore's count: "
                                "conv/linear MACs + 2 per batch-norm element + the global pool's input")),
+    deviations=_IRV2_TIMM,
     builder=inception_resnet_v2_timm,
 ))

@@ -25,7 +25,7 @@ from collections import OrderedDict
 from torch import nn
 
 from archscope.errors import ArchscopeError
-from archscope.zoo._registry import ModelInfo, Published, register
+from archscope.zoo._registry import ModelInfo, Published, only_paper, only_variant, register
 
 __all__ = ["V1_LAYERS", "V2_SETTINGS", "DepthwiseSeparable", "InvertedResidual", "MobileNetV1", "MobileNetV2",
            "mobilenet_v1", "mobilenet_v2", "mobilenet_v2_torchvision"]
@@ -272,6 +272,13 @@ register(ModelInfo(
     notes=("torchvision's MobileNetV2: Table 2's layers with the same rounding of widths; the classifier is "
            "Dropout(0.2) + Linear(1280, k) on the flattened pool instead of a 1x1 convolution (identical "
            "parameters and multiply-adds).",),
+    deviations=(
+        only_paper("classifier", layer="Conv2d", kernel_size=(1, 1), out_channels=1000,
+                   why="Table 2's last row: conv2d 1x1 k as the classifier"),
+        only_variant("classifier", layer="Linear", out_features=1000,
+                     why="torchvision's nn.Linear(1280, num_classes) in its place (the same weights and "
+                         "multiply-adds, a linear layer on the flattened pool)"),
+    ),
     published=(Published("params", 3_504_872, "torchvision MobileNet_V2_Weights.IMAGENET1K_V1 meta num_params"),
                Published("gflops", 0.301, "torchvision MobileNet_V2_Weights.IMAGENET1K_V1 meta _ops")),
     builder=mobilenet_v2_torchvision,

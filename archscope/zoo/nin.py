@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from archscope.zoo._registry import ModelInfo, register
+from archscope.zoo._registry import ModelInfo, changed, input_differs, only_paper, only_variant, register, replaced
 
 __all__ = ["mlpconv", "nin", "nin_d2l"]
 
@@ -72,6 +72,37 @@ register(ModelInfo(
     name="nin.d2l", family="NiN", year=2013, paper=PAPER, source="d2l",
     input_shape=(1, 224, 224), num_classes=10,
     notes=("d2l 8.3: NiN blocks 96/256/384/10 with 11/5/3/3 kernels, 3x3/2 max pooling, dropout, global "
-           "average pooling; one input channel (Fashion-MNIST resized to 224).",),
+           "average pooling; one input channel (Fashion-MNIST resized to 224).",
+           "Not the CIFAR-10 network at another size but the ImageNet layout: three NiN blocks of three "
+           "convolutions and a fourth of class maps where the CIFAR-10 network has three mlpconv layers, max "
+           "pooling throughout, one dropout where the CIFAR-10 network has two.",),
+    deviations=(
+        input_differs((3, 32, 32), (1, 224, 224), why="d2l 8.3 trains on Fashion-MNIST (one channel) resized to "
+                      "224x224; the paper's network is the CIFAR-10 one"),
+        changed("0.0", layer="Conv2d", kernel_size=((5, 5), (11, 11)), stride=((1, 1), (4, 4)),
+                padding=((2, 2), (0, 0)), out_channels=(192, 96),
+                why="block 1: nin_block(96, kernel_size=11, strides=4, padding=0) (d2l 8.3)"),
+        changed("0.2", layer="Conv2d", out_channels=(160, 96), why="block 1's 1x1 convolutions are 96 wide"),
+        changed("1", layer="MaxPool2d", padding=(1, 0), why="d2l's nn.MaxPool2d(3, stride=2), unpadded"),
+        changed(("3.0", "3.2", "3.4"), ("2.0", "2.2", "2.4"), layer="Conv2d", out_channels=(192, 256),
+                why="block 2: nin_block(256, kernel_size=5, strides=1, padding=2)"),
+        replaced("4", "3", layer=("AvgPool2d", "MaxPool2d"), padding=(1, None),
+                 why="d2l pools with nn.MaxPool2d(3, stride=2) after every block; the CIFAR-10 network's "
+                     "second pool is a padded average pool"),
+        changed(("6.0", "6.2"), ("4.0", "4.2"), layer="Conv2d", out_channels=(192, 384),
+                why="block 3: nin_block(384, kernel_size=3, strides=1, padding=1)"),
+        only_variant("4.4", layer="Conv2d", kernel_size=(1, 1), out_channels=384,
+                     why="block 3's second 1x1 convolution, 384 wide (the CIFAR-10 network's third mlpconv makes "
+                         "the class maps)"),
+        only_variant(("4.5", "7.1", "7.5"), layer="ReLU",
+                     why="the ReLUs of the layers d2l has and the CIFAR-10 network has not"),
+        only_variant("5", layer="MaxPool2d", kernel_size=3, stride=2, why="the max pool after block 3"),
+        only_variant("7.0", layer="Conv2d", kernel_size=(3, 3), padding=(1, 1), out_channels=10,
+                     why="block 4: nin_block(num_classes, kernel_size=3, strides=1, padding=1)"),
+        only_variant("7.4", layer="Conv2d", kernel_size=(1, 1), out_channels=10, why="block 4's last 1x1 "
+                     "convolution (the CIFAR-10 network's class maps pair with block 4's first 1x1)"),
+        only_paper("5", layer="Dropout", runs="never in the traced forward",
+                   why="d2l has one nn.Dropout(0.5), before block 4; the CIFAR-10 network one after each pool"),
+    ),
     builder=nin_d2l,
 ))

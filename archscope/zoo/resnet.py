@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from archscope.errors import ArchscopeError
-from archscope.zoo._registry import ModelInfo, Published, register
+from archscope.zoo._registry import ModelInfo, Published, changed, input_differs, only_paper, only_variant, register
 from archscope.zoo.layers import keras_conv, keras_max_pool
 
 __all__ = ["LAYOUTS", "BasicBlock", "Bottleneck", "ResNet", "resnet", "resnet34_tutorial"]
@@ -218,6 +218,16 @@ _TV_PUBLISHED = {  # torchvision ResNet*_Weights.IMAGENET1K_V1 meta: num_params,
     152: (60_192_808, 11.514),
 }
 _TABLE1_FLOPS = {18: 1.8, 34: 3.6, 50: 3.8, 101: 7.6, 152: 11.3}  # Table 1, "FLOPs" (multiply-adds) x 10^9
+_DOWN = ("layer2.0", "layer3.0", "layer4.0")  # the first block of stages conv3_x-conv5_x, which downsamples
+# ResNet v1.5 (torchvision/models/resnet.py, Bottleneck: "places the stride for downsampling at 3x3
+# convolution(self.conv2)"); a basic block has no 1x1 to move it from, so ResNet-18/34 are the paper's
+_V1_5 = (
+    changed(tuple(f"{b}.conv1" for b in _DOWN), layer="Conv2d", stride=((2, 2), (1, 1)),
+            why="ResNet v1.5: the downsampling bottleneck's 1x1 reduction runs at stride 1, at the input's "
+                "resolution"),
+    changed(tuple(f"{b}.conv2" for b in _DOWN), layer="Conv2d", stride=((1, 1), (2, 2)),
+            why="ResNet v1.5: the stride sits in the 3x3 convolution"),
+)
 
 for _d, (_block, _layers) in LAYOUTS.items():
     register(ModelInfo(
@@ -237,6 +247,7 @@ for _d, (_block, _layers) in LAYOUTS.items():
         input_shape=(3, 224, 224), num_classes=1000,
         notes=("torchvision's ResNet: shortcut option B; for bottlenecks the stride sits in the 3x3 convolution "
                "('ResNet v1.5'), which costs more multiply-adds than the paper's layout.",),
+        deviations=_V1_5 if _block == "bottleneck" else (),
         published=(Published("params", _tv, f"torchvision ResNet{_d}_Weights.IMAGENET1K_V1 meta num_params"),
                    Published("gflops", _ops, f"torchvision ResNet{_d}_Weights.IMAGENET1K_V1 meta _ops")),
         builder=resnet, arch_kwargs={"depth": _d, "stride_on": "3x3"},
@@ -251,6 +262,12 @@ register(ModelInfo(
            "them as buffers, so Keras' 'Total params' = parameters here + running statistics."),
     published=(Published("params", 25_583_592, "Keras ResNet50().summary(): 'Trainable params: 25,583,592'"),
                Published("keras_total_params", 25_636_712, "Keras ResNet50().summary(): 'Total params: 25,636,712'")),
+    deviations=(
+        changed(("stem.0", "layer*"), layer="Conv2d", bias=(False, True), count=53,
+                why="Keras Conv2D's default use_bias=True, on every convolution"),
+        changed(("stem.1", "layer*"), layer="BatchNorm2d", eps=(1e-5, 1.001e-5), count=53,
+                why="keras.applications.resnet: BatchNormalization(epsilon=1.001e-5)"),
+    ),
     builder=resnet, arch_kwargs={"depth": 50, "bias": True, "bn_eps": 1.001e-5},
 ))
 register(ModelInfo(
@@ -259,6 +276,15 @@ register(ModelInfo(
     notes=("Article 001 / d2l 8.6 (MXNet Gluon): biased convolutions, 1x1 projection shortcuts without batch norm, "
            "1 input channel, 10 classes; trained on Fashion-MNIST resized to 96x96 (its shape walk-through uses "
            "224x224).",),
+    deviations=(
+        input_differs((3, 224, 224), (1, 96, 96), why="d2l 8.6 trains on Fashion-MNIST (one channel) resized "
+                      "to 96x96"),
+        changed(("stem.0", "layer*"), layer="Conv2d", bias=(False, True), count=20,
+                why="Gluon's nn.Conv2D has a bias by default (use_bias=True), on every convolution"),
+        only_paper(tuple(f"{b}.shortcut.1" for b in _DOWN), layer="BatchNorm2d",
+                   why="d2l's Residual(use_1x1conv=True): the projection shortcut is a bare 1x1 convolution"),
+        changed("fc", layer="Linear", out_features=(1000, 10), why="10 classes (Fashion-MNIST)"),
+    ),
     builder=resnet18_d2l,
 ))
 register(ModelInfo(
@@ -270,6 +296,33 @@ register(ModelInfo(
         "addition; every convolution has a bias.",
         "As printed, the code does not run (add and GlobalAveragePooling2D are never imported); the class count "
         "is the article's oxflower17 (17).",
+        "Keras conventions the article's code inherits: BatchNormalization's epsilon 1e-3, and 'same' padding "
+        "that pads a stride-2 convolution or pool on the bottom/right only (TensorFlow's alignment).",
+    ),
+    deviations=(
+        changed(("stem.0", "layer*"), "*", layer="Conv2d", bias=(False, True), count=36,
+                why="Keras Conv2D's default use_bias=True, on every convolution"),
+        changed(("stem.1", "layer*"), "*", layer="BatchNorm2d", eps=(1e-5, 1e-3), count=36,
+                why="Keras BatchNormalization's default epsilon 1e-3"),
+        only_paper(("stem.2", "layer*"), layer="ReLU", count=33,
+                   why="the paper's ReLUs, after each batch norm and after each sum: the tutorial has none there"),
+        only_variant(("0.1", "*.unit*.1", "*.shortcut.1"), layer="ReLU", count=36,
+                     why="the tutorial's ReLUs: Conv2D(activation='relu') before each BatchNormalization"),
+        changed(tuple(f"{b}.shortcut.0" for b in _DOWN), ("5.shortcut.0.1", "9.shortcut.0.1", "15.shortcut.0.1"),
+                layer="Conv2d", kernel_size=((1, 1), (3, 3)),
+                why="the projection shortcut uses the block's kernel_size: a 3x3 convolution, not Eq. 2's 1x1"),
+        changed("stem.0", "0.0.1", layer="Conv2d", padding=((3, 3), (0, 0)),
+                why="Conv2D(64, (7, 7), strides=2, padding='same'): padded apart, TensorFlow's way"),
+        changed(tuple(f"{b}.conv1" for b in _DOWN), ("5.unit1.0.1", "9.unit1.0.1", "15.unit1.0.1"),
+                layer="Conv2d", padding=((1, 1), (0, 0)), why="the stride-2 3x3 convolutions, padded apart"),
+        changed("stem.3", "1.1", layer="MaxPool2d", padding=(1, 0), why="MaxPooling2D((3, 3), 2, padding='same'), "
+                "padded apart"),
+        only_variant("0.0.0", layer="TFSamePad", settings="kernel_size=(7, 7), stride=(2, 2)",
+                     why="Keras 'same' padding of the stride-2 7x7 convolution (bottom/right heavy)"),
+        only_variant(("1.0", "*.unit1.0.0", "*.shortcut.0.0"), layer="TFSamePad",
+                     settings="kernel_size=(3, 3), stride=(2, 2)", count=7,
+                     why="Keras 'same' padding of the 3x3/2 max pool, convolutions and shortcuts"),
+        changed("fc", "20", layer="Linear", out_features=(1000, 17), why="17 classes (oxflower17)"),
     ),
     builder=resnet34_tutorial,
 ))

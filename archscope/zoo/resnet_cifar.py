@@ -21,7 +21,7 @@ from __future__ import annotations
 from torch import nn
 
 from archscope.errors import ArchscopeError
-from archscope.zoo._registry import ModelInfo, Published, register
+from archscope.zoo._registry import ModelInfo, Published, changed, only_paper, only_variant, register
 from archscope.zoo.resnet import BasicBlock
 
 __all__ = ["cifar_resnet", "cifar_preresnet", "valid_depths"]
@@ -164,6 +164,34 @@ _HIGHWAY = ("Highway networks (Srivastava et al. 2015), which Table 6 and articl
             "the zoo: their gates are learned functions of the input (a transform gate per unit), and neither source "
             "gives the layer widths needed to build the CIFAR-10 ones the table lists.")
 _TABLE6 = {20: 0.27, 32: 0.46, 44: 0.66, 56: 0.85, 110: 1.7, 1202: 19.4}  # He et al. 2015, Table 6 (M)
+
+
+def _keras_v1(depth: int) -> tuple:
+    """How the Keras example's resnet_v1 departs from option A's network (keras-io cifar10_resnet.py)."""
+    layers = depth - 1  # the stem and the 6n convolutions of the blocks (each with its batch norm); the fc is 1
+    return (
+        changed("*", layer="Conv2d", bias=(False, True), count=layers,
+                why="Keras Conv2D's default use_bias=True, on every convolution"),
+        changed("*", layer="BatchNorm2d", eps=(1e-5, 1e-3), count=layers,
+                why="Keras BatchNormalization's default epsilon 1e-3"),
+        changed(("stage2.0.conv1", "stage3.0.conv1"), ("stage2.0.conv1.1", "stage3.0.conv1.1"), layer="Conv2d",
+                padding=((1, 1), (0, 0)), why="the stride-2 3x3 convolutions' 'same' padding, applied apart"),
+        only_variant(("stage2.0.conv1.0", "stage3.0.conv1.0"), layer="TFSamePad",
+                     settings="kernel_size=(3, 3), stride=(2, 2)",
+                     why="TensorFlow's 'same' padding for stride 2: the extra row and column at the bottom/right"),
+        only_paper("stage2.0.shortcut", layer="ZeroPadShortcut", settings="pad_channels=16, stride=2",
+                   why="option A (Sec. 4.2): the identity, subsampled, with zero-padded extra channels"),
+        only_paper("stage3.0.shortcut", layer="ZeroPadShortcut", settings="pad_channels=32, stride=2",
+                   why="option A (Sec. 4.2): the identity, subsampled, with zero-padded extra channels"),
+        only_variant("stage2.0.shortcut.0", layer="Conv2d", kernel_size=(1, 1), stride=(2, 2), out_channels=32,
+                     why="resnet_layer(kernel_size=1, strides=2, activation=None, batch_normalization=False): a "
+                         "1x1 projection with a bias, no batch norm"),
+        only_variant("stage3.0.shortcut.0", layer="Conv2d", kernel_size=(1, 1), stride=(2, 2), out_channels=64,
+                     why="resnet_layer(kernel_size=1, strides=2, activation=None, batch_normalization=False): a "
+                         "1x1 projection with a bias, no batch norm"),
+    )
+
+
 for _d, _m in _TABLE6.items():
     register(ModelInfo(
         name=f"resnet{_d}", family="ResNet-CIFAR", year=2015, paper=PAPER_V1, source="paper",
@@ -181,15 +209,42 @@ for _d, _m in _TABLE6.items():
                "padding with TensorFlow's alignment.",),
         published=((Published("params", 273_066, "Keras example ResNet20v1 summary: 'Trainable params: 273,066'"),)
                    if _d == 20 else ()),
+        deviations=_keras_v1(_d),
         builder=cifar_resnet, arch_kwargs={"depth": _d, "keras": True},
     ))
 
 _V2 = {56: None, 110: None, 164: 1.7, 1001: 10.2}  # He et al. 2016, Table 2/5 parameter counts (M)
 _KERAS_V2 = {29: 843_786}  # the Keras example's published summaries (trainable parameters)
-_V2_NOTES = ("The Keras CIFAR-10 example's resnet_v2 (article 003): conv-BN-ReLU stem, the first unit without "
-             "pre-activation, projection shortcuts from the un-normalised input, biased convolutions, BN eps 1e-3.",
+_V2_NOTES = ("The Keras CIFAR-10 example's resnet_v2 (article 003): projection shortcuts from the un-normalised "
+             "input, biased convolutions, BN eps 1e-3. Its conv-BN-ReLU stem and first unit without "
+             "pre-activation compute what the authors' bare stem and pre-activated first unit do (the same "
+             "layers, named differently: `archscope diff` finds no difference there).",
              "Bottleneck widths 16/64/128 (the example reuses the previous stage's output width), not the "
              "paper's 16/32/64: stages 2 and 3 are twice as wide inside their bottlenecks.")
+
+
+def _keras_v2(depth: int) -> tuple:
+    """How the Keras example's resnet_v2 departs from the authors' pre-activation network."""
+    n = (depth - 2) // 9
+    return (
+        changed("*", layer="Conv2d", bias=(False, True), count=1 + 9 * n + 3,
+                why="Keras Conv2D's default use_bias=True, on every convolution (three per unit, the stem and "
+                    "three projection shortcuts)"),
+        changed("*", layer="BatchNorm2d", eps=(1e-5, 1e-3), count=9 * n + 1,
+                why="Keras BatchNormalization's default epsilon 1e-3"),
+        changed("stage2.*", layer="Conv2d", out_channels=(32, 64), count=2 * n,
+                why="the example's bottleneck width in stage 2 is the previous stage's output (num_filters_in = "
+                    "num_filters_out), 64, not the paper's 32"),
+        changed("stage3.*", layer="Conv2d", out_channels=(64, 128), count=2 * n,
+                why="and 128 in stage 3, not the paper's 64"),
+        changed("stage2.0.shortcut", layer="Conv2d", input_from=(("stage2.0.relu0",), (f"stage1.{n - 1} (add)",)),
+                why="the example's projection shortcut reads the unit's un-normalised input; the authors' first "
+                    "unit of a stage shares its BN-ReLU with the shortcut"),
+        changed("stage3.0.shortcut", layer="Conv2d", input_from=(("stage3.0.relu0",), (f"stage2.{n - 1} (add)",)),
+                why="the same in stage 3"),
+    )
+
+
 # Article 003 sets n = 3; with version = 2 that is depth 9n+2 = 29, a depth the paper never trains.
 register(ModelInfo(
     name="preresnet29.keras", family="PreAct-ResNet", year=2016, paper=PAPER_V2, source="keras",
@@ -216,6 +271,7 @@ for _d, _m in _V2.items():
         name=f"preresnet{_d}.keras", family="PreAct-ResNet", year=2016, paper=PAPER_V2, source="keras",
         input_shape=(3, 32, 32), num_classes=10,
         notes=_V2_NOTES,
+        deviations=_keras_v2(_d),
         builder=cifar_preresnet, arch_kwargs={"depth": _d, "keras": True},
     ))
 

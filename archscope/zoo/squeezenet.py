@@ -31,7 +31,7 @@ import torch
 from torch import nn
 
 from archscope.errors import ArchscopeError
-from archscope.zoo._registry import ModelInfo, Published, register
+from archscope.zoo._registry import ModelInfo, Published, input_differs, register
 
 __all__ = ["LAYOUTS", "Fire", "SqueezeNet", "squeezenet"]
 
@@ -145,6 +145,8 @@ for _v, _name, _year in (("1_0", "squeezenet1_0", 2016), ("1_1", "squeezenet1_1"
         notes=("torchvision's SqueezeNet: the same layers (ceil-mode pools, dropout 0.5 before conv10); only the "
                "default input differs, 224x224 as torchvision's published GFLOPS assume (conv1 maps 109x109 "
                "for v1.0, 111x111 for v1.1).",),
+        deviations=(input_differs((3, 227, 227), (3, 224, 224), why="torchvision's 224x224 crops (its published "
+                                  "GFLOPS); the paper's 111x111 conv1 maps need 227x227"),),
         published=(Published("params", _tv, f"torchvision SqueezeNet{_v}_Weights.IMAGENET1K_V1 meta num_params"),
                    Published("gflops", _ops, f"torchvision SqueezeNet{_v}_Weights.IMAGENET1K_V1 meta _ops")),
         builder=squeezenet, arch_kwargs={"version": _v},

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from archscope.zoo._registry import ModelInfo, Published, register
+from archscope.zoo._registry import ModelInfo, Published, changed, only_variant, register
 from archscope.zoo.layers import PaperLRN, keras_conv
 
 __all__ = ["CONFIGS", "VGG", "vgg", "vgg16_tutorial"]
@@ -133,6 +133,9 @@ for _name, _cfg, _depth, _table2, _tv, _gflops in _TABLE:
         name=f"{_name}.torchvision", family="VGG", year=2014, paper=PAPER, source="torchvision",
         input_shape=(3, 224, 224), num_classes=1000,
         notes=("Same layers as the paper plus AdaptiveAvgPool2d(7) before the classifier.",),
+        deviations=(only_variant("avgpool", layer="AdaptiveAvgPool2d", output_size=(7, 7),
+                                 why="torchvision's AdaptiveAvgPool2d((7, 7)) before the classifier (a no-op at "
+                                     "224x224; it lets any input size reach the 7x7x512 the FC layers expect)"),),
         published=(Published("params", _tv, f"torchvision {_name.upper()}_Weights.IMAGENET1K_V1 meta num_params"),
                    Published("gflops", _gflops, f"torchvision {_name.upper()}_Weights.IMAGENET1K_V1 meta _ops")),
         builder=vgg, arch_kwargs={"config": _cfg, "adaptive_pool": True},
@@ -155,6 +158,19 @@ register(ModelInfo(
         "24,576 fewer weights than the 3x3 of configuration D.",
         "input_shape=(224,224,3) is hard-coded in the first layer, ignoring the function's width/height arguments.",
         "An extra Dense(1000, relu) + Dropout(0.5) before the 17-way softmax (folded into the loss here).",
+        "Keras 'same' padding of the even-width 3x2 kernel is asymmetric (TensorFlow puts the extra column on the "
+        "right): an explicit pad before an unpadded convolution.",
+    ),
+    deviations=(
+        changed("features.5", "5.1", layer="Conv2d", kernel_size=((3, 3), (3, 2)), padding=((1, 1), (0, 0)),
+                why="article 000's conv2_1 is Conv2D(128, (3, 2), padding='same'): a 3x2 kernel, padded apart"),
+        only_variant("5.0", layer="TFSamePad", settings="kernel_size=(3, 2), stride=(1, 1)",
+                     why="Keras 'same' padding for the 3x2 kernel: 1 row above and below, 1 column on the right only"),
+        only_variant("39", layer="ReLU", why="the extra Dense(1000, activation='relu') before the 17-way output"),
+        only_variant("40", layer="Dropout", runs="never in the traced forward",
+                     why="the Dropout(0.5) after that extra Dense(1000)"),
+        only_variant("41", layer="Linear", out_features=17, why="the 17-way output (oxflower17) after the extra "
+                     "Dense(1000), which takes the place of configuration D's FC-1000"),
     ),
     builder=vgg16_tutorial,
 ))
