@@ -146,3 +146,17 @@ def test_report_pages_render_from_plain_data():
     assert [r.split("]")[0] for r in rows] == ["| [b", "| [a"]  # by parameters: 2,000 before 1,000
     assert "| 15x13 " in rows[1] and "| 5.00M " in rows[1] and "| 2,000 " in rows[0]
     assert page.startswith("# The archscope zoo (2 models)")
+
+
+def test_blocks_held_in_a_module_list_are_drawn():
+    """An nn.ModuleList is never called itself; the blocks it holds ran and are nodes (they were
+    missing, their residual adds left hanging from the input)."""
+    from archscope.analysis import analyze
+    from archscope.analysis.graph import build_graph
+    from tests.data.nn_models import TinyViT
+
+    g = build_graph(analyze(TinyViT(), (3, 32, 32), training_memory=False), "block")
+    labels = [n.label for n in g.nodes]
+    assert labels == ["input", "patch", "blocks.0 .. blocks.1", "norm .. head", "output"]
+    assert [n.repeat for n in g.nodes if n.label.startswith("blocks")] == [2]  # two identical encoder layers
+    assert not [n for n in g.nodes if n.kind == "op"]  # the residual adds are inside the blocks

@@ -120,7 +120,9 @@ def _select(a: Analysis, level: str) -> list[list[str]]:
         if l.name:
             parent = l.name.rsplit(".", 1)[0] if "." in l.name else ""
             children.setdefault(parent, []).append(l.name)
-    called = lambda n: by_name[n].calls > 0  # noqa: E731
+    ran = {l.name for l in a.layers if l.calls}
+    # a container that is never called itself (an nn.ModuleList of blocks) still holds layers that ran
+    called = lambda n: n in ran or any(r.startswith(n + ".") for r in ran)  # noqa: E731
     if level == "layer":
         return [[l.name] for l in sorted(a.layers, key=lambda l: l.order if l.order is not None else 0)
                 if l.name and l.is_leaf and l.calls]
