@@ -104,3 +104,53 @@ def test_callable_needs_input():
 def test_unknown_format_and_model():
     assert run("summary", "resnet18", "--format", "yaml").exit_code == 2
     assert "unknown model" in one_line_error(run("summary", "resnet19"))
+
+
+# ---- several inputs, token ids, builder arguments -------------------------------------------------
+
+MODELS = "tests/data/nn_models.py"
+
+
+def test_two_inputs_from_the_cli():
+    r = run("summary", f"{MODELS}:ImageAndTokens", "-i", "3x8x8", "-i", "5:long", "-b", "2", "--arg",
+            "num_classes=3", "-f", "json")
+    assert r.exit_code == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["input_shape"] == [[2, 3, 8, 8], [2, 5]]
+    assert [i["dtype"] for i in d["inputs"]] == ["float32", "int64"]
+    # by hand: conv 3->16, 3x3, on 6x6 outputs: 2 x 36 x 16 x 27; head 16 -> 3 (num_classes=3): 2 x 16 x 3
+    assert d["totals"]["macs"] == 2 * 36 * 16 * 27 + 2 * 16 * 3
+    # embedding 100 x 16 + conv 16 x 27 + 16 + head 16 x 3 + 3
+    assert d["totals"]["params"] == 1600 + 16 * 27 + 16 + 48 + 3
+    table = run("summary", f"{MODELS}:ImageAndTokens", "-i", "3x8x8", "-i", "5:long")
+    assert "input: 1x3x8x8 float32, 1x5 int64" in table.stdout
+
+
+def test_token_id_model_counts_everything():
+    r = run("summary", f"{MODELS}:TokenClassifier", "-i", "12:long", "-f", "json")
+    assert r.exit_code == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["uncounted_ops"] == {}
+    n, e, f = 12, 32, 64  # tokens, width, feed-forward width
+    # attention block (4 projections e x e per token, Q.K^T and A.V n x n x e) + feed-forward + head
+    assert d["totals"]["macs"] == 4 * n * e * e + 2 * n * n * e + 2 * n * e * f + e * 4
+    assert d["flops_by_category"]["attention"] > 0 and d["flops_by_category"]["norm"] == 2 * 8 * n * e
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["-i", "12:cheese"], "unknown dtype"),
+    (["-i", "12:long", "--arg", "vocab"], "KEY=VALUE"),
+    (["-i", "12:long", "--arg", "vocab=10", "--arg", "vocab=20"], "given twice"),
+    (["-i", "12:long", "--arg", "nope=1"], "unexpected keyword argument 'nope'"),
+    (["-i", "12x0:long"], "positive"),
+])
+def test_bad_inputs_and_arguments(args, msg):
+    assert msg in one_line_error(run("summary", f"{MODELS}:TokenClassifier", *args))
+
+
+def test_zoo_knob_by_arg():
+    r = run("summary", "resnet18", "--arg", "num_classes=10", "-f", "json")
+    assert r.exit_code == 0, r.stderr
+    # torchvision's resnet18 has 11,689,512 parameters with 1000 classes; 10 classes: 512 x 990 + 990 fewer
+    assert json.loads(r.stdout)["totals"]["params"] == 11_689_512 - 990 * 513
+    assert "pins depth=18" in one_line_error(run("summary", "resnet18", "--arg", "depth=34"))

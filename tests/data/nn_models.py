@@ -114,3 +114,30 @@ class LSTMNet(nn.Module):
     def forward(self, x):  # (B, 1, T, 8)
         out, _ = self.lstm(x[:, 0])
         return self.fc(out[:, -1])
+
+
+class ImageAndTokens(nn.Module):
+    """Two inputs, an image and token ids (as a captioning or CLIP-style model takes them): a conv
+    over the image, an embedding of the tokens, their pooled features added, a linear head."""
+
+    def __init__(self, num_classes=10, vocab=100, dim=16):
+        super().__init__()
+        self.conv = nn.Conv2d(3, dim, 3)
+        self.embed = nn.Embedding(vocab, dim)
+        self.head = nn.Linear(dim, num_classes)
+
+    def forward(self, image, tokens):
+        return self.head(self.conv(image).mean((2, 3)) + self.embed(tokens).mean(1))
+
+
+class TokenClassifier(nn.Module):
+    """Token ids only: embedding, one encoder layer, mean over tokens, a linear head."""
+
+    def __init__(self, vocab=1000, dim=32, num_classes=4):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, dim)
+        self.encoder = nn.TransformerEncoderLayer(dim, 4, 64, dropout=0.0, batch_first=True)
+        self.head = nn.Linear(dim, num_classes)
+
+    def forward(self, tokens):
+        return self.head(self.encoder(self.embed(tokens)).mean(1))
