@@ -27,6 +27,7 @@ from torch import nn
 from archscope.analysis.formulas import CATEGORIES
 from archscope.analysis.inputs import InputSpec, parse_input, parse_inputs
 from archscope.analysis.modules import layer_kind
+from archscope.analysis.opargs import ntuple
 from archscope.analysis.result import Analysis, LayerStats, Totals
 from archscope.analysis.tracer import ForwardError, cost_pass, saved_tensor_bytes, subtree_params
 from archscope.errors import ArchscopeError
@@ -323,11 +324,8 @@ def _kernel_stride(module: nn.Module):
     s = getattr(module, "stride", None)
     if k is None:
         return None, None
-
-    def pair(v):
-        return list(v) if isinstance(v, (tuple, list)) else [v, v]
-
-    return pair(k), (pair(s) if s is not None else None)
+    n = len(k) if isinstance(k, (tuple, list)) else 2
+    return list(ntuple(k, n)), (list(ntuple(s, n)) if s is not None else None)
 
 
 def _assemble(model, name, input_shape, dtype, device, result, saved, notes, inputs=None) -> Analysis:

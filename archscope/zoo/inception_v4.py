@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
+from torch.nn.modules.utils import _pair  # torch's own int-or-pair rule
 
 from archscope.errors import ArchscopeError
 from archscope.zoo._registry import ModelInfo, Published, changed, only_paper, only_variant, register
@@ -198,9 +199,6 @@ TIMM_SCALES = (0.17, 0.10, 0.20)  # timm's (and TF-slim's) Block35, Block17, Blo
 
 
 # ---- modules --------------------------------------------------------------------------------------------------
-
-def _pair(k):
-    return (k, k) if isinstance(k, int) else tuple(k)
 
 
 class BasicConv(nn.Sequential):

@@ -11,6 +11,7 @@ import math
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.nn.modules.utils import _pair  # torch's own int-or-pair rule
 
 __all__ = [
     "ScaledTanh",
@@ -104,9 +105,6 @@ class TFSamePad(nn.Module):
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}"
 
-
-def _pair(v):
-    return (v, v) if isinstance(v, int) else tuple(v)
 
 
 def keras_conv(in_ch: int, out_ch: int, kernel_size, stride=1, *, padding: str = "same", bias: bool = True) -> nn.Module:
