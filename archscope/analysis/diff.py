@@ -184,7 +184,8 @@ def calls_of(analysis: Analysis, model: nn.Module) -> list[Call]:
             if f.op not in _MERGES and not (f.macs or f.flops):
                 continue
             kind, typ = _FUNCTIONAL.get(f.op, ("fn:" + f.op, f.op))
-            call = Call(name, kind, {"type": typ}, i, functional=f.op)
+            config = {"type": typ, **({"scalars": f.scalars} if f.scalars else {})}  # 0.17 * x: its 0.17
+            call = Call(name, kind, config, i, functional=f.op)
             call.in_shape = analysis.tensor_shapes.get(f.inputs[0]) if f.inputs else None
             calls.append(call)
         call.ops.append(i)

@@ -45,6 +45,9 @@ class FlowOp(NamedTuple):
     macs: int = 0
     flops: int = 0
     call: int = -1  # which call of the innermost module (numbered in order); -1 outside every module
+    # the numbers an elementwise op was given besides its tensors (a residual scaled by 0.17, a clamp's
+    # bounds): settings of a functional op, as a layer's are its attributes
+    scalars: tuple = ()
 
 
 @dataclass
@@ -149,8 +152,22 @@ class CostMode(FastMetaMode):
                 self._alive.append(o)
                 outs_keys.append(self.key(o))
         t = self.tracker
+        scalars = _scalars(args, kwargs) if packet in formulas.ELEMENTWISE else ()
         self.flow.append(FlowOp(str(packet).removeprefix("aten."), tuple(t.names), ins_keys, outs_keys,
-                                cost.macs if cost else 0, cost.flops if cost else 0, t.calls[-1] if t.calls else -1))
+                                cost.macs if cost else 0, cost.flops if cost else 0, t.calls[-1] if t.calls else -1,
+                                scalars))
+
+def _scalars(args, kwargs) -> tuple:
+    """Numbers among an op's arguments: Python numbers, and the 0-dim CPU tensors torch wraps them in
+    (``0.17 * x`` reaches aten.mul as a wrapped number)."""
+    out = []
+    for a in (*args, *kwargs.values()):
+        if isinstance(a, (int, float)) and not isinstance(a, bool):
+            out.append(a)
+        elif isinstance(a, torch.Tensor) and a.dim() == 0 and a.device.type == "cpu" and not a.requires_grad:
+            out.append(a.item())
+    return tuple(out)
+
 
 class ForwardError(Exception):
     """A forward pass failed inside ``module`` (qualified name)."""
