@@ -52,7 +52,14 @@ def model_page(name: str, a, info, stages, evals, diagram_file: str, against_pap
     lines += ["", "## Where the parameters and the compute live", "",
               _md_table(["stage (output resolution)", "layers", "params", "MACs"], srows)]
     if against_paper:
-        lines += ["", f"## Against the paper's network (`archscope diff {info.arch} {name}`)", "", against_paper]
+        from archscope.render.info import describe_deviation
+
+        lines += ["", f"## Against the paper's network (`archscope diff {info.arch} {name}`)", ""]
+        if info.deviations:  # the data a test checks against what diff finds, so this list cannot drift
+            rows = [[describe_deviation(d), str(d.count), d.why] for d in info.deviations]
+            lines += ["Documented deviations (checked: exactly what the diff below finds):", "",
+                      _md_table(["deviation", "layers", "why"], rows), ""]
+        lines.append(against_paper)
     lines += ["", "## Diagram", "", f"![{name} block diagram]({diagram_file})"]
     lines += ["", "## Layers (to depth 2)", "", render_summary(a, "markdown", depth=2).split("\n\n")[0]]
     if evals:
