@@ -235,3 +235,21 @@ def test_vit_style_model_files_attention_and_norm():
     assert a.totals.macs == flop_counter_macs(TinyViT(), (1, 3, 64, 64))
     cpu = analyze(TinyViT(), "3x64x64", training_memory=False, device="cpu")  # fused encoder layers
     assert (cpu.totals.macs, cpu.totals.flops) == (a.totals.macs, a.totals.flops)
+
+
+def test_weight_standardised_conv():
+    """NFNet's / timm's StdConv2d: the kernel normalised by its own statistics before the convolution."""
+    class StdConv(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.weight = nn.Parameter(torch.randn(8, 3, 3, 3))
+
+        def forward(self, x):
+            v, m = torch.var_mean(self.weight, dim=(1, 2, 3), keepdim=True)
+            return F.conv2d(x, (self.weight - m) / torch.sqrt(v + 1e-5))
+
+    a = analyze(StdConv(), "3x8x8", training_memory=False)
+    w = 8 * 3 * 3 * 3  # kernel elements
+    macs = 8 * 6 * 6 * 27  # 8 maps of 6x6, 27 taps each
+    # var_mean 4 per kernel element, subtract and divide 1 each, + eps and sqrt 1 per output map
+    assert (a.totals.macs, a.totals.flops, a.uncounted_ops) == (macs, 2 * macs + 4 * w + 2 * w + 2 * 8, {})

@@ -42,8 +42,9 @@ Conventions (stated once, here):
   attention, fused     the attention above; the encoder layer adds its
   encoder layer        norms, feed-forward and residual adds
   interpolation        (2 x taps - 1) per output element: a weighted sum of
-                       2 (linear), 4 (bilinear), 8 (trilinear) or 16
-                       (bicubic) inputs; nearest is a copy: 0
+                       2 (linear), 4 (bilinear, grid sample), 8 (trilinear)
+                       or 16 (bicubic) inputs; nearest is a copy: 0
+  var, std             4 per input element (as batch statistics)
   max / min / amax     input elements - output elements (comparisons)
   cumsum, vector norm  1 per input element; vector norm 2 (square, add)
   comparisons          1 per output element (eq, ne, lt, ..., bitwise_not)
@@ -152,6 +153,12 @@ def mm_macs(a_shape, b_shape) -> int:
 def _addmm(args, kwargs, out) -> Cost:
     macs = mm_macs(_shape(args[1]), _shape(args[2]))
     return Cost(macs, 2 * macs + numel(out.shape))
+
+
+@register(aten.mv, category="linear")
+def _mv(args, kwargs, out) -> Cost:
+    m, k = _shape(args[0])
+    return Cost(m * k, 2 * m * k)
 
 
 @register(aten.mm, category="linear")
@@ -350,7 +357,8 @@ def _interpolation(taps: int):
     return formula
 
 
-for _taps, _packets in ((2, (aten.upsample_linear1d,)), (4, (aten.upsample_bilinear2d, aten._upsample_bilinear2d_aa)),
+for _taps, _packets in ((2, (aten.upsample_linear1d,)),
+                        (4, (aten.upsample_bilinear2d, aten._upsample_bilinear2d_aa, aten.grid_sampler_2d)),
                         (8, (aten.upsample_trilinear3d,)), (16, (aten.upsample_bicubic2d, aten._upsample_bicubic2d_aa))):
     register(*_packets, category="other")(_interpolation(_taps))
 
@@ -398,9 +406,16 @@ def _cumsum(args, kwargs, out) -> Cost:
     return Cost(0, numel(args[0].shape))
 
 
-@register(aten.linalg_vector_norm, category="norm")
+@register(aten.linalg_vector_norm, aten.norm, category="norm")
 def _vector_norm(args, kwargs, out) -> Cost:
     return Cost(0, 2 * numel(args[0].shape))
+
+
+@register(aten.var, aten.var_mean, aten.std, aten.std_mean, category="norm")
+def _variance(args, kwargs, out) -> Cost:
+    """Batch statistics, as batch norm's in training: mean, subtract, square, sum: 4 per input element
+    (weight standardisation, NFNet's and timm's StdConv, computes them on the weights)."""
+    return Cost(0, 4 * numel(args[0].shape))
 
 
 @register(aten._softmax, aten._log_softmax, category="activation")
