@@ -404,8 +404,8 @@ def data_cmd(
 @handle_errors
 def compare_cmd(
     models: Annotated[list[str], typer.Argument(help="Two or more zoo names (variants welcome).")],
-    input: Annotated[Optional[str], typer.Option("--input", "-i", help="CxHxW for all (default: each model's "
-                                                 "own input).")] = None,
+    input: Annotated[Optional[list[str]], typer.Option("--input", "-i", help="One input for all, e.g. 3x224x224 "
+                     "(repeat it for models with several inputs; default: each model's own input).")] = None,
     baseline: Annotated[Optional[str], typer.Option(help="The model ratios are taken against (default: the "
                                                     "first).")] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
@@ -421,7 +421,7 @@ def compare_cmd(
 
     if len(models) < 2:
         raise ArchscopeError("compare needs at least two models")
-    result = compare(models, input, baseline)
+    result = compare(models, input or None, baseline)
     evals = evaluate_for(CLAIMS, models)
     if fmt == OutputFormat.json:
         typer.echo(_json.dumps({**result.to_dict(), "claims": [e.to_dict() for e in evals]}, indent=2))
@@ -465,8 +465,8 @@ def diff_cmd(
     model_a: Annotated[str, typer.Argument(help="A zoo name, or module.path:callable / file.py:callable "
                                                 "(then --input is required).")],
     model_b: Annotated[str, typer.Argument(help="The network to compare it with, e.g. a variant of A.")],
-    input: Annotated[Optional[str], typer.Option("--input", "-i", help="CxHxW for both (default: each model's "
-                                                 "own input).")] = None,
+    input: Annotated[Optional[list[str]], typer.Option("--input", "-i", help="One input for both, e.g. 3x224x224 "
+                     "(repeat it for models with several inputs; default: each model's own input).")] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="table, markdown or json.")]
     = OutputFormat.table,
 ) -> None:
@@ -478,7 +478,7 @@ def diff_cmd(
     from archscope.render.diff import render_diff
 
     with _user_prints_to_stderr():
-        result = diff(model_a, model_b, input)
+        result = diff(model_a, model_b, input or None)
     if fmt == OutputFormat.json:
         typer.echo(_json.dumps(result.to_dict(), indent=2))
     else:
@@ -493,7 +493,10 @@ def diagram_cmd(
     model: Annotated[str, typer.Argument(help="A zoo name or module:callable (then give --input).")],
     level: Annotated[Level, typer.Option(help="block: one node per block, identical runs as xN; layer: every "
                                          "layer.")] = Level.block,
-    input: Annotated[Optional[str], typer.Option("--input", "-i", help="CxHxW.")] = None,
+    input: Annotated[Optional[list[str]], typer.Option("--input", "-i", help="One input without the batch, e.g. "
+                     "3x224x224 or 77:long; repeat it for a model with several inputs.")] = None,
+    arg: Annotated[Optional[list[str]], typer.Option("--arg", "-a", help="KEY=VALUE, a keyword argument of the "
+                   "builder; repeatable.")] = None,
     fmt: Annotated[Optional[DiagramFormat], typer.Option("--format", "-f", help="svg, png, pdf or dot (default: "
                                                          "the -o file's suffix, else svg).")] = None,
     output: Annotated[Optional[str], typer.Option("-o", "--output", help="File to write (default: "
@@ -505,6 +508,7 @@ def diagram_cmd(
 
     from archscope.analysis import analyze
     from archscope.analysis.graph import build_graph
+    from archscope.analysis.inputs import parse_args
     from archscope.outputs import check_output_dir, check_output_file
     from archscope.render.diagram import render
 
@@ -519,7 +523,7 @@ def diagram_cmd(
     else:
         check_output_dir(".", what="the current folder")
     with _user_prints_to_stderr():
-        a = analyze(model, input, training_memory=False)
+        a = analyze(model, input or None, training_memory=False, args=parse_args(arg))
     graph = build_graph(a, level.value)
     safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in a.model)
     path = Path(output) if output else Path(f"{safe}-{level.value}.{fmt.value}")

@@ -160,3 +160,28 @@ def test_blocks_held_in_a_module_list_are_drawn():
     assert labels == ["input", "patch", "blocks.0 .. blocks.1", "norm .. head", "output"]
     assert [n.repeat for n in g.nodes if n.label.startswith("blocks")] == [2]  # two identical encoder layers
     assert not [n for n in g.nodes if n.kind == "op"]  # the residual adds are inside the blocks
+
+
+def test_two_inputs_and_attention_are_drawn():
+    """One input node per input; the image and token branches are not one block; at layer level
+    nn.MultiheadAttention (whose out_proj never runs as a module) is a node."""
+    from tests.data.nn_models import ImageAndTokens, TinyViT
+
+    g = build_graph(analyze(ImageAndTokens(), ["3x8x8", "5:long"], training_memory=False), "block")
+    assert sorted(n.label for n in g.nodes) == sorted(["input 1", "input 2", "conv", "embed", "head", "output", "+"])
+    edges = {(e.src, e.dst) for e in g.edges}
+    ids = {n.label: n.id for n in g.nodes}
+    assert (ids["input 1"], ids["conv"]) in edges and (ids["input 2"], ids["embed"]) in edges
+    layer = build_graph(analyze(TinyViT(), (3, 32, 32), training_memory=False), "layer")
+    attn = [n for n in layer.nodes if "self_attn" in n.label]
+    assert len(attn) == 2 and all(n.kind == "attention" and n.macs > 0 for n in attn)
+
+
+def test_compare_feature_field_on_a_1x1_final_map():
+    """ResNet-18's layer4 field does not depend on the input size; on 32x32 its map is 1x1, which the
+    final-feature field must still read (it read layer3's)."""
+    from archscope.analysis.compare import compare
+
+    small = compare(["resnet18"], (3, 32, 32)).models[0].receptive_field
+    full = analyze("resnet18", training_memory=False).layer("layer4").receptive_field
+    assert small.size == full.size

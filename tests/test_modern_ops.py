@@ -253,3 +253,33 @@ def test_weight_standardised_conv():
     macs = 8 * 6 * 6 * 27  # 8 maps of 6x6, 27 taps each
     # var_mean 4 per kernel element, subtract and divide 1 each, + eps and sqrt 1 per output map
     assert (a.totals.macs, a.totals.flops, a.uncounted_ops) == (macs, 2 * macs + 4 * w + 2 * w + 2 * 8, {})
+
+
+@pytest.mark.parametrize("kw", [{}, {"batch_first": True}, {"bidirectional": True, "num_layers": 2},
+                                {"bias": False}])
+def test_lstm_on_the_cpu_counts_as_on_meta(kw):
+    """On the CPU nn.LSTM runs as oneDNN's mkldnn_rnn_layer kernel; it must count as the step-by-step path."""
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(16, 32, **kw)
+
+        def forward(self, x):
+            return self.lstm(x)[0]
+
+    meta = analyze(Net(), "7x16", batch=3, training_memory=False)
+    cpu = analyze(Net(), "7x16", batch=3, training_memory=False, device="cpu")
+    layers, directions = kw.get("num_layers", 1), 2 if kw.get("bidirectional") else 1
+    # 21 (= 3 x 7) steps x 4 gates x 32 units x (inputs + 32 recurrent); layer 2 reads both directions
+    inputs = [16] + [32 * directions] * (layers - 1)
+    macs = sum(directions * 21 * 4 * 32 * (i + 32) for i in inputs)
+    assert meta.totals.macs == cpu.totals.macs == macs
+    assert meta.totals.flops == cpu.totals.flops and cpu.uncounted_ops == {}
+
+
+def test_token_ids_into_a_float_layer_fail_as_on_a_real_device():
+    """Some meta kernels (a convolution without bias, mm) accept operands of mixed dtypes; the CPU does not."""
+    from archscope.errors import ArchscopeError
+
+    with pytest.raises(ArchscopeError, match="mix float32 and int64"):
+        analyze(nn.Linear(8, 4, bias=False), "8:long", training_memory=False)

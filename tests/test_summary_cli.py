@@ -154,3 +154,45 @@ def test_zoo_knob_by_arg():
     # torchvision's resnet18 has 11,689,512 parameters with 1000 classes; 10 classes: 512 x 990 + 990 fewer
     assert json.loads(r.stdout)["totals"]["params"] == 11_689_512 - 990 * 513
     assert "pins depth=18" in one_line_error(run("summary", "resnet18", "--arg", "depth=34"))
+
+
+def test_training_memory_at_batch_1_extrapolated_and_marked():
+    """ResNet-18 on 32x32 ends on a 1x1 map: batch norm cannot train at batch 1. Saved activations are
+    affine in the batch, so batch 1's are 2 x batch 2's - batch 3's (both observed here)."""
+    from archscope.analysis import analyze
+
+    one = analyze("resnet18", (3, 32, 32))
+    two, three = (analyze("resnet18", (3, 32, 32), batch=b).totals.saved_activation_bytes for b in (2, 3))
+    assert one.totals.saved_activation_bytes == 2 * two - three
+    assert one.memory["saved_activations_extrapolated"] is True
+    assert analyze("resnet18").memory["saved_activations_extrapolated"] is False  # 224: observed
+    out = run("summary", "resnet18", "-i", "3x32x32").stdout
+    assert "extrapolated from batches 2 and 3" in out.splitlines()[-1]
+
+
+@pytest.mark.parametrize("spec", ["3x", "3xx32x32", "3x32x32:", "3_2x32x32", "٣x32x32"])
+def test_malformed_input_specs(spec):
+    assert "--input" in one_line_error(run("summary", "lenet5", "-i", spec))
+
+
+def test_zoo_knob_of_the_wrong_type_is_a_clean_error():
+    err = one_line_error(run("summary", "lenet.d2l", "--arg", "activation=[1]"))
+    assert "cannot be built with activation=[1]" in err
+
+
+def test_in_channels_changes_the_default_input():
+    r = run("summary", "resnet18", "--arg", "in_channels=1", "-f", "json")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["input_shape"] == [1, 1, 224, 224]
+
+
+def test_compare_diff_diagram_take_several_inputs(tmp_path):
+    r = run("diff", f"{MODELS}:ImageAndTokens", f"{MODELS}:ImageAndTokens", "-i", "3x8x8", "-i", "5:long")
+    assert r.exit_code == 0 and "the same network" in r.stdout
+    r = run("diagram", f"{MODELS}:ImageAndTokens", "-i", "3x8x8", "-i", "5:long", "--arg", "num_classes=3",
+            "-f", "dot", "-o", str(tmp_path / "d.dot"))
+    assert r.exit_code == 0, r.stderr
+    dot = (tmp_path / "d.dot").read_text()
+    assert "input 1" in dot and "input 2" in dot
+    r = run("compare", "resnet18", "resnet34", "-i", "3x32x32", "-f", "json")
+    assert r.exit_code == 0, r.stderr

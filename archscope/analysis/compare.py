@@ -16,9 +16,11 @@ def feature_rf(a: Analysis) -> RF | None:
     """The receptive field of the final features: the union (largest size and
     jump per axis) of the layers at the last spatial resolution before global
     pooling (Inception's branches merge there; the largest branch is the
-    module's field)."""
+    module's field). That resolution may be 1x1 (ResNet-18 on 32x32): only the
+    pooling layer that ends on 1x1, the global pool, is left out."""
     spatial = [l for l in a.layers if l.calls and l.output_shape and len(l.output_shape) == 4
-               and l.output_shape[2] * l.output_shape[3] > 1 and isinstance(l.receptive_field, RF)]
+               and isinstance(l.receptive_field, RF)
+               and not (l.category == "pooling" and l.output_shape[2] * l.output_shape[3] == 1)]  # the global pool
     if not spatial:
         return None
     final = max(spatial, key=lambda l: l.order).output_shape[2:]

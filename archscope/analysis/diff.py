@@ -300,10 +300,20 @@ def _upstream_site(start: Call, g: _Graph, site_of_call: dict[int, int], shaping
     return None
 
 
+def _unbatched(a: Analysis) -> list:
+    """The input without its batch: [C, H, W], or one such list per input for a model with several."""
+    return [i["shape"][1:] for i in a.inputs] if len(a.inputs) > 1 else list(a.input_shape[1:])
+
+
+def _shown(a: Analysis) -> str:
+    shapes = _unbatched(a)
+    return ", ".join("x".join(map(str, s)) for s in shapes) if len(a.inputs) > 1 else "x".join(map(str, shapes))
+
+
 def diff(spec_a, spec_b, input_shape=None) -> Diff:
     """Compare two models archscope can analyse (zoo names, ``module:callable`` specs, or
     ``(name, nn.Module, (C, H, W))`` triples)."""
-    from archscope.analysis.engine import _resolve, analyze, parse_input
+    from archscope.analysis.engine import _resolve, analyze
 
     sides = []
     for spec in (spec_a, spec_b):
@@ -311,8 +321,7 @@ def diff(spec_a, spec_b, input_shape=None) -> Diff:
             name, model, shape = spec
         else:
             model, name, shape, _ = _resolve(spec, input_shape)
-        shape = parse_input(input_shape) if input_shape is not None else tuple(shape)
-        a = analyze(model, shape)
+        a = analyze(model, input_shape if input_shape is not None else tuple(shape))
         a.model = name
         sides.append((name, model, a, calls_of(a, model)))
     (na, ma, aa, ca), (nb, mb, ab, cb) = sides
@@ -388,7 +397,7 @@ def diff(spec_a, spec_b, input_shape=None) -> Diff:
             if input_change is None:
                 input_change = len(changes)
                 changes.append(Change("input", "input", "input", None, None,
-                                      {"shape": [list(aa.input_shape[1:]), list(ab.input_shape[1:])]},
+                                      {"shape": [_unbatched(aa), _unbatched(ab)]},
                                       dict.fromkeys(COSTS, 0)))
             k = input_change
         for q, v in cost(x, y).items():
@@ -428,13 +437,12 @@ def diff(spec_a, spec_b, input_shape=None) -> Diff:
             unattributed[q] = rest
     notes = []
     if list(aa.input_shape) != list(ab.input_shape):
-        notes.append(f"the inputs differ: {'x'.join(map(str, aa.input_shape[1:]))} and "
-                     f"{'x'.join(map(str, ab.input_shape[1:]))} (give --input to compare both on one)")
+        notes.append(f"the inputs differ: {_shown(aa)} and {_shown(ab)} (give --input to compare both on one)")
     if unattributed:
         notes.append("part of the totals' difference is in no traced call nor leaf module (parameters held by a "
                      "container module itself, or ops on tensors the trace does not follow): listed as unattributed")
     same = not changes and not unattributed and totals["params"][0] == totals["params"][1]
-    return Diff(na, nb, list(aa.input_shape[1:]), list(ab.input_shape[1:]), same, totals, changes, unattributed,
+    return Diff(na, nb, _unbatched(aa), _unbatched(ab), same, totals, changes, unattributed,
                 notes)
 
 

@@ -159,7 +159,10 @@ def _resolve(model_or_name, input_shape, args: dict | None = None):
     from archscope.zoo import get_model, model_info
 
     info = model_info(spec)
-    return get_model(info.name, device="meta", **(args or {})), info.name, info.input_shape, []
+    default = tuple(info.input_shape)
+    if args and "in_channels" in args and isinstance(args["in_channels"], int):
+        default = (args["in_channels"], *default[1:])  # the default input follows the channels asked for
+    return get_model(info.name, device="meta", **(args or {})), info.name, default, []
 
 
 def analyze(model_or_name, input_shape=None, batch: int = 1, dtype: torch.dtype = torch.float32, *,
@@ -230,15 +233,18 @@ def analyze(model_or_name, input_shape=None, batch: int = 1, dtype: torch.dtype 
             raise ArchscopeError(f"{name} does not run on input {shown}: at {e.module or '<model>'} "
                                  f"({e.module_type}): {_first_line(e.error)}") from None
 
-    saved = None
+    saved, derived = None, False
     if training_memory:
         saved, note = _training_saved_bytes(work, xs, batch, specs, dtype, device)
+        derived = saved is not None and note is not None
         if note:
             notes.append(note)
     shapes = [[batch, *s.shape] for s in specs]
     inputs = [{"shape": sh, "dtype": str(s.dtype or dtype).removeprefix("torch.")} for sh, s in zip(shapes, specs)]
-    return _assemble(work, name, shapes[0] if len(shapes) == 1 else shapes, dtype, device, result, saved, notes,
-                     inputs)
+    a = _assemble(work, name, shapes[0] if len(shapes) == 1 else shapes, dtype, device, result, saved, notes,
+                  inputs)
+    a.memory["saved_activations_extrapolated"] = derived
+    return a
 
 
 def _training_saved_bytes(work, xs, batch, specs, dtype, device) -> tuple[int | None, str | None]:
@@ -261,9 +267,9 @@ def _training_saved_bytes(work, xs, batch, specs, dtype, device) -> tuple[int | 
         except Exception:
             two = three = None
         if two is not None and 2 * two - three > 0:
-            return 2 * two - three, ("training memory at batch 1 extrapolated as 2 x batch 2's saved activations "
-                                     "- batch 3's (they are affine in the batch): a training-mode forward at batch "
-                                     f"1 itself fails ({first})")
+            why = "batch norm cannot train on one value per channel" if "per channel" in first else first
+            return 2 * two - three, ("training memory at batch 1 extrapolated from batches 2 and 3 (saved "
+                                     f"activations are affine in the batch): at batch 1 {why}")
     return None, f"training memory not available: a training-mode forward fails ({first})"
 
 

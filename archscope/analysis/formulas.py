@@ -29,8 +29,9 @@ Conventions (stated once, here):
   softmax              5 per element (max, subtract, exp, sum, divide)
   layer / group /      as batch norm in training (the statistics are always
   RMS norm             computed): 8 per element with the affine part, 6
-                       without; RMS norm 4 (square, sum, times 1/rms,
-                       gamma), 3 without gamma
+                       without; RMS norm 4 per element (square, mean,
+                       times 1/rms, gamma; 3 without gamma) + 2 per row
+                       (eps, rsqrt)
   attention (fused     what the math path does, op for op, so every kernel
   kernels: flash,      torch may pick counts the same: Q.K^T and A.V are
   memory-efficient,    matrix products (MACs); Q and K each scaled by
@@ -226,7 +227,25 @@ def _group_norm(args, kwargs, out) -> Cost:
 
 @register(aten._fused_rms_norm, category="norm")
 def _rms_norm(args, kwargs, out) -> Cost:
-    return Cost(0, numel(args[0].shape) * (4 if len(args) > 2 and args[2] is not None else 3))
+    """As nn.RMSNorm's composite path computes it: square, mean, times 1/rms (and gamma) per element;
+    the eps add and the rsqrt once per normalised row."""
+    n = numel(args[0].shape)
+    rows = n // max(1, numel(args[1]))
+    return Cost(0, n * (4 if len(args) > 2 and args[2] is not None else 3) + 2 * rows)
+
+
+@register(aten.mkldnn_rnn_layer, category="linear")
+def _mkldnn_lstm_layer(args, kwargs, out) -> Cost:
+    """One direction of one nn.LSTM layer in oneDNN's CPU kernel (mode 2, the only one it runs), counted
+    as the step-by-step path computes it: per step, the input and recurrent products (4 gates) with
+    their biases, the gates' sum, three sigmoids, two tanh, three products and one sum of the cell."""
+    a = bind(aten.mkldnn_rnn_layer, args, kwargs)
+    x, hidden = a["input"], a["hidden_size"]
+    steps, batch = (x.shape[1], x.shape[0]) if a["batch_first"] else (x.shape[0], x.shape[1])
+    gates = 4 * hidden
+    macs = steps * batch * gates * (x.shape[-1] + hidden)
+    per_step = batch * ((2 if a["has_biases"] else 0) * gates + gates + 12 * hidden - 3 * hidden)
+    return Cost(macs, 2 * macs + steps * per_step)
 
 
 # ---- attention ------------------------------------------------------------------
@@ -357,9 +376,9 @@ def _interpolation(taps: int):
     return formula
 
 
-for _taps, _packets in ((2, (aten.upsample_linear1d,)),
-                        (4, (aten.upsample_bilinear2d, aten._upsample_bilinear2d_aa, aten.grid_sampler_2d)),
-                        (8, (aten.upsample_trilinear3d,)), (16, (aten.upsample_bicubic2d, aten._upsample_bicubic2d_aa))):
+# antialiased resizing (_upsample_*_aa) widens its window with the scale: no fixed tap count, no formula
+for _taps, _packets in ((2, (aten.upsample_linear1d,)), (4, (aten.upsample_bilinear2d, aten.grid_sampler_2d)),
+                        (8, (aten.upsample_trilinear3d,)), (16, (aten.upsample_bicubic2d,))):
     register(*_packets, category="other")(_interpolation(_taps))
 
 

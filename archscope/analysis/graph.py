@@ -18,7 +18,7 @@ from archscope.analysis.result import Analysis, LayerStats
 
 MERGE_OPS = {"add", "cat", "mul", "sub"}
 _CONTAINERS = ("Sequential", "ModuleList", "ModuleDict")
-_DRAWN_KINDS = ("conv", "linear", "norm", "activation", "pooling", "block")
+_DRAWN_KINDS = ("conv", "linear", "norm", "activation", "pooling", "attention", "block")
 
 
 @dataclass
@@ -72,7 +72,7 @@ def _detail(layer: LayerStats) -> str:
         s = (layer.stride or [1])[0]
         bits.append(f"{k}/{s}")
     if layer.output_shape and len(layer.output_shape) >= 2 and _kind(layer) in ("conv", "linear"):
-        bits.append(f"{layer.output_shape[1]} ch" if len(layer.output_shape) == 4 else f"{layer.output_shape[1]} out")
+        bits.append(f"{layer.output_shape[1]} ch" if len(layer.output_shape) == 4 else f"{layer.output_shape[-1]} out")
     return " ".join(bits)
 
 
@@ -121,18 +121,45 @@ def _select(a: Analysis, level: str) -> list[list[str]]:
             parent = l.name.rsplit(".", 1)[0] if "." in l.name else ""
             children.setdefault(parent, []).append(l.name)
     ran = {l.name for l in a.layers if l.calls}
+    ran_below = {r.rsplit(".", i)[0] for r in ran for i in range(1, r.count(".") + 1)}  # ancestors of a layer that ran
     # a container that is never called itself (an nn.ModuleList of blocks) still holds layers that ran
-    called = lambda n: n in ran or any(r.startswith(n + ".") for r in ran)  # noqa: E731
+    called = lambda n: n in ran or n in ran_below  # noqa: E731
     if level == "layer":
+        # a module whose children never ran does its work itself (nn.MultiheadAttention calls its
+        # out_proj's weights, not the module): a layer, as a leaf is
         return [[l.name] for l in sorted(a.layers, key=lambda l: l.order if l.order is not None else 0)
-                if l.name and l.is_leaf and l.calls]
+                if l.name and l.calls and (l.is_leaf or l.name not in ran_below)]
     # block level: a custom module is one node; plain sequences are cut after each pooling layer
 
     groups: list[list[str]] = []
     branching = _branching_blocks(a, by_name)
+    single_parent = {}  # tensor -> the one traced tensor it was computed from (views, functional activations)
+    for f in a.flow:
+        if len(f.inputs) == 1:
+            for o in f.outputs:
+                single_parent.setdefault(o, f.inputs[0])
+
+    def _first_run(n: str) -> int:
+        """When a module (or, for a container never called, the first of its layers) first ran."""
+        l = by_name[n]
+        if l.order is not None:
+            return l.order
+        return min((by_name[r].order for r in ran if r.startswith(n + ".")), default=1 << 30)
+
+    def feeds(prev: LayerStats, nxt: LayerStats) -> bool:
+        """nxt consumes prev's output, directly or through single-input ops (a view, F.relu): a chain, not
+        two layers side by side (a two-input model's image and token branches)."""
+        outs = set(prev.out_keys or [])
+        for k in nxt.in_keys or []:
+            seen = 0
+            while k not in outs and k in single_parent and seen < 10_000:
+                k, seen = single_parent[k], seen + 1
+            if k in outs:
+                return True
+        return False
 
     def visit(name: str) -> None:
-        kids = [k for k in children.get(name, []) if called(k)]
+        kids = sorted((k for k in children.get(name, []) if called(k)), key=_first_run)  # in execution order
         layer = by_name[name]
         if name in branching:
             for k in kids:  # one node per branch, whatever it contains
@@ -141,11 +168,14 @@ def _select(a: Analysis, level: str) -> list[list[str]]:
         if name and (layer.is_leaf or layer.type not in _CONTAINERS):
             groups.append([name])
             return
-        # a plain sequence: its leaf layers up to each pooling layer form a block
+        # a plain sequence: its leaf layers up to each pooling layer form a block, while each feeds the next
         run: list[str] = []
         for k in kids:
             kl = by_name[k]
             if kl.is_leaf or _one_layer(kl, a):
+                if run and not feeds(by_name[run[-1]], kl):
+                    groups.append(run)
+                    run = []
                 run.append(k)
                 if kl.category == "pooling":
                     groups.append(run)
@@ -170,7 +200,10 @@ def build_graph(a: Analysis, level: str = "block") -> Graph:
     by_name = {l.name: l for l in a.layers}
     groups = _select(a, level)
     branching_blocks = _branching_blocks(a, by_name) if level == "block" else set()
-    nodes: list[Node] = [Node("input", "input", "io", output_shape=a.input_shape)]
+    several = len(a.inputs) > 1
+    nodes: list[Node] = ([Node(f"input{i}", f"input {i + 1}", "io", output_shape=x["shape"])
+                          for i, x in enumerate(a.inputs)] if several
+                         else [Node("input", "input", "io", output_shape=a.input_shape)])
     produced: dict[int, str] = {}  # tensor key -> node id that produced it
     inputs_of: dict[str, list[int]] = {}
     selected: set[str] = set()
@@ -200,7 +233,8 @@ def build_graph(a: Analysis, level: str = "block") -> Graph:
         inputs_of[nid] = list(first.in_keys or [])
         for k in last.out_keys or []:
             produced.setdefault(k, nid)  # the first producer of a tensor owns it
-    produced.setdefault(0, "input")
+    for i in range(len(a.inputs) if several else 1):  # the inputs are the first tensors traced, in order
+        produced.setdefault(i, f"input{i}" if several else "input")
 
     # functional merges outside every selected node become nodes of their own
     parents: dict[int, list[int]] = {}

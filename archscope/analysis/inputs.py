@@ -10,6 +10,7 @@ torchinfo's ``summary(input_size=[...], dtypes=[...])`` and Keras'
 from __future__ import annotations
 
 import ast
+import operator
 import re
 from typing import NamedTuple
 
@@ -42,22 +43,23 @@ def parse_spec(spec) -> InputSpec:
     if isinstance(spec, InputSpec):
         return spec
     if isinstance(spec, str):
-        text, _, dtype_name = spec.strip().partition(":")
+        text, colon, dtype_name = spec.strip().partition(":")
         dtype_name = dtype_name.strip().lower()
+        if colon and not dtype_name:
+            raise ArchscopeError(f"--input {spec!r}: nothing after ':' (a dtype such as long)")
         if dtype_name and dtype_name not in DTYPES:
             raise ArchscopeError(f"--input {spec!r}: unknown dtype {dtype_name!r}; one of {', '.join(DTYPES)}")
-        parts = [p for p in re.split(r"[x,×* ]+", text.strip().lower()) if p != ""]
-        try:
-            dims = tuple(int(p) for p in parts)
-        except ValueError:
-            raise ArchscopeError(f"--input must be sizes joined by x, e.g. 3x224x224 or 77:long; got {spec!r}") from None
+        parts = re.split(r"\s*[x,×*]\s*|\s+", text.strip().lower())
+        if not all(re.fullmatch(r"[0-9]+", p) for p in parts):  # ASCII digits, no empty size ("3x", "3xx4")
+            raise ArchscopeError(f"--input must be sizes joined by x, e.g. 3x224x224 or 77:long; got {spec!r}")
+        dims = tuple(int(p) for p in parts)
         dtype = DTYPES[dtype_name] if dtype_name else None
     else:
         try:
-            dims, dtype = tuple(spec), None
+            dims, dtype = tuple(operator.index(d) for d in spec), None  # numpy integers too
         except TypeError:
-            raise ArchscopeError(f"an input shape is a sequence of sizes or a string like 3x224x224; got {spec!r}") \
-                from None
+            raise ArchscopeError(f"an input shape is a sequence of integer sizes or a string like 3x224x224; "
+                                 f"got {spec!r}") from None
     if not dims or not all(isinstance(d, int) and not isinstance(d, bool) for d in dims):
         raise ArchscopeError(f"an input shape needs at least one integer size (e.g. 3x224x224); got {spec!r}")
     if any(d <= 0 for d in dims):
@@ -65,12 +67,24 @@ def parse_spec(spec) -> InputSpec:
     return InputSpec(dims, dtype)
 
 
+def _is_int(v) -> bool:
+    try:
+        operator.index(v)
+        return not isinstance(v, bool)
+    except TypeError:
+        return False
+
+
 def parse_inputs(specs) -> list[InputSpec]:
     """One spec ('3x224x224', (3, 224, 224)) or several (a list of them) -> a list of InputSpec."""
     if isinstance(specs, (str, InputSpec)):
         return [parse_spec(specs)]
-    specs = list(specs)
-    if specs and all(isinstance(d, int) and not isinstance(d, bool) for d in specs):
+    try:
+        specs = list(specs)
+    except TypeError:
+        raise ArchscopeError(f"an input is a shape such as (3, 224, 224) or '3x224x224', or a list of them; "
+                             f"got {specs!r}") from None
+    if specs and all(_is_int(d) for d in specs):
         return [parse_spec(specs)]  # one shape given as a sequence of ints
     if not specs:
         raise ArchscopeError("no input given")

@@ -183,6 +183,20 @@ def _answer_cat(args, kwargs):
     return torch.empty(shape, dtype=dtype, device="meta")
 
 
+# Products whose CPU and CUDA kernels require one dtype for every operand; some meta kernels (a
+# convolution without bias, mm) do not check it, so a model fed token ids where it expects floats would
+# be analysed on meta and fail on any real device.
+_SAME_DTYPE = {aten.convolution, aten._convolution, aten.addmm, aten.mm, aten.bmm, aten.baddbmm, aten.mv}
+
+
+def _check_dtypes(func, args) -> None:
+    dtypes = {a.dtype for a in args[:3] if isinstance(a, torch.Tensor)}
+    if len(dtypes) > 1:
+        names = " and ".join(sorted(str(d).removeprefix("torch.") for d in dtypes))
+        raise RuntimeError(f"{func._overloadpacket.__name__}: its operands mix {names} (expected one dtype, as "
+                           "the CPU and CUDA kernels require)")
+
+
 class FastMetaMode(TorchDispatchMode):
     """Runs ops, answering simple ones on meta itself (see above)."""
 
@@ -195,6 +209,8 @@ class FastMetaMode(TorchDispatchMode):
         return False  # no torch.compile ever runs inside an analysis
 
     def run(self, func, args, kwargs):
+        if func._overloadpacket in _SAME_DTYPE:
+            _check_dtypes(func, args)
         if self.answer_shapes:
             out = _answer_shape(func, func._overloadpacket, args, kwargs)
             if out is not None:

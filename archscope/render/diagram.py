@@ -20,6 +20,7 @@ FORMATS = ("svg", "png", "pdf", "dot")
 
 COLOURS = {  # fill by layer kind
     "conv": "#cfe2f3", "linear": "#d9ead3", "norm": "#fff2cc", "activation": "#f4cccc", "pooling": "#ead1dc",
+    "attention": "#fce5cd",
     "block": "#e3e7ee", "other": "#eeeeee", "op": "#ffffff", "io": "#ffffff",
 }
 

@@ -91,6 +91,8 @@ def totals_lines(a: Analysis, md: bool = False) -> list[str]:
         f"{b}uncounted ops: {uncounted}",
         f"{b}forward activations: {mib(t.activation_bytes)}   saved for backward: {mib(t.saved_activation_bytes)}",
         f"{b}training memory, SGD+momentum: {mib(t.train_memory_bytes)}   Adam: {mib(t.train_memory_adam_bytes)}"
-        "   [params + grads + optimizer state + saved activations]",
+        + "   [params + grads + optimizer state + saved activations]"
+        + ("   (extrapolated from batches 2 and 3: see the note above)"
+           if a.memory.get("saved_activations_extrapolated") else ""),
     ]
     return lines

@@ -241,6 +241,7 @@ def get_model(name: str, *, device=None, **overrides):
     ``device="meta"`` builds without allocating a single weight.
     """
     info = model_info(name)
+    requested = dict(overrides)  # as the caller gave them, for an error message
     knobs = info.knobs()
     kwargs = dict(info.arch_kwargs)
     for key, value in overrides.items():
@@ -263,11 +264,19 @@ def get_model(name: str, *, device=None, **overrides):
             raise ArchscopeError(f"{key} must be a positive integer, got {value!r}")
     import torch
 
-    if device is None:
-        return info.builder(**kwargs)
-    device = torch.device(device)
-    with torch.device(device), (skip_init() if device.type == "meta" else contextlib.nullcontext()):
-        return info.builder(**kwargs)
+    device = None if device is None else torch.device(device)
+    place = contextlib.nullcontext() if device is None else torch.device(device)
+    try:
+        with place, (skip_init() if device is not None and device.type == "meta" else contextlib.nullcontext()):
+            return info.builder(**kwargs)
+    except ArchscopeError:
+        raise
+    except (TypeError, ValueError, KeyError, IndexError, AssertionError, RuntimeError, ZeroDivisionError) as e:
+        if not requested:
+            raise  # the variant as registered must build: anything else is archscope's bug
+        given = ", ".join(f"{k}={v!r}" for k, v in requested.items())
+        first = (str(e).strip().splitlines() or [""])[0]
+        raise ArchscopeError(f"{info.name} cannot be built with {given}: {type(e).__name__}: {first}") from None
 
 
 _INIT_FUNCTIONS = (
