@@ -62,6 +62,7 @@ from archscope.probe.config import Init as InitName  # noqa: E402
 from archscope.probe.config import Optimizer as OptimizerName  # noqa: E402
 from archscope.probe.config import Precision as PrecisionName  # noqa: E402
 from archscope.probe.config import Scaling as ScalingName  # noqa: E402
+from archscope.probe.parallel import BackendKind  # noqa: E402
 
 
 def _val(v):
@@ -241,6 +242,82 @@ def summary_cmd(
         typer.echo(render_summary(result, fmt.value, depth) + "\n\n" + render_crosscheck(checks, fmt.value))
 
 
+# ---- training: the options probe and sweep share, each spelled once -------------------------------
+# Each is a TrainConfig field; ``_train_settings`` reads them into one config's keyword arguments.
+
+StepsOpt = Annotated[Optional[int], typer.Option(help="Training steps (default 200 on CPU, 300 on CUDA, or the "
+                                                 "model's own).")]
+EpochsOpt = Annotated[Optional[int], typer.Option(help="Epochs over the training split instead of --steps.")]
+BatchOpt = Annotated[Optional[int], typer.Option("--batch-size", help="Default 32 on CPU, 128 on CUDA (per rank "
+                                                 "with --nproc-per-node).")]
+DatasetOpt = Annotated[DatasetName, typer.Option(help="The training data.")]
+DataDirOpt = Annotated[Optional[str], typer.Option("--data-dir", help="Folder with the data set's files (else the "
+                                                   "cache, the system's copy, or a download).")]
+NoDownloadOpt = Annotated[bool, typer.Option("--no-download", help="Never download a missing data set.")]
+DeviceOpt = Annotated[Device, typer.Option(help="auto (CUDA when present), cuda or cpu.")]
+PrecisionOpt = Annotated[Optional[PrecisionName], typer.Option(help="Default bf16 on CUDA, fp32 on CPU.")]
+ChannelsLastOpt = Annotated[Optional[bool], typer.Option("--channels-last/--no-channels-last",
+                                                         help="Default on for CUDA.")]
+CompileOpt = Annotated[bool, typer.Option("--compile", help="torch.compile the model.")]
+LrOpt = Annotated[Optional[float], typer.Option(help="Learning rate (default 1e-3 Adam, 0.01 SGD).")]
+OptimizerOpt = Annotated[OptimizerName, typer.Option(help="adam, or sgd (momentum 0.9 unless --momentum).")]
+MomentumOpt = Annotated[Optional[float], typer.Option(help="SGD momentum (default 0.9).")]
+InitOpt = Annotated[InitName, typer.Option(help="default (the builder's), xavier_uniform (d2l's train_ch6) or "
+                                           "xavier_uniform_zero_bias (Keras', MXNet's).")]
+ScalingOpt = Annotated[ScalingName, typer.Option(help="Real data: standardize, or unit (pixels / 255).")]
+InputOpt = Annotated[Optional[str], typer.Option("--input", "-i", help="CxHxW instead of the model's default "
+                                                 "input.")]
+WeightDecayOpt = Annotated[float, typer.Option("--weight-decay", help="L2 weight decay.")]
+
+# parameter name -> (TrainConfig field, flag, default): what a --recipe fixes, and how the config is built
+_TRAIN_OPTIONS = {
+    "steps": ("steps", "--steps", None), "epochs": ("epochs", "--epochs", None),
+    "batch_size": ("batch_size", "--batch-size", None), "dataset": ("dataset", "--dataset", DatasetName.SYNTHETIC),
+    "lr": ("lr", "--lr", None), "optimizer": ("optimizer", "--optimizer", OptimizerName.ADAM),
+    "momentum": ("momentum", "--momentum", None), "weight_decay": ("weight_decay", "--weight-decay", 0.0),
+    "init": ("init", "--init", InitName.DEFAULT), "scaling": ("scaling", "--scaling", ScalingName.STANDARDIZE),
+    "precision": ("precision", "--precision", None), "channels_last": ("channels_last", "--channels-last", None),
+    "compile": ("compile", "--compile", False), "input_spec": ("input_shape", "--input", None),
+}
+
+
+def _train_settings(values: dict, recipe: str | None = None) -> dict:
+    """The TrainConfig fields the shared options give (``values``: the
+    command's parameters). With a recipe, which fixes its whole procedure,
+    any of them given is an error."""
+    if recipe:
+        given = [flag for name, (_, flag, default) in _TRAIN_OPTIONS.items() if values[name] != default]
+        if given:
+            raise ArchscopeError(f"--recipe fixes its whole procedure; {', '.join(given)} cannot change it (run the "
+                                 "model without --recipe to try other settings)")
+        return {}
+    out = {field: _val(values[name]) for name, (field, _, _) in _TRAIN_OPTIONS.items()}
+    if out["input_shape"]:
+        from archscope.analysis.engine import parse_input
+
+        out["input_shape"] = tuple(parse_input(out["input_shape"]))
+    return out
+
+
+# where a sweep's (or claims --train's) runs go: archscope.probe.parallel
+JobsOpt = Annotated[Optional[int], typer.Option(help="Runs at a time: N local worker processes (each --threads cores, "
+                                                "or one GPU each), or with --backend ray at most N Ray tasks at once "
+                                                "(default: as many as the cluster's resources allow). Default 1: "
+                                                "one after another in this process.")]
+BackendOpt = Annotated[BackendKind, typer.Option(help="local (this machine's processes) or ray (tasks on a Ray instance: "
+                                         "a local one, or the cluster at --address).")]
+AddressOpt = Annotated[Optional[str], typer.Option(help="With --backend ray: an existing Ray cluster ('auto' on one "
+                                                   "of its nodes, or ray://HEAD:10001 through Ray Client).")]
+ThreadsOpt = Annotated[Optional[int], typer.Option(help="CPU threads a run (default 1, whatever the backend: a run's "
+                                                   "figures depend on its thread count).")]
+
+
+def _backend(backend, jobs, address):
+    from archscope.probe.parallel import Backend
+
+    return Backend(kind=_val(backend), jobs=jobs, address=address).validate()
+
+
 @app.command("claims")
 @handle_errors
 def claims_cmd(
@@ -260,6 +337,10 @@ def claims_cmd(
                                                    "measurements (default $ARCHSCOPE_HOME/training).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="With --train: list the runs and the time estimate, "
                                           "run nothing.")] = False,
+    jobs: JobsOpt = None,
+    backend: BackendOpt = BackendKind.LOCAL,
+    address: AddressOpt = None,
+    threads: ThreadsOpt = None,
 ) -> None:
     """Every registered claim about the networks, with source, expected, measured and verdict.
 
@@ -272,10 +353,13 @@ def claims_cmd(
 
     if claim_ids and not train:
         raise ArchscopeError("--claim goes with --train")
+    where = _backend(backend, jobs, address)
+    if not train and (jobs is not None or backend != BackendKind.LOCAL or threads is not None):
+        raise ArchscopeError("--jobs, --backend and --threads go with --train")
     interrupted = False
     if train:
         interrupted, chosen = _train_claims(CLAIMS, claim_ids, repeats, _val(device), data_dir, not no_download,
-                                            results, dry_run)
+                                            results, dry_run, where, threads)
         if dry_run:
             return
         evals = evaluate_all(chosen)
@@ -296,7 +380,7 @@ def claims_cmd(
         raise typer.Exit(1)
 
 
-def _train_claims(claims, ids, repeats, device, data_dir, download, results, dry_run):
+def _train_claims(claims, ids, repeats, device, data_dir, download, results, dry_run, where, threads):
     """``claims --train``: plan, estimate, run with a progress bar."""
     import os
     from pathlib import Path
@@ -325,7 +409,8 @@ def _train_claims(claims, ids, repeats, device, data_dir, download, results, dry
     typer.echo(f"{total} run(s): {repeats} seed(s) of", err=True)
     est_total, cache = 0.0, {}
     for j in jobs:
-        ests = [estimate_seconds(j.experiment, s, device=device, _cache=cache) for s in j.settings] \
+        ests = [estimate_seconds(j.experiment, s, device=device, threads=threads or 1, _cache=cache)
+                for s in j.settings] \
             if not os.environ.get("ARCHSCOPE_NO_ESTIMATE") else []
         est = sum(e or 0 for e in ests)
         est_total += est * repeats
@@ -335,7 +420,9 @@ def _train_claims(claims, ids, repeats, device, data_dir, download, results, dry
                    + (f" [{get_experiment(j.experiment).needs}]" if get_experiment(j.experiment).needs else ""),
                    err=True)
     if est_total:
-        typer.echo(f"estimated time: about {est_total / 60:,.0f} min on this machine (from a short timing run)",
+        side = where.jobs or 1
+        typer.echo(f"estimated time: about {est_total / 60:,.0f} min of runs on this machine (from a short timing "
+                   f"run)" + (f", about {est_total / 60 / side:,.0f} min {side} at a time" if side > 1 else ""),
                    err=True)
     if dry_run:
         return False, chosen
@@ -347,7 +434,7 @@ def _train_claims(claims, ids, repeats, device, data_dir, download, results, dry
             bar.update(task, completed=done, status=f"{exp} {setting_label(setting)} seed {rep}")
 
         _, interrupted = run_jobs(jobs, repeats=repeats, device=device, data_dir=data_dir, download=download,
-                                  out_dir=out, on_run=on_run, notice=_notice)
+                                  out_dir=out, on_run=on_run, notice=_notice, backend=where, threads=threads)
     typer.echo(f"measurements saved in {out}" + ("; interrupted: keeping the runs that finished" if interrupted
                                                  else ""), err=True)
     if results:  # the verdicts below read the default folder and the packaged one; point them at this one
@@ -577,38 +664,35 @@ def _stderr_console():
 def probe_cmd(
     models: Annotated[Optional[list[str]], typer.Argument(help="Zoo names (or --all).")] = None,
     all_models: Annotated[bool, typer.Option("--all", help="Every model in the zoo.")] = False,
-    device: Annotated[Device, typer.Option(help="auto (CUDA when present), cuda or cpu.")] = Device.AUTO,
-    steps: Annotated[Optional[int], typer.Option(help="Training steps (default 200 on CPU, 300 on CUDA).")] = None,
-    epochs: Annotated[Optional[int], typer.Option(help="Epochs over the training split instead of --steps.")] = None,
-    batch_size: Annotated[Optional[int], typer.Option("--batch-size", help="Default 32 on CPU, 128 on CUDA.")]
-    = None,
-    dataset: Annotated[DatasetName, typer.Option(help="The training data.")] = DatasetName.SYNTHETIC,
-    data_dir: Annotated[Optional[str], typer.Option("--data-dir", help="Folder with the data set's files (else "
-                                                    "the cache, the system's copy, or a download).")] = None,
-    no_download: Annotated[bool, typer.Option("--no-download", help="Never download a missing data set.")] = False,
-    precision: Annotated[Optional[PrecisionName], typer.Option(help="Default bf16 on CUDA, fp32 on CPU.")] = None,
-    channels_last: Annotated[Optional[bool], typer.Option("--channels-last/--no-channels-last",
-                                                          help="Default on for CUDA.")] = None,
-    compile: Annotated[bool, typer.Option("--compile", help="torch.compile the model.")] = False,
-    lr: Annotated[Optional[float], typer.Option(help="Learning rate (default 1e-3 Adam, 0.01 SGD).")] = None,
-    optimizer: Annotated[OptimizerName, typer.Option(help="adam, or sgd (momentum 0.9 unless --momentum).")]
-    = OptimizerName.ADAM,
-    momentum: Annotated[Optional[float], typer.Option(help="SGD momentum (default 0.9).")] = None,
-    init: Annotated[InitName, typer.Option(help="default (the builder's), or xavier_uniform (d2l's train_ch6).")]
-    = InitName.DEFAULT,
-    scaling: Annotated[ScalingName, typer.Option(help="Real data: standardize, or unit (pixels / 255).")]
-    = ScalingName.STANDARDIZE,
+    device: DeviceOpt = Device.AUTO,
+    steps: StepsOpt = None,
+    epochs: EpochsOpt = None,
+    batch_size: BatchOpt = None,
+    dataset: DatasetOpt = DatasetName.SYNTHETIC,
+    data_dir: DataDirOpt = None,
+    no_download: NoDownloadOpt = False,
+    precision: PrecisionOpt = None,
+    channels_last: ChannelsLastOpt = None,
+    compile: CompileOpt = False,
+    lr: LrOpt = None,
+    optimizer: OptimizerOpt = OptimizerName.ADAM,
+    momentum: MomentumOpt = None,
+    init: InitOpt = InitName.DEFAULT,
+    scaling: ScalingOpt = ScalingName.STANDARDIZE,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     recipe: Annotated[Optional[str], typer.Option(help="A source's experiment, its whole procedure (see "
                                                   "`archscope claims --train`); e.g. lenet-fmnist.")] = None,
     detail: Annotated[bool, typer.Option("--detail", help="Also time data / forward+backward / optimizer.")]
     = False,
-    input_spec: Annotated[Optional[str], typer.Option("--input", "-i", help="CxHxW instead of the model's "
-                                                      "default input.")] = None,
-    weight_decay: Annotated[float, typer.Option("--weight-decay", help="L2 weight decay.")] = 0.0,
+    input_spec: InputOpt = None,
+    weight_decay: WeightDecayOpt = 0.0,
     save: Annotated[Optional[str], typer.Option("--save", help="Write the trained weights here (.safetensors, or "
-                                                "a torch.save state dict for any other suffix); one model only.")]
+                                                "a torch.save state dict for any other suffix).")]
     = None,
+    nproc_per_node: Annotated[Optional[int], typer.Option(
+        "--nproc-per-node", help="Train with DistributedDataParallel in N processes here (NCCL on GPUs, one each; "
+        "gloo on the CPU, cores shared out): images/s summed, per-rank peak memory, checks on rank 0. Several "
+        "nodes: run `torchrun ... -m archscope probe` instead (see the README).")] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="table or json.")] = OutputFormat.table,
     output: Annotated[Optional[str], typer.Option("-o", "--output", help="Write the JSON results here.")] = None,
 ) -> None:
@@ -623,6 +707,7 @@ def probe_cmd(
 
     from archscope.outputs import check_output_file, write_atomic
     from archscope.probe import TrainConfig, run
+    from archscope.probe.distributed import in_torchrun, probe_distributed, rank_probe
     from archscope.probe.experiments import get_experiment
     from archscope.render.probe import render_probe
     from archscope.zoo import list_models, resolve
@@ -633,46 +718,40 @@ def probe_cmd(
         raise ArchscopeError("--recipe names its own model; give no model with it")
     if not recipe and not models and not all_models:
         raise ArchscopeError("give one or more model names, --all, or --recipe")
+    torchrun = in_torchrun()
+    if nproc_per_node is not None or torchrun:
+        if torchrun and nproc_per_node is not None:
+            raise ArchscopeError("torchrun started this process as a rank already: give --nproc-per-node to "
+                                 "torchrun, not to archscope")
+        if recipe:
+            raise ArchscopeError("--recipe runs its source's procedure in one process; data-parallel ranks would "
+                                 "change its batch")
+        if all_models or len(models) != 1:
+            raise ArchscopeError("a data-parallel probe trains one model: give exactly one")
+        if detail:
+            raise ArchscopeError("--detail times one process's step; it does not go with data-parallel ranks")
     if output:
         check_output_file(output, what="-o")
     if save:
         check_output_file(save, what="--save")
-    shape = None
-    if input_spec:
-        from archscope.analysis.engine import parse_input
-
-        shape = tuple(parse_input(input_spec))
     runtime = dict(device=_val(device), data_dir=data_dir, download=not no_download, detail=detail, seed=seed)
-    if recipe:
-        given = [flag for flag, v, default in (
-            ("--steps", steps, None), ("--epochs", epochs, None), ("--batch-size", batch_size, None),
-            ("--lr", lr, None), ("--optimizer", optimizer, OptimizerName.ADAM), ("--momentum", momentum, None),
-            ("--init", init, InitName.DEFAULT), ("--scaling", scaling, ScalingName.STANDARDIZE),
-            ("--dataset", dataset, DatasetName.SYNTHETIC), ("--input", input_spec, None),
-            ("--weight-decay", weight_decay, 0.0), ("--precision", precision, None),
-            ("--channels-last", channels_last, None), ("--compile", compile, False)) if v != default]
-        if given:
-            raise ArchscopeError(f"--recipe fixes its whole procedure; {', '.join(given)} cannot change it (run the "
-                                 "model without --recipe to try other settings)")
+    settings = _train_settings(locals(), recipe)
     if recipe:  # a recipe fixes its model, data, procedure and schedule; only the run-time options apply
         configs = [replace(get_experiment(recipe).config, **runtime)]
         if get_experiment(recipe).needs:
             _notice(f"{recipe}: {get_experiment(recipe).needs}")
     else:
         names = list_models() if all_models else [resolve(m) for m in models]
-        configs = [TrainConfig(model=n, input_shape=shape, dataset=_val(dataset), steps=steps, epochs=epochs,
-                               batch_size=batch_size, optimizer=_val(optimizer), lr=lr, momentum=momentum,
-                               weight_decay=weight_decay, init=_val(init), scaling=_val(scaling),
-                               precision=_val(precision), channels_last=channels_last, compile=compile, **runtime)
-                   for n in names]
+        configs = [TrainConfig(model=n, **settings, **runtime) for n in names]
     for c in configs:
         c.validate()
     if save and len(configs) != 1:
         raise ArchscopeError("--save writes one model's weights: give exactly one model")
+    lead = not torchrun or os.environ.get("RANK", "0") == "0"  # under torchrun only rank 0 shows and writes
     results = []
     interrupted = False
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[status]}"),
-                  transient=True, console=_stderr_console()) as bar:
+                  transient=True, console=_stderr_console(), disable=not lead) as bar:
         task = bar.add_task("probe", total=1, status="")
 
         def on_window(done, total, loss, ips):
@@ -682,7 +761,14 @@ def probe_cmd(
         try:
             for cfg in configs:
                 bar.update(task, description=f"probe {recipe or cfg.model}", completed=0)
-                r = run(cfg, save=save, on_window=on_window, notice=_notice)
+                if torchrun:
+                    r = rank_probe(cfg, save=save, on_window=on_window, notice=_notice)
+                elif nproc_per_node is not None:
+                    r = probe_distributed(cfg, nproc_per_node, save=save, on_window=on_window, notice=_notice)
+                else:
+                    r = run(cfg, save=save, on_window=on_window, notice=_notice)
+                if r is None:  # a rank other than 0: rank 0 reports
+                    return
                 if recipe:
                     r.notes.append(f"recipe {recipe}: {get_experiment(recipe).title}")
                 results.append(r)
@@ -717,26 +803,37 @@ def sweep_cmd(
                                                    "recipe's: what its source did, 10 for article 002).")] = None,
     recipe: Annotated[Optional[str], typer.Option(help="A source's ablation, e.g. lenet-fmnist-lr (article 002's "
                                                   "Table 3); `archscope claims --train` lists them.")] = None,
-    dataset: Annotated[DatasetName, typer.Option(help="The training data.")] = DatasetName.SYNTHETIC,
-    data_dir: Annotated[Optional[str], typer.Option("--data-dir", help="Folder with the data set's files.")] = None,
-    no_download: Annotated[bool, typer.Option("--no-download", help="Never download a missing data set.")] = False,
-    device: Annotated[Device, typer.Option(help="auto (CUDA when present), cuda or cpu.")] = Device.AUTO,
-    steps: Annotated[Optional[int], typer.Option(help="Training steps per run (default: the probe's).")] = None,
-    epochs: Annotated[Optional[int], typer.Option(help="Epochs per run instead of --steps.")] = None,
-    batch_size: Annotated[Optional[int], typer.Option("--batch-size")] = None,
-    lr: Annotated[Optional[float], typer.Option(help="Base learning rate.")] = None,
-    optimizer: Annotated[OptimizerName, typer.Option(help="adam or sgd.")] = OptimizerName.ADAM,
-    momentum: Annotated[Optional[float], typer.Option(help="SGD momentum (default 0.9).")] = None,
-    weight_decay: Annotated[float, typer.Option("--weight-decay")] = 0.0,
+    dataset: DatasetOpt = DatasetName.SYNTHETIC,
+    data_dir: DataDirOpt = None,
+    no_download: NoDownloadOpt = False,
+    device: DeviceOpt = Device.AUTO,
+    steps: StepsOpt = None,
+    epochs: EpochsOpt = None,
+    batch_size: BatchOpt = None,
+    lr: LrOpt = None,
+    optimizer: OptimizerOpt = OptimizerName.ADAM,
+    momentum: MomentumOpt = None,
+    weight_decay: WeightDecayOpt = 0.0,
+    init: InitOpt = InitName.DEFAULT,
+    scaling: ScalingOpt = ScalingName.STANDARDIZE,
+    precision: PrecisionOpt = None,
+    channels_last: ChannelsLastOpt = None,
+    compile: CompileOpt = False,
+    input_spec: InputOpt = None,
     seed: Annotated[int, typer.Option(help="Seed of the first repeat.")] = 0,
+    jobs: JobsOpt = None,
+    backend: BackendOpt = BackendKind.LOCAL,
+    address: AddressOpt = None,
+    threads: ThreadsOpt = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="table, markdown or json.")] = Format.table,
     output: Annotated[Optional[str], typer.Option("-o", "--output", help="Folder for sweep.json, sweep.md and "
                                                   "one SVG chart per varied key.")] = None,
 ) -> None:
     """Ablation sweep: probe runs per setting and repeat, mean ± std, best marked, charts.
 
-    A run that fails is recorded with its reason and the sweep goes on; Ctrl-C stops it,
-    keeps (and writes) the runs that finished, and exits with status 130."""
+    Runs go one after another here, side by side with --jobs N, or to Ray with --backend ray;
+    the table is the same. A run that fails is recorded with its reason and the sweep goes on;
+    Ctrl-C stops it, keeps (and writes) the runs that finished, and exits with status 130."""
     import json as _json
     from dataclasses import replace
     from pathlib import Path
@@ -752,24 +849,21 @@ def sweep_cmd(
 
     if fmt == Format.csv:
         raise ArchscopeError("--format must be table, markdown or json")
+    where = _backend(backend, jobs, address)
     if output:
         check_output_dir(output, what="-o")
     settings, base = None, None
+    runtime = dict(device=_val(device), data_dir=data_dir, download=not no_download, threads=threads)
     if recipe:
         if recipe not in EXPERIMENTS or not EXPERIMENTS[recipe].factors:
             ablations = [k for k, e in EXPERIMENTS.items() if e.factors]
             raise ArchscopeError(f"unknown sweep recipe {recipe!r}; recipes: {', '.join(ablations)}")
         if model or vary:
             raise ArchscopeError("--recipe fixes the model and what it varies; give neither with it")
-        given = [flag for flag, v, default in (
-            ("--steps", steps, None), ("--epochs", epochs, None), ("--batch-size", batch_size, None),
-            ("--lr", lr, None), ("--optimizer", optimizer, OptimizerName.ADAM), ("--momentum", momentum, None),
-            ("--weight-decay", weight_decay, 0.0), ("--dataset", dataset, DatasetName.SYNTHETIC)) if v != default]
-        if given:
-            raise ArchscopeError(f"--recipe fixes its whole procedure; {', '.join(given)} cannot change it")
+        _train_settings(locals(), recipe)
         e = EXPERIMENTS[recipe]
         factors, settings = e.factors, e.settings
-        cfg = replace(e.config, device=_val(device), data_dir=data_dir, download=not no_download)
+        cfg = replace(e.config, **runtime)
         repeats = e.repeats if repeats is None else repeats
     else:
         if not model:
@@ -782,9 +876,7 @@ def sweep_cmd(
             if k in factors:
                 raise ArchscopeError(f"--vary {k} given twice")
             factors[k] = vals
-        cfg = TrainConfig(model=resolve(model), dataset=_val(dataset), data_dir=data_dir, download=not no_download,
-                          device=_val(device), steps=steps, epochs=epochs, batch_size=batch_size, lr=lr,
-                          optimizer=_val(optimizer), momentum=momentum, weight_decay=weight_decay)
+        cfg = TrainConfig(model=resolve(model), **_train_settings(locals()), **runtime)
     cfg.validate()
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.fields[status]}"), transient=True, console=_stderr_console()) as bar:
@@ -795,7 +887,7 @@ def sweep_cmd(
                        status="" if setting is None else f"{label(setting)} (repeat {rep + 1})")
 
         result = run_sweep(cfg, factors, grid=grid, repeats=3 if repeats is None else repeats, seed=seed, base=base,
-                           settings=settings, on_run=on_run, notice=_notice)
+                           settings=settings, on_run=on_run, notice=_notice, backend=where)
     if result.interrupted:
         typer.echo("interrupted: keeping the runs finished so far", err=True)
     if output:

@@ -254,3 +254,39 @@ def test_nice_ticks():
     # range 1.6..2.4: raw 0.16 -> 0.2; 1.6, 1.8, 2.0, 2.2, 2.4
     assert nice_ticks(1.6, 2.4) == [1.6, 1.8, 2.0, 2.2, 2.4]
     assert nice_ticks(-0.05, 0.05) == [-0.04, -0.02, 0.0, 0.02, 0.04]
+
+
+# ---- the loss column: the quantity the source reports ---------------------------------------------
+
+def test_recipes_report_d2ls_epoch_figures():
+    # d2l's train_ch6 (article 002, lines 389-410) accumulates l * X.shape[0], the correct count and the
+    # images over each epoch and prints train_l = metric[0] / metric[2] and train_acc = metric[1] / metric[2]
+    # after the last: the running means of the last epoch in training mode, which Tables 3-10 copy
+    from archscope.probe.config import TrainConfig
+    from archscope.probe.sweep import EPOCH_METRICS, METRICS, metrics_for
+
+    for e in ABLATIONS.values():
+        assert metrics_for(e.config) == EPOCH_METRICS == ("epoch_loss", "epoch_accuracy", "test_accuracy")
+    assert metrics_for(TrainConfig("lenet5", steps=100)) == METRICS  # a number of steps: the last window
+    # whole epochs with the training split evaluated: the eval-mode train accuracy beside the epoch loss
+    assert metrics_for(TrainConfig("lenet5", epochs=2)) == ("epoch_loss", "train_accuracy", "test_accuracy")
+
+
+def test_an_epoch_sweep_shows_the_last_epochs_mean_loss(tmp_path):
+    # 64 training images at batch 500: an epoch is one step of 64, so the last epoch's running mean
+    # loss is that step's loss, which is also the mean of the last (one-step) window: the same number
+    # reached by the two code paths
+    from test_datasets import tiny_set, write_set
+
+    from archscope.probe.config import TrainConfig
+
+    folder = write_set(tmp_path / "d", tiny_set(n=64))
+    cfg = TrainConfig("lenet.d2l", dataset="fashion-mnist", data_dir=str(folder), batch_size=500, epochs=1,
+                      device="cpu", eval_train=False)
+    res = run_sweep(cfg, {"lr": [1e-3, 2e-3]}, repeats=1)
+    assert res.metrics == ["epoch_loss", "epoch_accuracy", "test_accuracy"]
+    for row, run in zip(res.rows, res.runs):
+        assert row.mean["epoch_loss"] == run.epoch_loss == pytest.approx(run.final_loss, rel=1e-6)
+    table = render_table(res)
+    assert "train loss, last epoch (mean ± std)" in table and "train accuracy, last epoch" in table
+    assert "running mean of the training loss over the last epoch" in render_markdown(res)

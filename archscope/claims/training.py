@@ -348,7 +348,7 @@ def select_claims(all_claims, ids: list[str] | None) -> list[Claim]:
 TRAIN_IMAGES = {"mnist": 60_000, "fashion-mnist": 60_000, "cifar10": 50_000}
 
 
-def estimate_seconds(exp_id: str, setting: dict | None = None, device: str = "auto",
+def estimate_seconds(exp_id: str, setting: dict | None = None, device: str = "auto", threads: int | None = None,
                      _cache: dict | None = None) -> float | None:
     """Seconds one run of the experiment's ``setting`` takes here, from a
     20-step timing run on generated data of the same shape at the same batch
@@ -367,7 +367,8 @@ def estimate_seconds(exp_id: str, setting: dict | None = None, device: str = "au
     if n is None or cfg.epochs is None:
         return None
     probe_cfg = replace(cfg, dataset="synthetic", device=device, epochs=None, steps=20, lr=1e-3,
-                        batch_size=min(cfg.batch_size or 64, 64), overfit_check=False, eval_train=False)
+                        batch_size=min(cfg.batch_size or 64, 64), overfit_check=False, eval_train=False,
+                        threads=threads)  # timed on the threads the runs will have
     key = repr(replace(probe_cfg, seed=0))
     if _cache is not None and key in _cache:
         ips = _cache[key]
@@ -416,68 +417,106 @@ def _pool(folders) -> dict:
 
 
 def run_jobs(jobs: list[Job], *, repeats: int, device: str = "auto", data_dir=None, download: bool = True,
-             out_dir: Path | None = None, on_run=None, notice=None) -> tuple[list[Measured], bool]:
+             out_dir: Path | None = None, on_run=None, notice=None, backend=None,
+             threads: int | None = None) -> tuple[list[Measured], bool]:
     """Run every job's settings with seeds 0..repeats-1 and merge them into
     the saved measurements (a new run of a setting and seed replaces the old
-    one), saving after each run, so Ctrl-C keeps every run that finished.
-    A run whose whole configuration and seed another experiment already
-    measured (article 002's baseline is a row of seven tables) is taken from
-    there, not run again. Returns the measurements and whether it was
-    interrupted."""
+    one), saving each experiment's file as each of its runs finishes, so
+    Ctrl-C keeps every run that finished. A run whose whole configuration and
+    seed another experiment measured (article 002's baseline is a row of
+    seven tables) is taken from there, not run again: from the files already
+    saved, or from the run another job of this call makes. ``backend``
+    (``archscope.probe.parallel.Backend``, default this process) says where the
+    runs go; each run gets ``threads`` CPU threads (default one), whatever the
+    backend, so the figures do not depend on it. Returns the measurements (one
+    per job) and whether it was interrupted."""
     from dataclasses import replace
 
+    from archscope.probe.config import with_setting
     from archscope.probe.experiments import get_experiment
-    from archscope.probe.sweep import run_sweep
+    from archscope.probe.sweep import run_planned
 
     out_dir = Path(out_dir) if out_dir is not None else user_dir()
-    results, interrupted = [], False
-    total = sum(len(j.settings) for j in jobs) * repeats
-    done = 0
     pool = _pool([out_dir])
+    measured: dict[str, Measured] = {}
+    for job in jobs:
+        prev = _read(out_dir / f"{job.experiment}.json")
+        measured[job.experiment] = Measured(job.experiment, list(prev.runs) if prev else [],
+                                            dict(prev.provenance) if prev else {})
+    total = sum(len(j.settings) for j in jobs) * repeats
+    done = [0]
+
+    def record(exp_id: str, rec: dict, prov: dict | None = None) -> None:
+        m = measured[exp_id]
+        m.runs = [x for x in m.runs if not (x["setting"] == rec["setting"] and x["seed"] == rec["seed"])] + [rec]
+        m.runs.sort(key=_plan_order(exp_id))  # plan order, whichever run finished first
+        if prov is not None:
+            m.provenance = prov
+        save_measured(m, out_dir)
+        done[0] += 1
+        if on_run:
+            on_run(done[0], total, exp_id, rec["setting"], rec["seed"])
+
+    # the plan: each (configuration, seed) run once; later experiments needing it take its record
+    configs, keys, tasks, takers, planned = [], [], [], [], {}
     for job in jobs:
         e = get_experiment(job.experiment)
-        cfg = replace(e.config, device=device, data_dir=data_dir, download=download)
-        prev = _read(out_dir / f"{e.id}.json")
-        m = Measured(e.id, list(prev.runs) if prev else [], dict(prev.provenance) if prev else {})
+        cfg = replace(e.config, device=device, data_dir=data_dir, download=download,
+                      threads=threads or e.config.threads or 1)
         for s in job.settings:
-            for rep in range(repeats):  # one run at a time, saved as soon as it finishes
-                if on_run:
-                    on_run(done, total, e.id, s, rep)
+            for rep in range(repeats):
                 key = (config_key(e.id, s), rep)
                 shared = pool.get(key)
-                if shared is not None and shared["from"] != e.id:
-                    recs = [{**{k: v for k, v in shared.items() if k not in ("from", "_prov", "shared_with")},
-                             "setting": s, "shared_with": shared.get("shared_with") or shared["from"]}]
-                    sw = None
-                else:
-                    sw = run_sweep(cfg, {k: [v] for k, v in s.items()}, repeats=1, seed=rep, settings=[s],
-                                   notice=notice)
-                    prov = provenance(sw.device, sw.data, sw.first_run)
-                    recs = [{"setting": r.setting, "seed": r.seed, "ok": r.ok, "train_loss": r.epoch_loss,
-                             "train_accuracy": r.epoch_accuracy, "test_accuracy": r.test_accuracy,
-                             "examples_per_s": r.examples_per_s, "seconds": r.seconds, "error": r.error,
-                             "data_verified": list(sw.data.get("verified") or []),
-                             "measured": {k: prov[k] for k in ("date", "device", "torch", "archscope", "commit")}}
-                            for r in sw.runs]
-                for rec in recs:
-                    m.runs = [x for x in m.runs if not (x["setting"] == rec["setting"] and x["seed"] == rec["seed"])]
-                    m.runs.append(rec)
-                    if rec.get("ok") and sw is not None:
-                        pool[(config_key(e.id, rec["setting"]), rec["seed"])] = {**rec, "from": e.id,
-                                                                                 "_prov": m.provenance}
-                    done += 1
-                if recs:
-                    if sw is not None:
-                        m.provenance = prov
-                    elif not m.provenance:
+                if shared is not None and shared["from"] != e.id:  # measured before, by another experiment
+                    m = measured[e.id]
+                    if not m.provenance:
                         m.provenance = dict(shared["_prov"])
-                    save_measured(m, out_dir)
-                if sw is not None and sw.interrupted:
-                    interrupted = True
-                    break
-            if interrupted:
-                break
-        results.append(m)
-        if interrupted:
-            break
-    return results, interrupted
+                    record(e.id, {**{k: v for k, v in shared.items() if k not in ("from", "_prov", "shared_with")},
+                                  "setting": s, "shared_with": shared.get("shared_with") or shared["from"]})
+                elif key in planned:  # run in this call for an earlier experiment
+                    takers[planned[key]].append((e.id, s))
+                else:
+                    planned[key] = len(configs)
+                    configs.append(replace(with_setting(cfg, s), seed=rep, overfit_check=False).validate())
+                    keys.append((s, rep))
+                    tasks.append(e.id)
+                    takers.append([])
+
+    def finished(i: int, out) -> None:
+        r = out.run
+        prov = provenance(out.device or "", out.data, out.settings)
+        rec = {"setting": r.setting, "seed": r.seed, "ok": r.ok, "train_loss": r.epoch_loss,
+               "train_accuracy": r.epoch_accuracy, "test_accuracy": r.test_accuracy,
+               "examples_per_s": r.examples_per_s, "seconds": r.seconds, "error": r.error,
+               "data_verified": list(out.data.get("verified") or []),
+               "measured": {k: prov[k] for k in ("date", "device", "torch", "archscope", "commit")}}
+        record(tasks[i], rec, prov)
+        for exp_id, s in takers[i]:
+            m = measured[exp_id]
+            if not m.provenance:
+                m.provenance = dict(prov)
+            # the same configuration and seed: its figures (or its failure, which a rerun would repeat)
+            record(exp_id, {**rec, "setting": s, **({"shared_with": tasks[i]} if r.ok else {})})
+
+    def started(i: int) -> None:
+        if on_run:
+            on_run(done[0], total, tasks[i], *keys[i])
+
+    _, interrupted = run_planned(configs, keys, backend, notice=notice, on_start=started,
+                                 on_outcome=lambda i, o: finished(i, o))
+    return [measured[j.experiment] for j in jobs], interrupted
+
+
+def _plan_order(exp_id: str):
+    """Sort key of an experiment's runs: its settings' order, then the seed;
+    settings it no longer plans last, in their old order."""
+    from archscope.probe.experiments import EXPERIMENTS
+
+    e = EXPERIMENTS.get(exp_id)
+    order = [repr(x) for x in (e.planned() + e.to_check() if e is not None else [])]
+
+    def key(r):
+        k = repr(r["setting"])
+        return (order.index(k) if k in order else len(order), r["seed"])
+
+    return key

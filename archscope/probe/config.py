@@ -98,6 +98,10 @@ class TrainConfig:
     compile: bool = False
     seed: int = 0
     device: str = "auto"
+    # CPU threads, taken as cores (archscope.probe.cpus); None: every core no other archscope run holds.
+    # A run's figures depend on it (float sums are split across threads: lenet.d2l, Adam at lr 0.9, 300 steps
+    # ends at loss 15.54 on one thread and 14.26 on two), so a sweep fixes it for every run, whatever the backend.
+    threads: int | None = None
     overfit_check: bool = True  # the one-fixed-batch sanity check (a second short training run)
     eval_train: bool = True  # eval-mode accuracy on the whole training split after training
     detail: bool = False  # also time data / forward+backward / optimizer (ten extra steps)
@@ -112,7 +116,8 @@ class TrainConfig:
             _choice(Precision, self.precision, "precision")
         if self.steps is not None and self.epochs is not None:
             raise ArchscopeError("give --steps or --epochs, not both")
-        for label, v in (("steps", self.steps), ("epochs", self.epochs), ("batch-size", self.batch_size)):
+        for label, v in (("steps", self.steps), ("epochs", self.epochs), ("batch-size", self.batch_size),
+                         ("threads", self.threads)):
             # 0 is not "the default": a run of zero steps or zero images is refused (None is the default)
             if v is not None and (not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= 2 ** 31):
                 raise ArchscopeError(f"--{label} must be a positive integer (at most 2^31), got {v!r}")

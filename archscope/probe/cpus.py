@@ -49,10 +49,11 @@ def _try_lock(d: Path, core: int):
 
 
 @contextlib.contextmanager
-def reserved_cores(want: int | None = None, on_wait=None):
+def reserved_cores(want: int | None = None, on_wait=None, threads: int | None = None):
     """Hold up to ``want`` free cores (default: ``ARCHSCOPE_THREADS``, else
     all this process may use) for the block; yields the cores held. Sets torch's intra-op threads to their
-    number and the process's affinity to them; both are restored after.
+    number (or to ``threads`` when given: a run whose figures must not depend on how many cores were free)
+    and the process's affinity to them; both are restored after.
     When none is free it waits for the first core (``on_wait(text)`` is told)."""
     import torch
 
@@ -95,7 +96,7 @@ def reserved_cores(want: int | None = None, on_wait=None):
         before_affinity = set(cores)
         with contextlib.suppress(AttributeError, OSError):  # first, so the threads torch starts inherit it
             os.sched_setaffinity(0, set(use))
-        torch.set_num_threads(len(use))
+        torch.set_num_threads(threads or len(use))
         try:
             yield use
         finally:

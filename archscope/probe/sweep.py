@@ -10,6 +10,20 @@ full grid with ``grid=True``.
 Repeat ``r`` of every setting uses seed ``seed + r``: different seeds per
 repeat, the same seeds across settings (common random numbers, so the
 comparison between settings is not blurred by initialisation luck).
+
+The runs are independent, so ``run_sweep`` hands them to a backend
+(``archscope.probe.parallel``: this process, N local processes, or Ray) and
+puts the results back in plan order: the table does not depend on where or
+in which order the runs ran. What a run computes does depend on its CPU
+thread count (float sums are split across threads), so a sweep gives every
+run the same ``threads`` (one unless the config says otherwise), whatever
+the backend.
+
+The loss and train-accuracy columns are the quantities the runs can be
+compared with: runs of whole epochs report the last epoch's running means in
+training mode (what d2l's ``train_ch6`` prints as "train loss" and "train
+acc", and article 002's tables copy), runs of a number of steps the mean loss
+of the last 10-step window and the eval-mode accuracy on the training split.
 """
 
 from __future__ import annotations
@@ -24,8 +38,29 @@ from archscope.errors import ArchscopeError
 
 from archscope.probe.config import SWEEPABLE as TRAINING_KEYS  # the config's fields a sweep may vary
 
-METRICS = ("final_loss", "train_accuracy", "test_accuracy")
-METRIC_LABELS = {"final_loss": "final loss", "train_accuracy": "train accuracy", "test_accuracy": "test accuracy"}
+METRICS = ("final_loss", "train_accuracy", "test_accuracy")  # runs of a number of steps
+EPOCH_METRICS = ("epoch_loss", "epoch_accuracy", "test_accuracy")  # runs of whole epochs (d2l's figures)
+METRIC_LABELS = {"final_loss": "final loss, last 10 steps", "train_accuracy": "train accuracy, eval mode",
+                 "epoch_loss": "train loss, last epoch", "epoch_accuracy": "train accuracy, last epoch",
+                 "test_accuracy": "test accuracy"}
+METRIC_TEXT = {
+    "final_loss": "final loss is the mean training loss over the last 10 steps",
+    "train_accuracy": "train accuracy is measured in eval mode on the whole training split after training",
+    "epoch_loss": "train loss is the running mean of the training loss over the last epoch, in training mode "
+                  "(d2l's \"train loss\")",
+    "epoch_accuracy": "train accuracy is the running accuracy over the last epoch, in training mode (d2l's "
+                      "\"train acc\")",
+    "test_accuracy": "test accuracy is measured in eval mode on the whole test split after training",
+}
+
+
+def metrics_for(cfg) -> tuple:
+    """The three columns for runs of ``cfg``: whole epochs report the last
+    epoch's running means (d2l's), a number of steps the last window's loss and,
+    when the training split is evaluated, the eval-mode train accuracy."""
+    if cfg.epochs is None:
+        return METRICS
+    return ("epoch_loss", "train_accuracy" if cfg.eval_train else "epoch_accuracy", "test_accuracy")
 
 
 def _coerce(text: str):
@@ -147,9 +182,10 @@ class Row:
     errors: list = field(default_factory=list)
 
 
-def aggregate(runs: list[Run], settings: list[dict] | None = None) -> list[Row]:
-    """Mean and sample standard deviation per setting (in plan order); the
-    best setting is the highest mean test accuracy, ties to the lower loss."""
+def aggregate(runs: list[Run], settings: list[dict] | None = None, metrics: tuple = METRICS) -> list[Row]:
+    """Mean and sample standard deviation of each of ``metrics`` (Run
+    fields, the loss first) per setting, in plan order; the best setting is
+    the highest mean test accuracy, ties to the lower loss."""
     order = settings if settings is not None else []
     if settings is None:
         for r in runs:
@@ -161,14 +197,14 @@ def aggregate(runs: list[Run], settings: list[dict] | None = None) -> list[Row]:
         ok = [r for r in mine if r.ok]
         row = Row(setting=s, runs=len(mine), failed=len(mine) - len(ok),
                   errors=sorted({r.error for r in mine if r.error}))
-        for m in METRICS:
+        for m in metrics:
             vals = [getattr(r, m) for r in ok if getattr(r, m) is not None and math.isfinite(getattr(r, m))]
             row.mean[m] = statistics.fmean(vals) if vals else None
             row.std[m] = statistics.stdev(vals) if len(vals) >= 2 else None
         rows.append(row)
     scored = [r for r in rows if r.mean.get("test_accuracy") is not None]
     if scored:
-        best = max(scored, key=lambda r: (r.mean["test_accuracy"], -(r.mean["final_loss"] or math.inf)))
+        best = max(scored, key=lambda r: (r.mean["test_accuracy"], -(r.mean[metrics[0]] or math.inf)))
         best.best = True
     return rows
 
@@ -190,6 +226,8 @@ class SweepResult:
     device: str = ""
     torch: str = ""
     data: dict = field(default_factory=dict)  # where the data set was found and how it was verified
+    metrics: list = field(default_factory=lambda: list(METRICS))  # the Run fields of the three columns
+    backend: str = "serial"  # where the runs ran (the figures do not depend on it)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -203,25 +241,111 @@ class SweepResult:
         return cls(**d)
 
 
+@dataclass
+class Outcome:
+    """What one run hands back to the sweep: its record and, from a run that
+    reached the training, where it ran and on which data."""
+
+    run: Run
+    device: str | None = None
+    chance: float | None = None
+    data: dict = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)  # the probe's resolved settings (steps, threads, ...)
+
+
+def _stderr_notice(text: str) -> None:
+    import sys
+
+    print(f"archscope: {text}", file=sys.stderr, flush=True)
+
+
+def one_run(cfg, setting: dict, repeat: int, notice=None) -> Outcome:
+    """One run of a sweep (``cfg`` has the setting and the seed applied), in
+    whichever process the backend runs it. A run's failure is recorded, not
+    raised; Ctrl-C inside it raises KeyboardInterrupt (the sweep stops)."""
+    import time
+
+    from archscope.probe import train as train_mod  # looked up per call (the tests replace train.run)
+
+    t0 = time.perf_counter()
+    out = Outcome(Run(setting, repeat, cfg.seed, False))
+    try:
+        p = train_mod.run(cfg, notice=notice)
+    except ArchscopeError as e:  # e.g. a kernel size that leaves no spatial extent
+        out.run.error = str(e)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as e:  # an unexpected failure is this run's, not the sweep's
+        out.run.error = f"{type(e).__name__}: {e}"
+    else:
+        if p.interrupted:
+            raise KeyboardInterrupt
+        out.device, out.chance, out.data, out.settings = p.device, p.chance, dict(p.data), _plain(dict(p.settings))
+        # a run retried at half the batch after running out of memory is another setting: failed
+        ok = p.stopped is None and p.test_accuracy is not None and p.retried_from_batch is None
+        out.run = Run(setting, repeat, cfg.seed, ok, p.final_loss, p.train_accuracy, p.test_accuracy,
+                      error=p.stopped, epoch_loss=p.last_epoch_loss, epoch_accuracy=p.last_epoch_accuracy,
+                      examples_per_s=p.examples_per_s)
+        if p.retried_from_batch is not None:
+            out.run.error = f"out of memory at batch size {p.retried_from_batch} (its retry at half the " \
+                            "batch is another setting)"
+    out.run.seconds = time.perf_counter() - t0
+    return out
+
+
+def run_planned(configs: list, keys: list[tuple], backend=None, *, on_start=None, on_outcome=None,
+                notice=None) -> tuple[list, bool]:
+    """Run ``configs`` (``keys[i]`` = (setting, repeat) of ``configs[i]``) on
+    ``backend`` (default: this process, one after another); the outcomes in
+    plan order (None where a run did not finish) and whether Ctrl-C stopped
+    it. ``on_start(i)`` is called as run i starts (serial and local backends),
+    ``on_outcome(i, outcome)`` as it ends, in whatever order the runs end."""
+    import functools
+
+    from archscope.probe.device import resolve_device
+    from archscope.probe.parallel import Backend, run_tasks
+
+    backend = backend or Backend()
+    outcomes: list = [None] * len(configs)
+    gpu = bool(configs) and resolve_device(configs[0].device).type == "cuda"
+    threads = max((c.threads or 1) for c in configs) if configs else 1
+
+    def finished(i, value, error):
+        if error is not None:  # the backend's failure (a worker that died), not the run's own
+            s, r = keys[i]
+            value = Outcome(Run(s, r, configs[i].seed, False, error=error))
+        outcomes[i] = value
+        if on_outcome:
+            on_outcome(i, value)
+
+    if backend.serial:
+        fn, args = functools.partial(one_run, notice=notice), [(c, *k) for c, k in zip(configs, keys)]
+    else:
+        fn, args = one_run, [(c, *k, _stderr_notice) for c, k in zip(configs, keys)]
+    interrupted = run_tasks(fn, args, backend, threads=threads, gpu=gpu, on_start=on_start, on_done=finished,
+                            notice=notice)
+    return outcomes, interrupted
+
+
 def run_sweep(model, factors: dict[str, list], *, grid: bool = False, repeats: int = 3, seed: int = 0,
               base: dict | None = None, probe_kwargs: dict | None = None, settings: list[dict] | None = None,
-              on_run=None, notice=None) -> SweepResult:
+              on_run=None, notice=None, backend=None) -> SweepResult:
     """Run the plan. ``model`` is a zoo name (the fixed settings then come
     from ``probe_kwargs``, ``TrainConfig`` fields) or a whole ``TrainConfig``;
     a varied key replaces a config field (training settings) or goes to the
     builder (knobs). ``base`` gives the varied keys' base values (default: the
     config's, else the probe's defaults). ``settings`` replaces the plan with
-    an explicit list (a recipe that compares whole settings).
+    an explicit list (a recipe that compares whole settings). ``backend``
+    (``archscope.probe.parallel.Backend``): where the runs go; default this
+    process, one after another.
 
     Every run is recorded, failed ones with their reason, and the sweep goes
     on; Ctrl-C stops it and keeps the runs that finished."""
-    import time
-
     import torch
 
     from archscope.probe.config import TrainConfig, with_setting
     from archscope.probe.device import resolve_device
-    from archscope.probe.train import run, training_defaults
+    from archscope.probe.train import training_defaults
     from archscope.zoo import model_info
 
     if not isinstance(repeats, int) or isinstance(repeats, bool) or repeats < 1:
@@ -235,8 +359,11 @@ def run_sweep(model, factors: dict[str, list], *, grid: bool = False, repeats: i
             kw["input_shape"] = tuple(kw["input_shape"])
         cfg = TrainConfig(model=model, **kw)
     cfg.validate()
+    if backend is not None:
+        backend.validate()
     info = model_info(cfg.model)
-    cfg = replace(cfg, model=info.name)
+    # one thread a run unless told otherwise: the same for every run and every backend (see the module docstring)
+    cfg = replace(cfg, model=info.name, threads=cfg.threads or 1)
     factors = check_factors(factors, info.knobs(), info.name)
     base = dict(base or {})
     defaults = training_defaults(info, resolve_device(cfg.device), cfg.optimizer)
@@ -258,47 +385,45 @@ def run_sweep(model, factors: dict[str, list], *, grid: bool = False, repeats: i
         from archscope.datasets import locate
 
         locate(cfg.dataset, cfg.data_dir, download=cfg.download, notice=notice)
+    configs, keys = [], []
+    for s in settings:
+        for r in range(repeats):
+            configs.append(replace(with_setting(cfg, s), seed=seed + r, overfit_check=False))
+            keys.append((s, r))
+    metrics = _columns(configs)
     result = SweepResult(model=info.name, factors=factors, base={k: base.get(k) for k in factors}, grid=grid,
-                         repeats=repeats, settings=_plain(cfg.settings()), seed=seed, torch=torch.__version__)
-    total = len(settings) * repeats
-    done = 0
-    try:
-        for s in settings:
-            for r in range(repeats):
-                if on_run:
-                    on_run(done, total, s, r)
-                t0 = time.perf_counter()
-                try:
-                    p = run(replace(with_setting(cfg, s), seed=seed + r, overfit_check=False), notice=notice)
-                except ArchscopeError as e:  # e.g. a kernel size that leaves no spatial extent
-                    rec = Run(s, r, seed + r, False, error=str(e))
-                except (KeyboardInterrupt, SystemExit):
-                    raise
-                except Exception as e:  # an unexpected failure is this run's, not the sweep's
-                    rec = Run(s, r, seed + r, False, error=f"{type(e).__name__}: {e}")
-                else:
-                    if p.interrupted:
-                        raise KeyboardInterrupt
-                    result.device, result.chance = p.device, p.chance
-                    result.data = result.data or dict(p.data)
-                    result.first_run = result.first_run or _plain(dict(p.settings))
-                    # a run retried at half the batch after running out of memory is another setting: failed
-                    ok = p.stopped is None and p.test_accuracy is not None and p.retried_from_batch is None
-                    rec = Run(s, r, seed + r, ok, p.final_loss, p.train_accuracy, p.test_accuracy, error=p.stopped,
-                              epoch_loss=p.last_epoch_loss, epoch_accuracy=p.last_epoch_accuracy,
-                              examples_per_s=p.examples_per_s)
-                    if p.retried_from_batch is not None:
-                        rec.error = f"out of memory at batch size {p.retried_from_batch} (its retry at half the " \
-                                    "batch is another setting)"
-                rec.seconds = time.perf_counter() - t0
-                result.runs.append(rec)
-                done += 1
-    except KeyboardInterrupt:
-        result.interrupted = True
+                         repeats=repeats, settings=_plain(cfg.settings()), seed=seed, torch=torch.__version__,
+                         metrics=list(metrics), backend=(backend.describe() if backend is not None else "serial"))
+    done = [0]
+
+    def started(i):
+        if on_run:
+            on_run(done[0], len(configs), *keys[i])
+
+    def ended(i, outcome):
+        done[0] += 1
+        if on_run:
+            on_run(done[0], len(configs), *keys[i])
+
+    outcomes, result.interrupted = run_planned(configs, keys, backend, on_start=started, on_outcome=ended,
+                                               notice=notice)
+    finished = [o for o in outcomes if o is not None]
+    for o in finished:  # where the runs ran: the first, in plan order, that reached the training
+        if o.device is not None:
+            result.device, result.chance, result.data, result.first_run = o.device, o.chance, o.data, o.settings
+            break
+    result.runs = [o.run for o in finished]
     if on_run:
-        on_run(done, total, None, None)
-    result.rows = aggregate(result.runs, settings)
+        on_run(len(finished), len(configs), None, None)
+    result.rows = aggregate(result.runs, settings, metrics)
     return result
+
+
+def _columns(configs) -> tuple:
+    """The sweep's columns: d2l's epoch figures when every run is whole
+    epochs, else the step figures (one kind of figure per column)."""
+    kinds = {metrics_for(c) for c in configs}
+    return kinds.pop() if len(kinds) == 1 else METRICS
 
 
 def _plain(d: dict) -> dict:

@@ -88,6 +88,8 @@ class ProbeResult:
     interrupted: bool = False
     retried_from_batch: int | None = None  # the batch size that ran out of memory before this run's
     notes: list = field(default_factory=list)
+    world_size: int = 1  # data-parallel ranks (`probe --nproc-per-node`): images/s is their sum, batch is per rank
+    ranks: list = field(default_factory=list)  # with world_size > 1: each rank's device, images/s and peak memory
 
     @property
     def passed(self) -> bool:
@@ -151,15 +153,25 @@ def training_defaults(info, dev, optimizer: str = "adam") -> dict:
 
 # ---- batches ---------------------------------------------------------------------
 
-def batches(n: int, batch_size: int, generator):
+def batches(n: int, batch_size: int, generator, rank: int = 0, world: int = 1):
     """Indices of an endless run of epochs: a fresh permutation each epoch,
     the last partial batch kept (``DataLoader(shuffle=True)``). Yields
-    (epoch, last_batch_of_epoch, indices)."""
+    (epoch, last_batch_of_epoch, indices).
+
+    With ``world`` > 1 (data-parallel ranks, all drawing the same
+    permutation from the same seed) rank ``rank`` takes every ``world``-th
+    index of it, padded with its first indices to a multiple of ``world``:
+    what ``DistributedSampler(shuffle=True, drop_last=False)`` gives, so
+    every rank takes the same number of steps per epoch."""
     epoch = 0
     while True:
         order = torch.randperm(n, generator=generator)
-        for i in range(0, n, batch_size):
-            yield epoch, i + batch_size >= n, order[i:i + batch_size]
+        if world > 1:
+            per_rank = math.ceil(n / world)
+            order = torch.cat([order, order[:per_rank * world - n]])[rank::world]
+        m = len(order)
+        for i in range(0, m, batch_size):
+            yield epoch, i + batch_size >= m, order[i:i + batch_size]
         epoch += 1
 
 
@@ -180,13 +192,19 @@ def probe(name: str, *, input_shape=None, save=None, on_window=None, notice=None
     return run(cfg, save=save, on_window=on_window, notice=notice)
 
 
-def run(cfg: TrainConfig, *, save=None, on_window=None, notice=None, _retry: bool = True) -> ProbeResult:
-    """One probe run of ``cfg``."""
+def run(cfg: TrainConfig, *, save=None, on_window=None, notice=None, _retry: bool = True,
+        ranks=None) -> ProbeResult:
+    """One probe run of ``cfg``. ``ranks`` (``archscope.probe.distributed``)
+    makes it one rank of a data-parallel run: the model wrapped in
+    DistributedDataParallel, each rank its shard of every epoch, the ranks
+    stopping together (NaN, Ctrl-C) at a window's end, and the evaluation,
+    the overfit check and the saving done on rank 0 alone."""
     from archscope.analysis import analyze
     from archscope.zoo import get_model, model_info
 
     cfg.validate()
-    dev = resolve_device(cfg.device)
+    dev = ranks.device(cfg.device) if ranks is not None else resolve_device(cfg.device)
+    lead = ranks is None or ranks.rank == 0  # the rank that evaluates, checks and saves
     info = model_info(cfg.model)
     name = info.name
     cfg = replace(cfg, model=name).resolve(info, dev)
@@ -200,8 +218,10 @@ def run(cfg: TrainConfig, *, save=None, on_window=None, notice=None, _retry: boo
         if dev.type == "cpu":  # threads = the cores no other archscope run holds (archscope.probe.cpus)
             from archscope.probe.cpus import reserved_cores
 
-            cores = slots.enter_context(reserved_cores(on_wait=notice))
-            result.notes.append(f"CPU threads: {len(cores)} (cores {', '.join(map(str, cores))})")
+            cores = slots.enter_context(reserved_cores(cfg.threads, on_wait=notice, threads=cfg.threads))
+            result.settings["threads"] = torch.get_num_threads()
+            result.device = device_name(dev)  # with the threads it runs on
+            result.notes.append(f"CPU threads: {torch.get_num_threads()} (cores {', '.join(map(str, cores))})")
         # The analysis validates the model at this input (a clear error naming the
         # layer if it does not fit) and gives the FLOPs and memory to compare with.
         a = analyze(get_model(name, device="meta", **cfg.overrides) if cfg.overrides else name, shape,
@@ -232,24 +252,25 @@ def run(cfg: TrainConfig, *, save=None, on_window=None, notice=None, _retry: boo
         if cfg.batch_size > n_train:
             result.notes.append(f"batch size {cfg.batch_size} is more than the {n_train} training images: each step "
                                 f"sees {n_train}")
-        steps_per_epoch = math.ceil(n_train / cfg.batch_size)
+        world = ranks.world if ranks is not None else 1
+        steps_per_epoch = math.ceil(math.ceil(n_train / world) / cfg.batch_size)
         steps = cfg.epochs * steps_per_epoch if cfg.epochs is not None else cfg.steps
         result.settings["steps"] = steps
 
         stage = "training"
         loop = _Loop(amp=Amp.for_precision(dev.type, cfg.precision))
-        _train(cfg, model, train, dev, steps, result, loop, on_window)
+        _train(cfg, model, train, dev, steps, result, loop, on_window, ranks)
         finished = result.stopped is None
-        amp, run_model = loop.amp, loop.run_model
+        amp, run_model = loop.amp, loop.eval_model
 
         # accuracy on the training split (eval mode, so batch-norm uses its running
         # statistics, as at test time) and on the held-out split
-        if finished:
+        if finished and lead:
             stage = "the evaluation"
             result.test_accuracy = evaluate(run_model, test, cfg.batch_size, dev, amp, cfg.channels_last)
             if cfg.eval_train:
                 result.train_accuracy = evaluate(run_model, train, cfg.batch_size, dev, amp, cfg.channels_last)
-        if save is not None and finished:
+        if save is not None and finished and lead:
             from archscope.probe.weights import save_weights
 
             stage = "saving the weights"
@@ -271,7 +292,7 @@ def run(cfg: TrainConfig, *, save=None, on_window=None, notice=None, _retry: boo
 
         stage = "the checks"
         _basic_checks(result, loop)
-        if cfg.overfit_check and finished:
+        if cfg.overfit_check and finished and lead:
             stage = "the one-batch overfit check"
             result.checks.append(_overfit_one_batch(cfg, train, dev, amp, dict(info.probe).get("overfit_steps", 100)))
     except KeyboardInterrupt:
@@ -280,6 +301,8 @@ def run(cfg: TrainConfig, *, save=None, on_window=None, notice=None, _retry: boo
         if not result.checks and result.chance is not None:
             _basic_checks(result, loop)
     except torch.cuda.OutOfMemoryError:
+        if ranks is not None:  # the other ranks wait in a collective for this one: end the whole run
+            raise
         result.stopped = f"out of memory at batch size {cfg.batch_size}"
         _basic_checks(result, loop)
     finally:
@@ -306,18 +329,25 @@ class _Loop:
     """What the training loop hands to the stages after it."""
 
     amp: Amp
-    run_model: object = None  # the model as trained (compiled, channels-last)
+    run_model: object = None  # the model as trained (compiled, channels-last, DDP-wrapped)
+    eval_model: object = None  # the model the evaluation runs: run_model, or the module inside DDP
     opt: object = None
     logits_shape: tuple | None = None  # of the first step's output
     batch: int | None = None  # that step's batch
 
 
-def _train(cfg, model, train, dev, steps, result, loop: _Loop, on_window):
+def _train(cfg, model, train, dev, steps, result, loop: _Loop, on_window, ranks=None):
     """The training loop; fills ``result``'s losses, timing and memory. A
     KeyboardInterrupt propagates after the figures so far are recorded."""
     if cfg.channels_last:
         model = model.to(memory_format=torch.channels_last)
-    run_model = loop.run_model = torch.compile(model) if cfg.compile else model
+    if ranks is not None:
+        # rank 0 evaluates alone: through the module itself, since DDP's forward may talk to the other ranks
+        loop.eval_model = torch.compile(model) if cfg.compile else model
+        wrapped = ranks.wrap(model)
+        run_model = loop.run_model = torch.compile(wrapped) if cfg.compile else wrapped
+    else:
+        run_model = loop.run_model = loop.eval_model = torch.compile(model) if cfg.compile else model
     opt = loop.opt = make_optimizer(cfg.optimizer, model.parameters(), cfg.lr, cfg.momentum, cfg.weight_decay)
     amp = loop.amp
     warmup = min(10, max(1, steps // 10))  # steps excluded from the timing (first calls, allocator, compile)
@@ -338,7 +368,7 @@ def _train(cfg, model, train, dev, steps, result, loop: _Loop, on_window):
     t_start = t_window = time.perf_counter()
     losses_in_window, images_in_window = [], 0
     try:
-        it = batches(len(train.y), cfg.batch_size, g)
+        it = batches(len(train.y), cfg.batch_size, g, *((ranks.rank, ranks.world) if ranks is not None else ()))
         for step in range(steps):
             epoch, last_of_epoch, idx = next(it)
             idx = idx.to(dev)
@@ -365,6 +395,13 @@ def _train(cfg, model, train, dev, steps, result, loop: _Loop, on_window):
             if (step + 1) % WINDOW == 0 or step + 1 == steps:
                 _sync(dev)  # once per window, never inside it
                 vals = torch.stack(losses_in_window).float().cpu()
+                if ranks is not None:  # every rank stops at the same window, or the others would wait for it
+                    diverged, stop = ranks.any_of(not bool(torch.isfinite(vals).all()), ranks.stop_requested())
+                    if stop:
+                        raise KeyboardInterrupt
+                    if diverged and torch.isfinite(vals).all():
+                        result.stopped = f"non-finite loss on another rank by step {step + 1}"
+                        break
                 if not torch.isfinite(vals).all():
                     i = int((~torch.isfinite(vals)).nonzero()[0])
                     good = float(vals[i - 1]) if i > 0 else last_good

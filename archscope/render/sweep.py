@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import math
 
-from archscope.probe.sweep import METRIC_LABELS, METRICS, Row, SweepResult, label
+from archscope.probe.sweep import METRIC_LABELS, METRIC_TEXT, Row, SweepResult, label
 from archscope.probe.train import clear_margin
 
 
@@ -24,8 +24,8 @@ def render_table(result: SweepResult, fmt: str = "simple") -> str:
     table = []
     for row in result.rows:
         table.append([*(row.setting[k] for k in keys), f"{row.runs - row.failed}/{row.runs}",
-                      *(_pm(row, m) for m in METRICS), "best" if row.best else ""])
-    headers = [*keys, "ok runs", *(f"{METRIC_LABELS[m]} (mean ± std)" for m in METRICS), ""]
+                      *(_pm(row, m) for m in result.metrics), "best" if row.best else ""])
+    headers = [*keys, "ok runs", *(f"{METRIC_LABELS[m]} (mean ± std)" for m in result.metrics), ""]
     if fmt == "github":  # markdown: every cell escaped
         from archscope.render.table import md_table
 
@@ -49,6 +49,10 @@ def render_table(result: SweepResult, fmt: str = "simple") -> str:
     return "\n\n".join(out)
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def render_markdown(result: SweepResult) -> str:
     s = result.settings
     seed = result.seed
@@ -63,8 +67,8 @@ def render_markdown(result: SweepResult) -> str:
              *([f"The first run as the probe resolved it: "
                 f"{', '.join(f'{k}={v}' for k, v in result.first_run.items() if k not in ('seed', 'overrides'))}.",
                 ""] if result.first_run else []),
-             "Final loss is the mean training loss over the last 10 steps; train and test accuracy are measured in "
-             "eval mode after training. ± is the sample standard deviation over the repeats.", "",
+             _sentence("; ".join(METRIC_TEXT[m] for m in result.metrics)) +
+             ". ± is the sample standard deviation over the repeats.", "",
              render_table(result, "github"), ""]
     return "\n".join(lines)
 
@@ -107,19 +111,20 @@ def nice_ticks(lo: float, hi: float, target: int = 5) -> list[float]:
 
 
 def sweep_svg(result: SweepResult, title: str, points: list[tuple[str, Row]]) -> str:
-    """Three panels (final loss, train accuracy, test accuracy) against the
+    """Three panels (the loss, train accuracy, test accuracy) against the
     varied value, evenly spaced in the order given (as the article plots its
     lr and batch-size tables); mean with a bar of ± one std; the best
     setting's point ringed."""
     pw, ph, left_pad, top, bottom = 260, 220, 56, 40, 70
-    w = len(METRICS) * (pw + left_pad) + 20
+    metrics = result.metrics
+    w = len(metrics) * (pw + left_pad) + 20
     h = top + ph + bottom
     out = []
     n = len(points)
-    for i, m in enumerate(METRICS):
+    for i, m in enumerate(metrics):
         x0 = left_pad + i * (pw + left_pad)
         vals = []
-        chance = result.chance if m != "final_loss" else None
+        chance = result.chance if m != metrics[0] else None  # the loss has no chance line
         if chance is not None:
             vals.append(chance)  # keep the chance line in view
         for _, r in points:
