@@ -234,9 +234,12 @@ def _broken(folder, contents, name, data):
 
 @pytest.mark.parametrize("name, data, message", [
     ("train-images-idx3-ubyte.gz", b"\x1f\x8b\x08\x00garbage", "corrupt or truncated gzip"),
-    ("train-images-idx3-ubyte.gz", gzip.compress(b"\x00\x00\x08\x03\x00\x00"), "truncated: its header ends"),
-    ("train-labels-idx1-ubyte.gz", gzip.compress(idx_bytes(np.full(24, 12))), r"labels must lie in 0..9"),
-    ("train-images-idx3-ubyte.gz", gzip.compress(idx_bytes(np.zeros((0, 28, 28)))), "do not match|holds no images"),
+    # mtime=0: gzip stamps the time into its header, and these bytes are part of the test ids, which
+    # pytest-xdist's workers must collect identically (a second apart they did not)
+    ("train-images-idx3-ubyte.gz", gzip.compress(b"\x00\x00\x08\x03\x00\x00", mtime=0), "truncated: its header ends"),
+    ("train-labels-idx1-ubyte.gz", gzip.compress(idx_bytes(np.full(24, 12)), mtime=0), r"labels must lie in 0..9"),
+    ("train-images-idx3-ubyte.gz", gzip.compress(idx_bytes(np.zeros((0, 28, 28))), mtime=0),
+     "do not match|holds no images"),
 ])
 def test_bad_files_name_the_file_and_the_problem(tmp_path, name, data, message):
     folder = _broken(tmp_path / "d", tiny_set(), name, data)
