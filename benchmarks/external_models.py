@@ -298,17 +298,12 @@ def _secs(v) -> str:
 
 
 def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    """bench_summary's machine line, with the GPU (this benchmark is meant to run where one is)."""
+    from bench_summary import machine as cpu_machine
+
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    return (f"{cpu}, {os.cpu_count()} cores, {gpu}, {platform.system()} {platform.release()}; "
-            f"Python {platform.python_version()}, torch {torch.__version__}")
+    head, _, tail = cpu_machine().partition(" cores, ")
+    return f"{head} cores, {gpu}, {tail}"
 
 
 def report(rows: list[dict], libs: dict, why: dict, fallback: bool) -> str:
