@@ -299,6 +299,9 @@ def _secs(v) -> str:
 
 def machine() -> str:
     """bench_summary's machine line, with the GPU (this benchmark is meant to run where one is)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script or imported by a test
     from bench_summary import machine as cpu_machine
 
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
