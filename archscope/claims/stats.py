@@ -91,20 +91,25 @@ class Interval:
         return self.mean + self.half
 
 
-def prediction_interval(values, k: int = 1, level: float = LEVEL) -> Interval | None:
-    """The ``level`` prediction interval for the mean of ``k`` new runs,
-    x̄ ± t((1+level)/2, n−1) · s · √(1/n + 1/k); None with fewer than 2
-    values (no spread can be estimated from one)."""
-    values = [float(v) for v in values]
-    n = len(values)
+def interval_from(mean: float, s: float, n: int, k: int = 1, level: float = LEVEL) -> Interval:
+    """The ``level`` prediction interval for the mean of ``k`` new runs from
+    the summary of ``n`` runs (mean, sample standard deviation ``s``):
+    x̄ ± t((1+level)/2, n−1) · s · √(1/n + 1/k)."""
     if n < 2:
-        return None
+        raise ValueError(f"a prediction interval needs n >= 2 runs, got {n}")
     if k < 1:
         raise ValueError(f"k (the runs the source averaged) must be at least 1, got {k}")
-    mean = statistics.fmean(values)
-    s = statistics.stdev(values)
     t = t_quantile((1 + level) / 2, n - 1)
     return Interval(mean, s, n, k, t, t * s * math.sqrt(1 / n + 1 / k), level)
+
+
+def prediction_interval(values, k: int = 1, level: float = LEVEL) -> Interval | None:
+    """``interval_from`` the values' mean and sample standard deviation; None
+    with fewer than 2 values (no spread can be estimated from one)."""
+    values = [float(v) for v in values]
+    if len(values) < 2:
+        return None
+    return interval_from(statistics.fmean(values), statistics.stdev(values), len(values), k, level)
 
 
 def printed_slack(decimals: int) -> float:
@@ -222,5 +227,5 @@ def epochs_to_reach(history, target: float, metric: str = "test_accuracy") -> fl
 
 
 __all__ = ["ALPHA", "LEVEL", "HOLDS", "DOES_NOT_HOLD", "NOT_DETERMINED", "FIGURE_RULE", "ORDER_RULE", "CURVE_RULE",
-           "Interval", "prediction_interval", "printed_slack", "FigureVerdict", "judge_figure", "Comparison", "welch",
+           "Interval", "interval_from", "prediction_interval", "printed_slack", "FigureVerdict", "judge_figure", "Comparison", "welch",
            "compare_means", "epochs_to_reach", "t_quantile"]
