@@ -221,11 +221,18 @@ def test_002_contradicts_itself_on_kernel_and_pooling_size():
 
 @needs_sources
 def test_002_relu_changes_only_the_convolutions():
-    assert "F6" in source_lines("002")[759]  # line 760: keep F6's sigmoid
-    assert by_id()["002-lenet-relu-ablation"].args["setting"] == {"activation": "relu"}
-    m = get_model("lenet.d2l", activation="relu", device="meta")
+    text = source_lines("002")
+    assert "F6" in text[759]  # line 760: keep F6's sigmoid, change only the convolution layers'
+    assert "C5/F5" in text[251] and "C5" in text[295] and "卷积" in text[295]  # lines 252, 296: C5 is a convolution
+    c = by_id()["002-lenet-relu-ablation"]
+    assert c.args["setting"] == {"activation": "relu", "c5_activation": "relu"}
+    m = get_model("lenet.d2l", **c.args["setting"], device="meta")  # C1, C3, C5 rectified; F6 keeps its sigmoid
     assert [type(x).__name__ for x in m if type(x).__name__ in ("ReLU", "Sigmoid")] == \
-        ["ReLU", "ReLU", "Sigmoid", "Sigmoid"]
+        ["ReLU", "ReLU", "ReLU", "Sigmoid"]
+    # the other reading (the two Conv2d alone) is measured and shown beside the verdict, never as it
+    (e,) = evaluate(c)
+    assert e.verdict is Verdict.HOLDS and e.also[0]["setting"] == "activation=relu"
+    assert e.also[0]["outcome"] == "does not hold"
 
 
 # ---- the new architecture claims, pinned to facts ---------------------------------------------------

@@ -39,6 +39,21 @@ def _also(claim: Claim) -> list[dict]:
     return out
 
 
+def _other_readings(claim: Claim, models: tuple, results) -> list[dict]:
+    """A training claim whose source can be read two ways (``args["also_settings"]``): the other readings'
+    measurements, judged by the same rule and shown beside the verdict, never as it."""
+    from dataclasses import replace
+
+    from archscope.probe.experiments import setting_label
+
+    out = []
+    for alt in claim.args.get("also_settings", ()):
+        e = evaluate_training(replace(claim, args={**claim.args, "setting": dict(alt)}), models, results)
+        out.append({"models": list(models), "setting": setting_label(alt), "measured": e.measured,
+                    "outcome": e.verdict.value, "detail": e.rule or e.detail})
+    return out
+
+
 def also_text(also: list[dict]) -> str:
     """'also on X: value (would hold)' for each other build."""
     words = {"holds": "would hold", "does not hold": "would not hold"}
@@ -57,6 +72,10 @@ def evaluate(claim: Claim, results: Path | str | None = None) -> list[Evaluation
         if claim.kind == "training":  # a verdict from the measured runs, or why it cannot be checked here
             e = evaluate_training(claim, models, results)
             e.build = e.build or claim.build
+            e.also = _other_readings(claim, models, results)
+            if e.also:
+                e.detail = f"{e.detail}; " + "; ".join(f"the other reading, {a['setting']}: {a['detail']}"
+                                                       for a in e.also)
             results_.append(e)
             continue
         if claim.requires:

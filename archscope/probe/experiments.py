@@ -140,9 +140,10 @@ EXPERIMENTS: dict[str, Experiment] = {e.id: e for e in (
                                       "activation=relu": _row(0.28, 0.894, 0.884),
                                       "activation=relu, c5_activation=relu": _row(0.28, 0.894, 0.884)},
                note="the article changes 'only the convolution layers' activation' and keeps F6's sigmoid (line "
-                    "760): archscope's reading is the code's two Conv2d (activation=relu); the paper's C5, d2l's "
-                    "first dense layer, is a convolution too, so the other reading (c5_activation=relu as well) is "
-                    "measured beside it, against the same printed row; the claims judge the first"),
+                    "760); in the LeNet-5 terms it uses (line 252 'C5/F5', line 296 'C5 is a convolution layer') "
+                    "those are C1, C3 and C5, d2l's first dense layer (c5_activation=relu as well), the reading the "
+                    "claims judge; the code's two Conv2d alone (activation=relu) is measured beside it, against the "
+                    "same printed row"),
     Experiment("lenet-fmnist-pooling", "Article 002 Table 6: average -> max pooling",
                f"{A002}, Table 6 (lines 792-832)", D2L_FMNIST, factors={"pool": ["avg", "max"]}, repeats=10,
                published_runs={"pool=avg": 1},

@@ -136,7 +136,8 @@ def render_full(evals, fmt: str = "table") -> str:
                   ("expected", fmt_value(c.expected)), ("measured", _measured(e)), ("outcome", e.verdict.value),
                   ("rule", e.rule or short_rule(e)), ("how", e.detail), ("convention", c.convention),
                   ("tolerance", c.tolerance.wording if c.kind != "training" or c.tolerance.wording != "exact" else "")]
-        fields += [("also on", f"{' / '.join(a['models'])}: {fmt_value(a['measured'])} (there it would "
+        fields += [("also on", f"{' / '.join(a['models'])}" + (f" with {a['setting']}" if a.get("setting") else "")
+                    + f": {fmt_value(a['measured'])} (there it would "
                     f"{'hold' if a['outcome'] == 'holds' else 'not hold' if a['outcome'] == 'does not hold' else a['outcome']}"
                     f"; not the verdict): {a['detail']}") for a in e.also]
         if e.stats:
