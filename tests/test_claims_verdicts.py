@@ -23,7 +23,7 @@ from archscope.cli import app
 from archscope.probe.experiments import EXPERIMENTS
 from archscope.zoo import list_models, resolve
 
-from test_claims_inventory import ARTICLES, INVENTORY, SOURCES, needs_sources, source_lines
+from test_claims_inventory import ARTICLES, INVENTORY, needs_sources, source_lines
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[1]

@@ -37,10 +37,10 @@ test, stated as such.)
 
 **A convergence speed** ("small batches converge much more slowly"): per
 run, the first epoch (linearly interpolated between epochs) at which the
-test accuracy reaches a common target — the lowest last-epoch mean test
-accuracy among the compared settings, so that every setting reaches it —
-and the slow setting against the fast one by the same Welch's test, with
-"holds" when the slow one needs significantly more epochs.
+test accuracy reaches a common target — the lowest last-epoch test accuracy
+among the compared runs, so that every run reaches it — and the slow
+setting against the fast one by the same Welch's test, with "holds" when
+the slow one needs significantly more epochs.
 """
 
 from __future__ import annotations
@@ -57,11 +57,11 @@ ALPHA = 0.05  # the ordering tests' significance level
 HOLDS, DOES_NOT_HOLD, NOT_DETERMINED = "holds", "does not hold", "not determined"
 
 FIGURE_RULE = ("holds when the source's figure (a mean of k runs) lies in the 95% prediction interval "
-               "x̄ ± t(0.975, n−1)·s·√(1/n + 1/k) of our n seeds, or within half a unit of its last printed "
-               "digit of x̄; n < 2 seeds: not determined")
+               "x̄ ± t(0.975, n−1)·s·√(1/n + 1/k) of our n seeds, or is within half a unit of its own last printed "
+               "digit from x̄; with fewer than 2 seeds: not determined")
 ORDER_RULE = ("Welch's t-test (two-sided, α = 0.05) between the best setting inside the claimed range and the "
               "best outside: holds / does not hold when p < α, not determined otherwise")
-CURVE_RULE = ("epochs to reach a common test accuracy (the lowest final mean among the compared settings), "
+CURVE_RULE = ("epochs to reach a common test accuracy (the lowest last-epoch one among the compared runs), "
               "slow against fast setting by Welch's t-test (α = 0.05)")
 
 

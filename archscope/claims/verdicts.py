@@ -254,22 +254,24 @@ def judge_convergence(claim: Claim, m: Measured, models: tuple) -> Evaluation:
     reference settings by Welch's t-test. Holds when every slow setting is
     significantly slower, does not hold when one is significantly faster,
     otherwise not determined."""
-    from archscope.probe.experiments import setting_label
-
     spec = claim.args["curve"]
     key, metric = spec["key"], spec.get("metric", "test_accuracy")
     groups = {}
     for v in list(spec["slow"]) + list(spec["fast"]):
         runs = [r for r in m.runs if r.get("ok") and r["setting"].get(key) == v and len(r["setting"]) == 1]
         groups[v] = runs
-    with_curves = {v: [r for r in runs if r.get("history")] for v, runs in groups.items()}
+    def final(r):
+        v = r["history"][-1].get(metric)
+        return v if isinstance(v, (int, float)) and math.isfinite(v) else None
+
+    with_curves = {v: [r for r in runs if r.get("history") and final(r) is not None] for v, runs in groups.items()}
     lacking = [v for v, runs in with_curves.items() if not runs]
     if lacking:
         why = (f"not measured yet: no per-epoch curves of {', '.join(f'{key}={v}' for v in lacking)} "
                f"(`archscope claims --train --claim {claim.id}` measures them)")
         return Evaluation(claim, models, Verdict.CANNOT_CHECK, detail=f"{why}; {measurement_text(m)}",
                           rule=stats.CURVE_RULE, measurement=_measurement(m))
-    finals = [r["history"][-1][metric] for runs in with_curves.values() for r in runs]
+    finals = [final(r) for runs in with_curves.values() for r in runs]
     target = min(finals)
     epochs = {v: [stats.epochs_to_reach(r["history"], target, metric) for r in runs]
               for v, runs in with_curves.items()}

@@ -165,10 +165,10 @@ def rules_footer(evals) -> str:
     """The outcomes and the training rules, in words, under the table (wrapped to the table's width)."""
     from archscope.claims import stats
 
-    lines = ["outcomes: holds / does not hold (by the rule shown) / not determined (too few seeds, or a difference "
+    lines = ["Outcomes: holds / does not hold (by the rule shown) / not determined (too few seeds, or a difference "
              "the data cannot tell from noise) / inconsistent (the source's own figures disagree) / cannot be "
              "checked here (what is missing is named). `archscope claims --claim ID` shows one claim in full."]
     if any(e.claim.kind == "training" and e.verdict.value in ("holds", "does not hold", "not determined")
            for e in evals):
-        lines += [f"a training figure {stats.FIGURE_RULE}.", f"an ordering: {stats.ORDER_RULE}."]
+        lines += [f"A training figure {stats.FIGURE_RULE}.", f"An ordering: {stats.ORDER_RULE}."]
     return "\n".join(textwrap.fill(x, WIDTH) for x in lines)

@@ -38,17 +38,27 @@ def rows_of(exp, measured) -> list[dict]:
     return out
 
 
-def _verdicts_for(evals, setting: dict) -> dict:
-    """metric -> verdict of the claim about this setting's cell (with its interval)."""
+def _verdicts_for(evals, setting: dict, exp=None) -> dict:
+    """metric -> verdict of the claim about this setting's cell (with its interval); a row read another way
+    says so (the verdict is the other reading's); the reprinted defaults' row is judged once, elsewhere."""
+    from archscope.probe.experiments import setting_label
+
     out = {}
     for e in evals:
         args = e.claim.args
         if "best_of" in args or "curve" in args or args.get("setting") == "best":
             continue
+        metric = args.get("metric", "test_accuracy")
         if dict(args.get("setting", {})) == setting:
             st = e.stats or {}
             band = f" ({st['band'][0]:.3f}..{st['band'][1]:.3f}, k = {st['k']})" if st.get("band") else ""
-            out.setdefault(args.get("metric", "test_accuracy"), e.verdict.value + band)
+            out[metric] = e.verdict.value + band
+        for a in e.also:
+            if a.get("setting") == setting_label(setting):
+                out.setdefault(metric, f"other reading: {a['outcome']} (not the verdict)")
+    if exp is not None and setting_label(setting) in exp.published_runs:
+        for m in _METRIC_LABEL:
+            out.setdefault(m, "one run, judged once: `002-lenet-fmnist*`")
     return out
 
 
@@ -82,7 +92,7 @@ def experiment_page(exp, measured, evals) -> str:
     rows = rows_of(exp, measured)
     table = []
     for r in rows:
-        v = _verdicts_for(evals, r["setting"])
+        v = _verdicts_for(evals, r["setting"], exp)
         cells = [r["label"], r["n"] or "-"]
         for m in _METRIC_LABEL:
             pub = r["published"].get(m)
