@@ -250,6 +250,10 @@ def test_a_partial_rerun_adds_to_the_shipped_seeds(tmp_path, monkeypatch):
     assert e.measurement["files"][1]["file"].endswith("mine/lenet-fmnist.json")
     # a results folder with nothing in it: the shipped runs alone
     assert len(T.load_measured("lenet-fmnist", tmp_path / "empty").runs) == 5
+    # an interrupted or failed rerun of a seed does not take the place of its finished run
+    _write(mine, "lenet-fmnist", [{**_run(1, None, "2026-12-10T00:00:00Z"), "ok": False}], "2026-12-10T00:00:00Z")
+    m = T.load_measured("lenet-fmnist", mine)
+    assert len(m.values({}, "test_accuracy")) == 5
 
 
 def test_the_results_folder_is_an_argument_not_a_hidden_variable(tmp_path, monkeypatch):

@@ -107,9 +107,9 @@ def _shown_path(m: Measured) -> str:
 
 def merge(found: list[Measured]) -> Measured | None:
     """The runs of several measurements of one experiment, merged run by run:
-    one record per (setting, seed) — the newer by its own date, the earlier
-    file on a tie — and every other run of each. ``sources`` says which file
-    gave how many of the runs."""
+    one record per (setting, seed) — a finished run before a failed one, then
+    the newer by its own date, the earlier file on a tie — and every other run
+    of each. ``sources`` says which file gave how many of the runs."""
     found = [m for m in found if m]
     if not found:
         return None
@@ -118,7 +118,7 @@ def merge(found: list[Measured]) -> Measured | None:
         for r in m.runs:
             key = json.dumps([r.get("setting"), r.get("seed")], sort_keys=True, default=str)
             old = chosen.get(key)
-            if old is None or _run_date(r, m) > _run_date(*old):
+            if old is None or (bool(r.get("ok")), _run_date(r, m)) > (bool(old[0].get("ok")), _run_date(*old)):
                 chosen[key] = (r, m)
     taken = {id(m): sum(1 for _, x in chosen.values() if x is m) for m in found}
     newest = max(found, key=lambda m: m.provenance.get("date", ""))
