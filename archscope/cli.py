@@ -113,7 +113,7 @@ def handle_errors(fn=None, *, bug_code: int = 1):
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        except (typer.Exit, typer.Abort, KeyboardInterrupt, BrokenPipeError):  # a closed pipe: main() ends quietly
             raise
         except ArchscopeError as e:
             if _state["debug"]:
@@ -326,15 +326,17 @@ def claims_cmd(
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
     train: Annotated[bool, typer.Option("--train", help="Run the experiments of the training claims (all, or "
                                         "those given with --claim) and give their verdicts.")] = False,
-    claim_ids: Annotated[Optional[list[str]], typer.Option("--claim", help="A training claim's id (repeatable); "
-                                                           "with --train.")] = None,
+    claim_ids: Annotated[Optional[list[str]], typer.Option("--claim", help="A claim's id (repeatable): shows that "
+                                                           "claim in full (every field, its rule, the other builds); "
+                                                           "with --train, the training claims to measure.")] = None,
     repeats: Annotated[int, typer.Option(help="Seeds per setting, 0..N-1 (with --train).")] = 3,
     device: Annotated[Device, typer.Option(help="With --train: auto, cpu or cuda.")] = Device.AUTO,
     data_dir: Annotated[Optional[str], typer.Option("--data-dir", help="With --train: the data set's folder (else "
                                                     "the cache, the system's copy, or a download).")] = None,
     no_download: Annotated[bool, typer.Option("--no-download", help="Never download a missing data set.")] = False,
-    results: Annotated[Optional[str], typer.Option("--results", help="With --train: the folder for the "
-                                                   "measurements (default $ARCHSCOPE_HOME/training).")] = None,
+    results: Annotated[Optional[str], typer.Option("--results", help="The folder of your training measurements "
+                                                   "(default $ARCHSCOPE_HOME/training), merged run by run with the "
+                                                   "shipped ones; --train saves there.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="With --train: list the runs and the time estimate, "
                                           "run nothing.")] = False,
     jobs: JobsOpt = None,
@@ -342,17 +344,19 @@ def claims_cmd(
     address: AddressOpt = None,
     threads: ThreadsOpt = None,
 ) -> None:
-    """Every registered claim about the networks, with source, expected, measured and verdict.
+    """Every registered claim about the networks: its outcome and the rule that gave it.
 
-    Training claims show the last measured verdict (with its date, device and seeds), or
-    why they cannot be checked here; --train measures them. A claim that does not hold is
-    a finding: the exit status is 0. It is 1 when a claim could not be evaluated because of
-    an error, 130 when --train was interrupted (the finished runs are kept)."""
+    Outcomes: holds, does not hold, not determined (too few seeds, or a difference the data
+    cannot tell from noise), inconsistent (the source's own figures disagree), cannot be
+    checked here (saying what is missing). Training claims are judged on every measured run
+    (the shipped ones and yours, with the files and dates); --train measures them. --claim
+    ID shows one claim in full. A claim that does not hold is a finding: the exit status is
+    0. It is 1 when a claim could not be evaluated because of an error, 130 when --train was
+    interrupted (the finished runs are kept)."""
     from archscope.claims import CLAIMS, Verdict, evaluate_all
-    from archscope.render.claims import render_evaluations, verdict_counts
+    from archscope.claims.evaluate import select
+    from archscope.render.claims import render_evaluations, render_full, rules_footer, verdict_counts
 
-    if claim_ids and not train:
-        raise ArchscopeError("--claim goes with --train")
     where = _backend(backend, jobs, address)
     if not train and (jobs is not None or backend != BackendKind.LOCAL or threads is not None):
         raise ArchscopeError("--jobs, --backend and --threads go with --train")
@@ -360,20 +364,17 @@ def claims_cmd(
     if train:
         interrupted, chosen = _train_claims(CLAIMS, claim_ids, repeats, _val(device), data_dir, not no_download,
                                             results, dry_run, where, threads)
-        if dry_run:
-            return
-        evals = evaluate_all(chosen)
+        evals = evaluate_all(chosen, results=results)  # with --dry-run: the verdicts as measured so far
+    elif claim_ids:
+        evals = evaluate_all(select(CLAIMS, claim_ids), results=results)
     else:
-        evals = evaluate_all(CLAIMS, source)
+        evals = evaluate_all(CLAIMS, source, results)
     if not evals:
         raise ArchscopeError(f"no claim matches source {source!r}")
-    typer.echo(render_evaluations(evals, fmt.value))
+    typer.echo((render_full if claim_ids and not train else render_evaluations)(evals, fmt.value))
     if fmt != OutputFormat.json:
         typer.echo(f"\n{len(evals)} evaluations of {len({e.claim.id for e in evals})} claims: {verdict_counts(evals)}")
-        if any(e.claim.kind == "training" and e.verdict in (Verdict.HOLDS, Verdict.DOES_NOT_HOLD) for e in evals):
-            from archscope.claims.training import RULE
-
-            typer.echo(f"training claims: a figure {RULE}")
+        typer.echo(rules_footer(evals))
     if interrupted:
         raise typer.Exit(130)
     if any(e.verdict is Verdict.ERROR for e in evals):
@@ -437,8 +438,6 @@ def _train_claims(claims, ids, repeats, device, data_dir, download, results, dry
                                   out_dir=out, on_run=on_run, notice=_notice, backend=where, threads=threads)
     typer.echo(f"measurements saved in {out}" + ("; interrupted: keeping the runs that finished" if interrupted
                                                  else ""), err=True)
-    if results:  # the verdicts below read the default folder and the packaged one; point them at this one
-        os.environ["ARCHSCOPE_TRAINING_RESULTS"] = str(out)
     return interrupted, chosen
 
 
@@ -991,11 +990,17 @@ def main() -> None:
             code = 1
         else:
             code = e.code or 0
+    except BrokenPipeError:  # the reader went away (`archscope claims | head`): it had what it wanted
+        code = 0
+    if type(sys.stdout).__name__ == "PacifyFlushWrapper":  # click's handling of that closed pipe (it exits 1)
+        code = 0
     for stream in (sys.stdout, sys.stderr):
         try:
             if stream is not None:
                 stream.flush()
-        except (BrokenPipeError, ValueError, OSError):  # e.g. `archscope list | head`
+        except BrokenPipeError:  # e.g. `archscope list | head`: the same, caught while flushing
+            pass
+        except (ValueError, OSError):
             code = code or 1
     os._exit(code)
 

@@ -77,7 +77,7 @@ def generate(names: Iterable[str], out: Path, *, progress: Callable[[str], None]
         svg = out / "models" / f"{page}.svg"
         render(build_graph(a, "block"), svg, "svg")
         written.append(svg)
-        evals = [e for e in all_evals if name in e.models]
+        evals = [e for e in all_evals if name in e.involves()]  # judged on it, or measured on it beside the verdict
         md = out / "models" / f"{page}.md"
         write_atomic(md, report.model_page(name, a, info, stages(a), evals, f"{page}.svg",
                                            against_paper(name, info)).encode())

@@ -1,19 +1,14 @@
-"""Training claims: run the experiments they name, keep the measurements with
-their provenance, and give verdicts.
+"""Training claims: run the experiments they name and keep the measurements
+with their provenance. (Their verdicts: ``archscope.claims.verdicts``.)
 
-The verdict rule (stated in the output and the README): with n seeds, mean m
-and sample standard deviation s, and a claimed figure c that is itself the
-mean of k runs (k = 1 for a single run; article 002 averaged 10), the band is
-m +- (2 s sqrt(1/n + 1/k) + w), w the wording's slack (half a unit of the
-last printed digit, or 10% for "about"). The claim *holds* when it agrees
-with the band — c lies in it (a figure), the band reaches above c ("at
-least"), or meets the range — else it *does not hold*, by how much. With one
-seed s is taken as 0 and the verdict says so.
-
-Measurements live as JSON, one file per experiment:
-``$ARCHSCOPE_HOME/training/ID.json`` (default ``~/.cache/archscope``) for a
-user's runs, and ``archscope/claims/measured/ID.json`` for the ones archscope
-ships (run for ``reports/``). ``archscope claims`` shows the newer of the two.
+Measurements live as JSON, one file per experiment: a results folder for a
+user's runs (``--results``; by default ``$ARCHSCOPE_HOME/training``, default
+``~/.cache/archscope/training``: ``user_dir``), and
+``archscope/claims/measured/ID.json`` for the ones archscope ships (run for
+``reports/``). A verdict reads both, merged run by run (``load_measured``): a
+run of the same setting and seed is one record, the newer; every other run
+of either file counts. So a partial rerun (``--repeats 1``, an interrupted
+``claims --train``) adds to the shipped seeds and never leaves fewer.
 """
 
 from __future__ import annotations
@@ -23,25 +18,21 @@ import functools
 import json
 import math
 import os
-import statistics
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archscope.claims.schema import Claim, Evaluation, Verdict
+from archscope.claims.schema import Claim
 from archscope.errors import ArchscopeError
 
 PACKAGED = Path(__file__).parent / "measured"
-RULE = ("holds when it lies within mean +- 2 s sqrt(1/n + 1/k) over n seeds (s the sample std, k the runs the "
-        "source averaged), widened by half a unit of its last printed digit")
-K_STD = 2.0
 
 
 def user_dir() -> Path:
-    """Where a user's measurements go: ``$ARCHSCOPE_HOME/training`` (the
-    ``--results`` folder of the current ``claims --train``, when given)."""
-    if os.environ.get("ARCHSCOPE_TRAINING_RESULTS"):
-        return Path(os.environ["ARCHSCOPE_TRAINING_RESULTS"])
+    """The default results folder: ``$ARCHSCOPE_HOME/training`` (the one
+    place that reads it; ``ARCHSCOPE_HOME`` defaults to ``~/.cache/archscope``).
+    ``claims --train --results DIR`` and the evaluation functions' ``results``
+    argument name another."""
     home = os.environ.get("ARCHSCOPE_HOME") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") \
         / "archscope"
     return Path(home) / "training"
@@ -62,6 +53,7 @@ class Measured:
     runs: list = field(default_factory=list)  # dicts: setting, seed, ok, train_loss, train_accuracy, ...
     provenance: dict = field(default_factory=dict)  # device, torch, archscope, commit, date, data
     path: str = ""
+    sources: list = field(default_factory=list)  # merged measurements: the files, their dates, runs taken from each
 
     def values(self, setting: dict, metric: str) -> list[float]:
         return [r[metric] for r in self.runs if r.get("ok") and r["setting"] == setting
@@ -98,11 +90,53 @@ def _parse(path: str, mtime_ns: int, size: int) -> dict | None:
         return None
 
 
-def load_measured(exp_id: str, *, user: bool = True) -> Measured | None:
-    """The newer of the user's and the packaged measurements of ``exp_id``."""
-    found = [m for m in ((_read(user_dir() / f"{exp_id}.json") if user else None),
-                         _read(PACKAGED / f"{exp_id}.json")) if m]
-    return max(found, key=lambda m: m.provenance.get("date", "")) if found else None
+def _run_date(r: dict, m: Measured) -> str:
+    return (r.get("measured") or {}).get("date") or m.provenance.get("date", "")
+
+
+def _shown_path(m: Measured) -> str:
+    """The shipped file by its place in the package; a user's by its path (the home folder as ~)."""
+    p = Path(m.path)
+    if p.parent == PACKAGED:
+        return f"archscope/claims/measured/{p.name}"
+    try:
+        return "~/" + str(p.relative_to(Path.home()))
+    except ValueError:
+        return str(p)
+
+
+def merge(found: list[Measured]) -> Measured | None:
+    """The runs of several measurements of one experiment, merged run by run:
+    one record per (setting, seed) — a finished run before a failed one, then
+    the newer by its own date, the earlier file on a tie — and every other run
+    of each. ``sources`` says which file gave how many of the runs."""
+    found = [m for m in found if m]
+    if not found:
+        return None
+    chosen: dict[str, tuple[dict, Measured]] = {}
+    for m in found:
+        for r in m.runs:
+            key = json.dumps([r.get("setting"), r.get("seed")], sort_keys=True, default=str)
+            old = chosen.get(key)
+            if old is None or (bool(r.get("ok")), _run_date(r, m)) > (bool(old[0].get("ok")), _run_date(*old)):
+                chosen[key] = (r, m)
+    taken = {id(m): sum(1 for _, x in chosen.values() if x is m) for m in found}
+    newest = max(found, key=lambda m: m.provenance.get("date", ""))
+    out = Measured(found[0].experiment, [r for r, _ in chosen.values()], dict(newest.provenance), newest.path)
+    out.sources = [{"file": _shown_path(m), "date": m.provenance.get("date", "")[:10], "runs": len(m.runs),
+                    "used": taken[id(m)]} for m in found]
+    return out
+
+
+def load_measured(exp_id: str, results: Path | str | None = None, *, user: bool = True) -> Measured | None:
+    """Every measured run of ``exp_id``: the shipped file and the one in the
+    results folder (``results``, default ``user_dir()``), merged run by run
+    (``merge``); ``user=False``: the shipped file alone."""
+    shipped = _read(PACKAGED / f"{exp_id}.json")
+    mine = _read(Path(results if results is not None else user_dir()) / f"{exp_id}.json") if user else None
+    if mine is not None and shipped is not None and Path(mine.path).resolve() == Path(shipped.path).resolve():
+        mine = None  # --results pointed at the shipped folder: one file, not two
+    return merge([shipped, mine])
 
 
 @functools.lru_cache(maxsize=1)
@@ -131,162 +165,6 @@ def save_measured(m: Measured, folder: Path) -> Path:
     path = Path(folder) / f"{m.experiment}.json"
     write_atomic(path, (json.dumps(m.to_dict(), indent=1, sort_keys=True) + "\n").encode())
     return path
-
-
-# ---- the verdict ------------------------------------------------------------------------
-
-def slack(claim: Claim) -> float:
-    """What the claim's wording allows on top of the noise: half a unit of
-    the printed figure (``printed(d)``), or a relative tolerance ("about")."""
-    t, e = claim.tolerance, claim.expected
-    rel = t.rel * abs(e) if t.rel is not None and isinstance(e, (int, float)) else 0.0
-    return max(t.abs or 0.0, rel)
-
-
-def band(values: list[float], claim: Claim, source_runs: int = 1) -> tuple[float, float, float, int]:
-    """(mean, sample std, half-width of the band, n). The claimed figure is
-    itself a mean of ``source_runs`` runs (article 002 averaged 10), so the
-    difference between it and our mean of n has std s * sqrt(1/n + 1/k):
-    the band is twice that, plus the wording's slack."""
-    n = len(values)
-    mean = statistics.fmean(values)
-    std = statistics.stdev(values) if n >= 2 else 0.0
-    return mean, std, K_STD * std * math.sqrt(1 / n + 1 / max(1, source_runs)) + slack(claim), n
-
-
-def _select(m: Measured, claim: Claim) -> tuple[dict | None, str]:
-    from archscope.probe.experiments import EXPERIMENTS
-
-    want = claim.args.get("setting", {})
-    if want == "best" or "best_of" in claim.args:
-        # among the settings the source's table has (another reading measured beside them does not compete)
-        e = EXPERIMENTS.get(m.experiment)
-        pool = [s for s in m.settings() if e is None or s in e.to_check()]
-        rows = [(s, m.values(s, "test_accuracy")) for s in pool]
-        if e is not None:  # a best over part of the table says nothing about the rest
-            from archscope.probe.experiments import setting_label
-
-            missing = [s for s in e.to_check() if not m.values(s, "test_accuracy")]
-            if missing:
-                return None, (f"not every setting of the source's table is measured here (missing "
-                              f"{', '.join(setting_label(s) for s in missing)})")
-        rows = [(s, v) for s, v in rows if v]
-        if not rows:
-            return None, "no successful run"
-        best = max(rows, key=lambda sv: statistics.fmean(sv[1]))[0]
-        return best, "the best setting by mean test accuracy"
-    return dict(want), ""
-
-
-def _checked(m: Measured) -> list:
-    from archscope.probe.experiments import EXPERIMENTS
-
-    e = EXPERIMENTS.get(m.experiment)
-    return e.to_check() if e is not None else m.settings()
-
-
-def _consistent(claim: Claim, lo: float, hi: float) -> tuple[bool, str]:
-    """Does the measured band [lo, hi] agree with what the claim asserts?
-    ``approx``: the claimed figure lies in it; ``at_least``/``greater``: some of
-    the band reaches above the figure; ``less``: below it; ``range``: the band
-    meets the range."""
-    e, how = claim.expected, claim.compare
-    if how in ("approx", "exact", "equal"):
-        ok = lo - 1e-12 <= e <= hi + 1e-12
-        return ok, "" if ok else f"outside it by {max(lo - e, e - hi):.2g}"
-    if how == "at_least":
-        return hi >= e - 1e-12, "" if hi >= e - 1e-12 else f"below {e:g} by {e - hi:.4f}"
-    if how == "greater":
-        return hi > e, "" if hi > e else f"not above {e:g}"
-    if how == "less":
-        return lo < e, "" if lo < e else f"not below {e:g}"
-    if how == "range":
-        a, b = e
-        ok = hi >= a and lo <= b
-        return ok, "" if ok else f"outside {a:g}..{b:g}"
-    raise ValueError(f"{claim.id}: unknown comparison {how!r} for a training claim")
-
-
-def _provenance_text(prov: dict) -> str:
-    return (f"measured {prov.get('date', '?')[:10]} on {prov.get('device', '?')}, torch {prov.get('torch', '?')}, "
-            f"archscope {prov.get('archscope', '?')}" + (f" ({prov['commit']})" if prov.get("commit") else ""))
-
-
-def judge(claim: Claim, m: Measured, models: tuple, source_runs: int | None = None) -> Evaluation:
-    """The verdict on ``claim`` from the measurements ``m`` (see the module
-    docstring). ``source_runs``: how many runs the claimed figure averages
-    (default: the experiment's ``repeats``)."""
-    from archscope.claims.evaluate import compare
-    from archscope.probe.experiments import EXPERIMENTS, setting_label
-
-    if source_runs is None:
-        e = EXPERIMENTS.get(m.experiment)
-        source_runs = e.repeats if e is not None else 1
-    where = _provenance_text(m.provenance)
-    setting, how = _select(m, claim)
-    if setting is None:
-        return Evaluation(claim, models, Verdict.CANNOT_CHECK, detail=f"{how}; {where}")
-    unverified = sorted({v for r in m.runs if r["setting"] == setting for v in r.get("data_verified") or []
-                         if not v.startswith(("sha256", "md5", "size only"))})
-    if unverified:
-        return Evaluation(claim, models, Verdict.CANNOT_CHECK,
-                          detail=f"measured on data that is not the published data set ({', '.join(unverified)}); "
-                                 f"{where}")
-    if "best_of" in claim.args:
-        key = claim.args["best_of"]
-        value = setting.get(key)
-        n = len(m.values(setting, "test_accuracy"))
-        if value is None:
-            ok, why = False, f"the best setting does not set {key}"
-        else:
-            ok, why = compare(claim, value)
-        return Evaluation(claim, models, Verdict.HOLDS if ok else Verdict.DOES_NOT_HOLD, value,
-                          f"{how}: {setting_label(setting)} (mean of {n} seeds; {why}); among "
-                          f"{', '.join(setting_label(s) for s in m.settings() if s in _checked(m))}; {where}")
-    metric = claim.args.get("metric", "test_accuracy")
-    values = m.values(setting, metric)
-    if not values:
-        return Evaluation(claim, models, Verdict.CANNOT_CHECK,
-                          detail=f"no successful run of {setting_label(setting)} measured {metric}; {where}")
-    mean, std, half, n = band(values, claim, source_runs)
-    seeds = f"{n} seed{'s' if n != 1 else ''}" + (" (one seed: no spread, only the wording's slack)" if n == 1 else "")
-    ok, why = _consistent(claim, mean - half, mean + half)
-    text = (f"{setting_label(setting)}{' (' + how + ')' if how else ''}: {metric} {mean:.4f} +- {std:.4f} over "
-            f"{seeds}; the source's figure averages {source_runs} run(s); band {mean - half:.4f}..{mean + half:.4f}"
-            + (f"; {why}" if why else "") + f"; {where}")
-    return Evaluation(claim, models, Verdict.HOLDS if ok else Verdict.DOES_NOT_HOLD, round(mean, 6), text,
-                      spread={"std": round(std, 6), "n": n, "band": [round(mean - half, 6), round(mean + half, 6)]})
-
-
-def evaluate_training(claim: Claim, models: tuple) -> Evaluation:
-    """The verdict of a training claim from the last measurement, or why it
-    cannot be checked here."""
-    exp = experiment_of(claim)
-    if exp is None:
-        return Evaluation(claim, models, Verdict.CANNOT_CHECK, detail=f"needs {claim.requires or 'a training run'}")
-    m = load_measured(exp)
-    if m is None:
-        return Evaluation(claim, models, Verdict.CANNOT_CHECK, detail=_why_not(claim, exp))
-    return judge(claim, m, models)
-
-
-def _why_not(claim: Claim, exp_id: str) -> str:
-    from archscope.probe.experiments import EXPERIMENTS
-
-    e = EXPERIMENTS.get(exp_id)
-    if e is None:
-        return f"needs {claim.requires or 'its experiment'} (experiment {exp_id!r} is not defined yet)"
-    parts = [f"not measured yet: `archscope claims --train --claim {claim.id}`"]
-    if e.config.dataset != "synthetic":
-        from archscope.datasets.store import data_home, find_files, spec
-
-        s = spec(e.config.dataset)
-        places = [data_home() / s.name, *map(Path, s.system_dirs)]
-        if not any(all(find_files(s, p).values()) for p in places):
-            parts.append(f"needs {e.config.dataset} (`archscope data fetch {e.config.dataset}`, or --data-dir)")
-    if e.needs:
-        parts.append(e.needs)
-    return "; ".join(parts)
 
 
 # ---- running them --------------------------------------------------------------------------

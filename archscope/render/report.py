@@ -149,9 +149,14 @@ def claims_page(all_evals, n_claims: int) -> str:
     """Every evaluation of the ``n_claims`` claims, with the verdicts counted."""
     from archscope.render.claims import render_evaluations, verdict_counts
 
+    from archscope.render.claims import rules_footer
+
     return ("# Claims and verdicts\n\n" + f"{len(all_evals)} evaluations of {n_claims} claims: "
-            f"{verdict_counts(all_evals)}.\n\nEach claim is checked on the paper-faithful models and on the "
-            "models its source built; `archscope claims` prints this table.\n\n"
+            f"{verdict_counts(all_evals)}.\n\nEach claim is judged on the build it is about — the source's own code "
+            "on its tutorial build, prose about a published network on the paper's — and the other builds are "
+            "measured beside it (\"also on\"), never as the verdict; the rule that gave each outcome is in its row. "
+            "`archscope claims` prints this table (`--claim ID`: one claim in full).\n\n"
+            + rules_footer(all_evals).replace("\n", " ") + "\n\n"
             + render_evaluations(all_evals, "markdown") + "\n" + FOOTER)
 
 

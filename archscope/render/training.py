@@ -38,27 +38,42 @@ def rows_of(exp, measured) -> list[dict]:
     return out
 
 
-def _verdicts_for(evals, setting: dict) -> dict:
-    """metric -> verdict of the claim about this setting's cell."""
+def _verdicts_for(evals, setting: dict, exp=None) -> dict:
+    """metric -> verdict of the claim about this setting's cell (with its interval); a row read another way
+    says so (the verdict is the other reading's); the reprinted defaults' row is judged once, elsewhere."""
+    from archscope.probe.experiments import setting_label
+
     out = {}
     for e in evals:
         args = e.claim.args
-        if "best_of" in args or args.get("setting") == "best":
+        if "best_of" in args or "curve" in args or args.get("setting") == "best":
             continue
+        metric = args.get("metric", "test_accuracy")
         if dict(args.get("setting", {})) == setting:
-            out.setdefault(args.get("metric", "test_accuracy"), e.verdict.value)
+            st = e.stats or {}
+            band = f" ({st['band'][0]:.3f}..{st['band'][1]:.3f}, k = {st['k']})" if st.get("band") else ""
+            out[metric] = e.verdict.value + band
+        for a in e.also:
+            if a.get("setting") == setting_label(setting):
+                out.setdefault(metric, f"other reading: {a['outcome']} (not the verdict)")
+    if exp is not None and setting_label(setting) in exp.published_runs:
+        for m in _METRIC_LABEL:
+            out.setdefault(m, "one run, judged once: `002-lenet-fmnist*`")
     return out
 
 
 def experiment_page(exp, measured, evals) -> str:
-    from archscope.claims.training import RULE
+    from archscope.claims.stats import FIGURE_RULE, ORDER_RULE
+    from archscope.claims.verdicts import measurement_text
 
     lines = [f"# {exp.title}", "", "[all experiments](README.md) · [claims](../claims.md)", "",
              f"- source: {exp.source}", f"- experiment id: `{exp.id}`",
              f"- procedure: {_procedure(exp.config)}"]
     if exp.factors:
         lines.append("- varies: " + "; ".join(f"{k} = {', '.join(map(str, v))}" for k, v in exp.factors.items()))
-    lines.append(f"- the source ran each setting {exp.repeats} time(s)" + (" and averaged" if exp.repeats > 1 else ""))
+    lines.append(f"- the source ran each setting {exp.repeats} time(s)" + (" and averaged" if exp.repeats > 1 else "")
+                 + "".join(f"; its row {label} is {k} run{'s' if k != 1 else ''} (reprinted from Fig. 10, line 456: "
+                           f"see `002-baseline-row-is-one-run`)" for label, k in exp.published_runs.items()))
     if exp.note:
         lines.append(f"- note: {exp.note}")
     lines += ["", "Differences that remain between archscope's run and the source's:", ""]
@@ -66,8 +81,7 @@ def experiment_page(exp, measured, evals) -> str:
     lines += [""]
     if measured:
         p = measured.provenance
-        lines += [f"Measured {p.get('date', '?')[:10]} on {p.get('device', '?')}, torch {p.get('torch', '?')}, "
-                  f"archscope {p.get('archscope', '?')}" + (f" (commit {p['commit']})" if p.get("commit") else "")
+        lines += [measurement_text(measured)[0].upper() + measurement_text(measured)[1:]
                   + (f"; data: {p['data'].get('where')} copy at `{p['data'].get('folder')}`, "
                      f"{', '.join(p['data'].get('verified', []))}" if (p.get("data") or {}).get("where") else "")
                   + ".", ""]
@@ -78,7 +92,7 @@ def experiment_page(exp, measured, evals) -> str:
     rows = rows_of(exp, measured)
     table = []
     for r in rows:
-        v = _verdicts_for(evals, r["setting"])
+        v = _verdicts_for(evals, r["setting"], exp)
         cells = [r["label"], r["n"] or "-"]
         for m in _METRIC_LABEL:
             pub = r["published"].get(m)
@@ -88,13 +102,16 @@ def experiment_page(exp, measured, evals) -> str:
     for m in _METRIC_LABEL.values():
         headers += [f"{m} (source)", f"{m} (archscope)", "verdict"]
     lines += [md_table(table, headers), ""]
-    lines += [f"Verdict rule: a figure {RULE}. Train loss and train accuracy are the running means over the last "
+    lines += [f"Verdict rule: a figure {FIGURE_RULE} (the interval and k beside each verdict). An ordering: "
+              f"{ORDER_RULE}. Train loss and train accuracy are the running means over the last "
               "epoch in training mode (what d2l's `train_ch6` prints); test accuracy is over the whole test split "
               "in eval mode.", ""]
-    other = [e for e in evals if "best_of" in e.claim.args or e.claim.args.get("setting") == "best"]
+    other = [e for e in evals if "best_of" in e.claim.args or "curve" in e.claim.args
+             or e.claim.args.get("setting") == "best"]
     if other:
         lines += ["Claims about the experiment as a whole:", ""]
-        lines += [f"- `{e.claim.id}` ({md_escape(e.claim.statement)}): **{e.verdict.value}** — {md_escape(e.detail)}"
+        lines += [f"- `{e.claim.id}` ({md_escape(e.claim.statement)}): **{e.verdict.value}** — "
+                  f"{md_escape(e.rule or '')}" + (f"; {md_escape(e.detail)}" if e.detail != e.rule else "")
                   for e in other]
         lines += [""]
     if measured and any(r["n"] for r in rows):
@@ -192,7 +209,7 @@ def _not_run(exp) -> str:
 
 def index_page(items) -> str:
     """``items``: (experiment, measured or None, evaluations)."""
-    from archscope.claims.training import RULE
+    from archscope.claims.stats import FIGURE_RULE, ORDER_RULE
 
     rows = []
     for exp, m, evals in items:
@@ -207,5 +224,6 @@ def index_page(items) -> str:
             "Each experiment reproduces its source's whole procedure (initialisation, data scaling, shuffling, "
             "optimizer, schedule, evaluation); each page lists what still differs, the source's printed figures "
             "beside archscope's mean ± std over seeds, and the verdicts. `archscope claims --train` runs them "
-            f"(measurements shipped in `archscope/claims/measured/`). A figure {RULE}.\n\n"
+            f"(measurements shipped in `archscope/claims/measured/`, merged run by run with yours). A figure "
+            f"{FIGURE_RULE}. An ordering: {ORDER_RULE}.\n\n"
             + md_table(rows, ["experiment", "what", "runs measured", "verdicts", "why not measured here"]) + "\n")
