@@ -240,6 +240,6 @@ def test_an_address_nothing_answers_at_fails_at_once():
     # Ray itself retries such an address for minutes; nothing listens on port 1 here
     from archscope.probe.parallel import check_reachable
 
-    with pytest.raises(ArchscopeError, match="--address 127.0.0.1:1: nothing answers at 127.0.0.1:1"):
+    with pytest.raises(ArchscopeError, match="`address` 127.0.0.1:1: nothing answers at 127.0.0.1:1"):
         check_reachable("127.0.0.1:1", timeout=2)
     check_reachable("auto")  # Ray's own lookup of the local cluster

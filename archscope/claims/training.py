@@ -42,9 +42,9 @@ def user_dir() -> Path:
     ``--results`` folder of the current ``claims --train``, when given)."""
     if os.environ.get("ARCHSCOPE_TRAINING_RESULTS"):
         return Path(os.environ["ARCHSCOPE_TRAINING_RESULTS"])
-    home = os.environ.get("ARCHSCOPE_HOME") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") \
-        / "archscope"
-    return Path(home) / "training"
+    from archscope.home import archscope_home
+
+    return archscope_home() / "training"
 
 
 def experiment_of(claim: Claim) -> str | None:
