@@ -90,8 +90,8 @@ def _choice(enum: type[E], value: object, arg: str) -> E:
     try:
         return enum(value.value if isinstance(value, Enum) else value)
     except ValueError:
-        raise ArchscopeError(f"`{arg}` must be one of {', '.join(str(e.value) for e in enum)}, "
-                             f"got {value!r}") from None
+        names = [str(e.value) for e in enum]
+        raise ArchscopeError(f"`{arg}` must be {', '.join(names[:-1])} or {names[-1]}, got {value!r}") from None
 
 
 def _inputs(input_size: object) -> Any:
@@ -668,6 +668,9 @@ def sweep(model: ModelLike | None = None, knob: str | Mapping[str, Sequence[Any]
             raise ArchscopeError("give at least one `vary` KEY=V1,V2,...")
         model = check_model(model)
         _needs_input([model], input_size)
+        if is_module(model) and not where.serial:  # other processes cannot see this process's module
+            raise ArchscopeError("an nn.Module object runs in this process only: leave `jobs` and `backend` at their "
+                                 "defaults, or pass a module:callable reference")
         fixed = _train_settings(training, input_size, None)
         cfg = TrainConfig(model=register(model, fixed["input_shape"]), **fixed, **runtime)
     cfg.validate()
@@ -728,7 +731,7 @@ def cam(model: ModelLike, images: Sequence[PathLike] | None = None, *, weights: 
 
 # ---- data ---------------------------------------------------------------------------------------
 
-def datasets(data_dir: PathLike | None = None) -> DataSets:
+def data_list(data_dir: PathLike | None = None) -> DataSets:
     """The real data sets the recipes use: where each is found (``data_dir`` first, the cache
     ``$ARCHSCOPE_HOME/data``, the system's packages), its size and whether its checksums verified."""
     from archscope.datasets import status
@@ -736,7 +739,7 @@ def datasets(data_dir: PathLike | None = None) -> DataSets:
     return DataSets(status(None if data_dir is None else str(data_dir)))
 
 
-def fetch_data(name: str, *, mirror: str | None = None, notice: Notice | None = _stderr_notice) -> Path:
+def data_fetch(name: str, *, mirror: str | None = None, notice: Notice | None = _stderr_notice) -> Path:
     """Download a data set into the cache (checksums verified; ``mirror``: another base URL); its folder."""
     from archscope.datasets import data_home, fetch
 
@@ -745,5 +748,6 @@ def fetch_data(name: str, *, mirror: str | None = None, notice: Notice | None = 
     return Path(fetch(name, mirror=mirror))
 
 
-__all__ = ["InputSize", "ModelLike", "Training", "catalog", "cam", "claims", "compare", "datasets", "diagram", "diff",
-           "fetch_data", "get_model", "info", "list_models", "probe", "report", "summary", "sweep", "training_plan"]
+__all__ = ["InputSize", "ModelLike", "Training", "catalog", "cam", "claims", "compare", "data_fetch", "data_list",
+           "diagram", "diff", "get_model", "info", "list_models", "probe", "report", "summary", "sweep",
+           "training_plan"]

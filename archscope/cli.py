@@ -225,11 +225,11 @@ def data_cmd(action: o.DataAction, name: o.DataName = None, mirror: o.Mirror = N
     if action == o.DataCommand.fetch:
         if not name:
             raise ArchscopeError("data fetch needs a data set name: mnist, fashion-mnist or cifar10")
-        typer.echo(f"{name}: {api.fetch_data(name, mirror=mirror, notice=_notice)}")
+        typer.echo(f"{name}: {api.data_fetch(name, mirror=mirror, notice=_notice)}")
         return
     if name:
         raise ArchscopeError("data list takes no name")
-    typer.echo(api.datasets(data_dir).render(fmt))
+    typer.echo(api.data_list(data_dir).render(fmt))
 
 
 @app.command("compare")

@@ -23,6 +23,7 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import archscope.render  # noqa: F401  (its tables' layout rule applies to every result)
 from archscope.errors import ArchscopeError, MissingDependency
 
 if TYPE_CHECKING:
@@ -123,7 +124,7 @@ class Result:
 
     def __repr__(self) -> str:
         text = " ".join(f"<{self.kind} {self.headline()}>".split())
-        return text if len(text) < REPR_LIMIT else text[:REPR_LIMIT - 2] + "…>"
+        return text if len(text) < REPR_LIMIT else text[:REPR_LIMIT - 3] + "…>"
 
     def _repr_markdown_(self) -> str:
         if "markdown" in self.formats:
