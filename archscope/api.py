@@ -182,6 +182,9 @@ def info(model: str) -> Info:
     from archscope.zoo import list_models as _list
     from archscope.zoo import model_info
 
+    if is_reference(model):
+        raise ArchscopeError(f"{model} is your own builder, not a zoo entry (see `archscope list`); "
+                             "`archscope summary` analyses it")
     i = model_info(model)
     return Info(i, i.source != "paper" and i.arch != i.name and i.arch in _list())
 
