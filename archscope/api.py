@@ -33,7 +33,6 @@ from archscope.errors import ArchscopeError
 from archscope.models import ModelLike, check_model, display_name, is_module, is_reference, register
 from archscope.options import (
     BackendKind,
-    CamMethod,
     Dataset,
     Device,
     DiagramFormat,
@@ -68,6 +67,7 @@ if TYPE_CHECKING:
     from torch import nn
 
     from archscope.analysis.inputs import InputSpec
+    from archscope.options import CamMethod
     from archscope.probe.config import TrainConfig
     from archscope.probe.parallel import Backend
 
@@ -710,6 +710,7 @@ def cam(model: ModelLike, images: Sequence[PathLike] | None = None, *, weights: 
     (its own weights). ``layer``: Grad-CAM's layer (default the last convolutional block); ``output``: a
     folder for cam.png, gradcam.png, cam.json and cam.md (``show`` images drawn in each grid)."""
     from archscope.explain.diagnose import run_cam, write_outputs
+    from archscope.options import CamMethod
     from archscope.outputs import check_output_dir
 
     model = check_model(model)

@@ -18,21 +18,20 @@ from the text), a built module by the name ``ClassName()`` in this process only.
 
 from __future__ import annotations
 
-import copy
 import importlib
 import importlib.util
-import inspect
 import sys
 import weakref
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
 from archscope.errors import ArchscopeError
-from archscope.zoo._registry import ModelInfo
 
 if TYPE_CHECKING:
     from torch import nn
+
+    from archscope.user_models import UserModel
 
 ModelLike = Union[str, "nn.Module"]
 """A zoo name, a ``module:callable`` / ``file.py:callable`` reference, or a built ``nn.Module``."""
@@ -99,52 +98,6 @@ def import_callable(spec: str) -> Any:
     return obj
 
 
-@dataclass(frozen=True)
-class UserModel(ModelInfo):
-    """A user's model as the registry sees it. ``spec``: the reference it is built from (each
-    build calls the callable again); ``module``: a built module (each build is a copy of it,
-    the module itself never changed). No paper, year or published figures: the pages and
-    tables that show them say "user model"."""
-
-    spec: str | None = None
-    module: Any = field(default=None, repr=False, compare=False)  # weakref.ref to the nn.Module
-
-    def _module(self) -> nn.Module:
-        m = self.module() if self.module is not None else None
-        if m is None:
-            raise ArchscopeError(f"{self.name}: the module is gone (it was deleted): pass it again")
-        return m  # type: ignore[no-any-return]
-
-    def knobs(self) -> dict[str, Any]:
-        """A reference's keyword parameters with their defaults (what ``args`` and a sweep may set)."""
-        if self.spec is None:
-            return {}
-        try:
-            sig = inspect.signature(import_callable(self.spec))
-        except (TypeError, ValueError):  # a builtin or C callable: no signature to read
-            return {}
-        return {p.name: (None if p.default is p.empty else p.default) for p in sig.parameters.values()
-                if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)}
-
-    def build(self, *, device: Any = None, **overrides: Any) -> nn.Module:
-        """Build it (``device="meta"``: no weight allocated) with ``overrides`` as the callable's arguments."""
-        import torch
-
-        meta = device is not None and torch.device(device).type == "meta"
-        if self.spec is not None:
-            from archscope.analysis.engine import load_model
-
-            model = load_model(self.spec, meta=meta, kwargs=overrides)
-        else:
-            if overrides:
-                raise ArchscopeError(f"{self.name} is a built module: it takes no builder arguments "
-                                     f"({', '.join(overrides)}); pass a module:callable reference to change them")
-            from archscope.analysis.engine import to_meta_copy
-
-            model = to_meta_copy(self._module(), None) if meta else copy.deepcopy(self._module())
-        return model if device is None or meta else model.to(device)
-
-
 _ZOO_NAMES: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()  # module -> zoo name (get_model)
 
 
@@ -161,31 +114,22 @@ def zoo_name(model: object) -> str | None:
         return None
 
 
-_SPECS: dict[str, UserModel] = {}  # reference -> its entry (the last input size given for it)
-_MODULES: dict[str, UserModel] = {}  # "ClassName()" -> a module registered in this process
-
-
-def _entry(name: str, input_size: tuple[int, ...] | None, **kw: Any) -> UserModel:
-    return UserModel(name=name, family="user model", year=0, paper="", source=USER_SOURCE,
-                     input_shape=input_size, num_classes=0, **kw)  # type: ignore[arg-type]
-
-
 def user_info(name: str) -> UserModel | None:
-    """The user entry called ``name`` (a reference is one by itself), or None for a zoo name."""
-    if name in _MODULES:
-        return _MODULES[name]
-    if ":" not in name:
+    """The user entry called ``name`` (a reference is one by itself), or None for a zoo name. The zoo's
+    registry asks this first."""
+    if ":" not in name and "archscope.user_models" not in sys.modules:  # no module registered: a zoo name
         return None
-    spec = name.strip()
-    if spec not in _SPECS:
-        _SPECS[spec] = _entry(spec, None, spec=spec)
-    return _SPECS[spec]
+    from archscope.user_models import user_info as lookup
+
+    return lookup(name)
 
 
 def register(model: ModelLike, input_size: tuple[int, ...] | None = None) -> str:
     """The name the probe, the sweep, CAM and the report know ``model`` by: a zoo name as the zoo spells
     it; a reference as written (its entry remembering ``input_size``); a module as ``ClassName()``
     (``ClassName()-2`` for a second one), in this process."""
+    from archscope.user_models import _MODULES, _SPECS, entry
+
     if isinstance(model, str):
         if not is_reference(model):
             from archscope.zoo import resolve
@@ -205,7 +149,7 @@ def register(model: ModelLike, input_size: tuple[int, ...] | None = None) -> str
         if obj is None or obj is model:
             shape = tuple(input_size) if input_size is not None else (held.input_shape if obj is model and held
                                                                      else None)
-            _MODULES[name] = _entry(name, shape, module=weakref.ref(model))
+            _MODULES[name] = entry(name, shape, module=weakref.ref(model))
             return name
     raise ArchscopeError(f"too many modules of class {type(model).__name__} registered")
 
@@ -221,5 +165,5 @@ def display_name(model: ModelLike) -> str:
     return zoo_name(model) or type(model).__name__
 
 
-__all__ = ["ModelLike", "USER_SOURCE", "UserModel", "check_model", "display_name", "import_callable", "is_module",
+__all__ = ["ModelLike", "USER_SOURCE", "check_model", "display_name", "import_callable", "is_module",
            "is_reference", "register", "remember_zoo_name", "user_info", "zoo_name"]

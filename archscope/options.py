@@ -54,15 +54,9 @@ def _from(name: str, values: tuple[str, ...] | list[str]) -> type[Enum]:
 
 
 def _sources() -> tuple[str, ...]:
-    from archscope.zoo._registry import SOURCES
+    from archscope.sources import SOURCES
 
     return SOURCES
-
-
-def _diagram_formats() -> tuple[str, ...]:
-    from archscope.render.diagram import FORMATS
-
-    return FORMATS
 
 
 def _cam_methods() -> tuple[str, ...]:
@@ -75,18 +69,29 @@ if TYPE_CHECKING:  # for the type checker, a str Enum; its members are the data'
     class Source(str, Enum):
         """A zoo source."""
 
-    class DiagramFormat(str, Enum):
-        """A diagram's file format."""
-
     class CamMethod(str, Enum):
         """cam, gradcam or both."""
 else:
-    # The zoo's sources (archscope.zoo._registry.SOURCES: the registry refuses an entry with any other).
+    # The zoo's sources (archscope.sources.SOURCES: the registry refuses an entry with any other).
     Source = _from("Source", _sources())
-    # The files a diagram can be written as (archscope.render.diagram.FORMATS).
-    DiagramFormat = _from("DiagramFormat", _diagram_formats())
-    # CAM, Grad-CAM, or both (archscope.explain.diagnose.METHODS).
-    CamMethod = _from("CamMethod", _cam_methods())
+
+    def __getattr__(name: str) -> type[Enum]:
+        """CamMethod, made on first use: CAM, Grad-CAM, or both (archscope.explain.diagnose.METHODS; importing
+        it loads the CAM code, which the CLI's start does not need)."""
+        if name == "CamMethod":
+            globals()[name] = value = _from("CamMethod", _cam_methods())
+            return value
+        raise AttributeError(f"module 'archscope.options' has no attribute {name!r}")
+
+
+class DiagramFormat(str, Enum):
+    """The files a diagram can be written as: archscope.render.diagram.FORMATS, spelled here because importing the
+    renderer loads the analysis, which the CLI's start does not need (tests/test_api.py checks they agree)."""
+
+    svg = "svg"
+    png = "png"
+    pdf = "pdf"
+    dot = "dot"
 
 
 class Level(str, Enum):

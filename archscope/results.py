@@ -23,7 +23,6 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import archscope.render  # noqa: F401  (its tables' layout rule applies to every result)
 from archscope.errors import ArchscopeError, MissingDependency
 
 if TYPE_CHECKING:
@@ -572,6 +571,7 @@ class CamMaps(Result):
     kind: ClassVar[str] = "Cam"
 
     def _render(self, fmt: str) -> str:
+        import archscope.render  # noqa: F401  (its tables' layout rule: summary_text uses tabulate directly)
         from archscope.explain.diagnose import summary_text
 
         return summary_text(self.report, "github" if fmt == "markdown" else "simple")
@@ -624,6 +624,8 @@ class DataSets(Result):
 
     def _render(self, fmt: str) -> str:
         from tabulate import tabulate
+
+        import archscope.render  # noqa: F401  (its tables' layout rule)
 
         return str(tabulate(self._table()[1], headers=self.HEADERS,
                             tablefmt="github" if fmt == "markdown" else "simple", disable_numparse=True))

@@ -237,6 +237,17 @@ def test_every_source_in_the_zoo_is_accepted_by_list_source():
         assert len(rows) == sum(model_info(n).source == source for n in list_models())
 
 
+def test_the_choices_are_the_librarys():
+    from archscope.explain.diagnose import METHODS
+    from archscope.options import CamMethod, DiagramFormat, Source
+    from archscope.render.diagram import FORMATS
+    from archscope.zoo._registry import SOURCES
+
+    assert [s.value for s in Source] == list(SOURCES)
+    assert [f.value for f in DiagramFormat] == list(FORMATS)  # spelled out in options.py: checked here
+    assert [m.value for m in CamMethod] == [*METHODS, "both"]
+
+
 def test_home_is_read_in_one_place(monkeypatch, tmp_path):
     from archscope.claims.training import user_dir
     from archscope.datasets import data_home

@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from archscope.errors import ArchscopeError, UnknownModelError
-
-SOURCES = ("paper", "torchvision", "keras", "timm", "d2l", "tutorial")
+from archscope.sources import SOURCES  # one definition, light: the CLI offers exactly these
 
 
 @dataclass(frozen=True)
