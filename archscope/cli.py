@@ -53,8 +53,8 @@ FLAGS = {
     "optimizer": "--optimizer", "out_dir": "-o", "output": "-o", "precision": "--precision", "recipe": "--recipe",
     "repeats": "--repeats", "results": "--results", "save": "--save", "scaling": "--scaling", "seed": "--seed",
     "show": "--show", "source": "--source", "spread": "--spread", "steps": "--steps", "threads": "--threads",
-    "train": "--train", "upsample": "--upsample", "values": "--vary", "vary": "--vary", "weight_decay":
-    "--weight-decay", "weights": "--weights",
+    "train": "--train", "upsample": "--upsample", "values": "--vary", "vary": "--vary",
+    "weight_decay": "--weight-decay", "weights": "--weights",
 }
 
 
