@@ -46,7 +46,7 @@ def against_paper(name: str, info) -> str | None:
     from archscope.render.diff import render_diff
     from archscope.zoo import list_models
 
-    if info.source == "paper" or info.arch not in list_models() or info.arch == name:
+    if info.source in ("paper", "user") or info.arch not in list_models() or info.arch == name:
         return None
     return render_diff(diff(info.arch, name), "markdown")
 
@@ -72,7 +72,7 @@ def generate(names: Iterable[str], out: Path, *, progress: Callable[[str], None]
         if progress:
             progress(name)
         info = model_info(name)
-        a = analyze(name)
+        a = analyze(name, info.input_shape)  # a zoo model's own input, or the one a user's model was given
         page = report.page_name(name)
         svg = out / "models" / f"{page}.svg"
         render(build_graph(a, "block"), svg, "svg")

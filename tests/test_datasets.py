@@ -68,7 +68,7 @@ def fake(monkeypatch, tmp_path):
 def test_lookup_order_data_dir_then_cache_then_system(fake, tmp_path):
     contents, spec, system = fake
     with pytest.raises(ArchscopeError, match="not found in .*get it with `archscope data fetch fashion-mnist` or "
-                                             "--data-dir"):
+                                             "`data_dir`"):  # the CLI shows --data-dir
         locate("fashion-mnist", download=False)
     write_set(system, contents)
     assert locate("fashion-mnist").where == "system"

@@ -56,9 +56,9 @@ def _sleeps(x):
 # ---- the backend's settings ----------------------------------------------------------------
 
 @pytest.mark.parametrize("backend, message", [
-    (Backend(kind="slurm"), "--backend must be one of local, ray"),
-    (Backend(jobs=0), "--jobs must be a positive integer"),
-    (Backend(address="ray://head:10001"), "--address names a Ray cluster: it goes with --backend ray"),
+    (Backend(kind="slurm"), "`backend` must be one of local, ray"),
+    (Backend(jobs=0), "`jobs` must be a positive integer"),
+    (Backend(address="ray://head:10001"), "`address` names a Ray cluster: it goes with `backend` ray"),
 ])
 def test_backend_settings_are_checked(backend, message):
     with pytest.raises(ArchscopeError, match=message):
@@ -127,7 +127,7 @@ def test_workers_take_the_cores_threads_at_a_time(monkeypatch):
     # 2 cores at 1 thread a run: 2 workers; at 2 threads a run only 1 fits (the other would wait)
     assert len(parallel._worker_slots(2, 1, False, notes.append)) == 2 and not notes
     assert len(parallel._worker_slots(4, 2, False, notes.append)) == 1
-    assert notes == ["--jobs 4: 2 CPU core(s) at 2 thread(s) a run: 1 at a time"]
+    assert notes == ["`jobs` 4: 2 CPU core(s) at 2 thread(s) a run: 1 at a time"]  # the CLI shows --jobs
 
 
 def test_cuda_workers_get_one_visible_gpu_each(monkeypatch):
@@ -137,7 +137,7 @@ def test_cuda_workers_get_one_visible_gpu_each(monkeypatch):
     notes = []
     assert parallel._worker_slots(3, 1, True, notes.append) == [{"CUDA_VISIBLE_DEVICES": "3"},
                                                                  {"CUDA_VISIBLE_DEVICES": "5"}]
-    assert notes == ["--jobs 3: 2 GPU(s), one a worker: 2 at a time"]
+    assert notes == ["`jobs` 3: 2 GPU(s), one a worker: 2 at a time"]
 
 
 # ---- sweeps on two local processes ---------------------------------------------------------------
@@ -240,6 +240,6 @@ def test_an_address_nothing_answers_at_fails_at_once():
     # Ray itself retries such an address for minutes; nothing listens on port 1 here
     from archscope.probe.parallel import check_reachable
 
-    with pytest.raises(ArchscopeError, match="--address 127.0.0.1:1: nothing answers at 127.0.0.1:1"):
+    with pytest.raises(ArchscopeError, match="`address` 127.0.0.1:1: nothing answers at 127.0.0.1:1"):
         check_reachable("127.0.0.1:1", timeout=2)
     check_reachable("auto")  # Ray's own lookup of the local cluster

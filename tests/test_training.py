@@ -32,14 +32,14 @@ SHORT = TrainConfig(model="lenet5", device="cpu", steps=20, overfit_check=False,
 # ---- the config ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("field, value, message", [
-    ("batch_size", 0, "--batch-size must be a positive integer"),
-    ("steps", 0, "--steps must be a positive integer"),
+    ("batch_size", 0, "`batch_size` must be a positive integer"),
+    ("steps", 0, "`steps` must be a positive integer"),
     ("batch_size", 2 ** 40, "at most 2\\^31"),
-    ("lr", 1e300, "--lr must be a finite number"),
-    ("lr", float("nan"), "--lr must be a finite number"),
-    ("optimizer", "rmsprop", "--optimizer must be one of"),
-    ("init", "orthogonal", "--init must be one of"),
-    ("dataset", "imagenet", "--dataset must be one of"),
+    ("lr", 1e300, "`lr` must be a finite number"),
+    ("lr", float("nan"), "`lr` must be a finite number"),
+    ("optimizer", "rmsprop", "`optimizer` must be one of"),
+    ("init", "orthogonal", "`init` must be one of"),
+    ("dataset", "imagenet", "`dataset` must be one of"),
 ])
 def test_config_refuses_what_cannot_be_a_run(field, value, message):
     with pytest.raises(ArchscopeError, match=message):

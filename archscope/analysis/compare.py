@@ -65,17 +65,23 @@ class Comparison:
 
 def compare(names, input_shape=None, baseline: str | None = None, batch: int = 1) -> Comparison:
     analyses = [analyze(n, input_shape, batch=batch) for n in names]
-    rows = [ModelRow(a.model, a.input_shape, a.totals.params, a.totals.macs, a.totals.flops,
-                     a.totals.train_memory_bytes, a.totals.depth, feature_rf(a), stages(a)) for a in analyses]
-    base_name = baseline or rows[0].model
+    base_name = baseline or analyses[0].model
     from archscope.zoo import resolve
 
     base_key = resolve(base_name) if ":" not in base_name else base_name
-    base = next((r for r in rows if r.model == base_key), None)
-    if base is None:
+    index = next((i for i, a in enumerate(analyses) if a.model == base_key), None)
+    if index is None:
         from archscope.errors import ArchscopeError
 
-        raise ArchscopeError(f"--baseline {base_name!r} is not one of the compared models")
+        raise ArchscopeError(f"`baseline` {base_name!r} is not one of the compared models")
+    return compare_analyses(analyses, index)
+
+
+def compare_analyses(analyses: list[Analysis], baseline: int = 0) -> Comparison:
+    """The comparison of analyses already made, ratios against ``analyses[baseline]``."""
+    rows = [ModelRow(a.model, a.input_shape, a.totals.params, a.totals.macs, a.totals.flops,
+                     a.totals.train_memory_bytes, a.totals.depth, feature_rf(a), stages(a)) for a in analyses]
+    base = rows[baseline]
     for r in rows:
         for m in METRICS:
             v, b = _scalar(r, m), _scalar(base, m)

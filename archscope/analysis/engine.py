@@ -14,12 +14,8 @@ Memory (all in bytes of ``dtype``):
 from __future__ import annotations
 
 import contextlib
-import importlib
-import importlib.util
 import re
-import sys
 import time
-from pathlib import Path
 
 import torch
 from torch import nn
@@ -48,32 +44,9 @@ def _meta_build():
 
 def load_model(spec: str, *, meta: bool = True, kwargs: dict | None = None) -> nn.Module:
     """Build ``module.path:callable`` or ``path/to/file.py:callable``, called with ``kwargs``."""
-    mod_name, _, attr = spec.partition(":")
-    if not mod_name or not attr:
-        raise ArchscopeError(f"expected module.path:callable, got {spec!r}")
-    try:
-        if mod_name.endswith(".py") or "/" in mod_name:
-            path = Path(mod_name)
-            if not path.is_file():
-                raise ArchscopeError(f"no such file: {mod_name}")
-            module_spec = importlib.util.spec_from_file_location(path.stem, path)
-            module = importlib.util.module_from_spec(module_spec)
-            module_spec.loader.exec_module(module)
-        else:
-            if "" not in sys.path:
-                sys.path.insert(0, "")
-            module = importlib.import_module(mod_name)
-    except ArchscopeError:
-        raise
-    except (Exception, SystemExit) as e:
-        raise ArchscopeError(f"cannot import {mod_name!r}: {type(e).__name__}: {e}") from None
-    obj = module
-    for part in attr.split("."):
-        if not hasattr(obj, part):
-            raise ArchscopeError(f"{mod_name!r} has no attribute {part!r}")
-        obj = getattr(obj, part)
-    if not callable(obj):
-        raise ArchscopeError(f"{spec!r} is not callable")
+    from archscope.models import import_callable  # what a reference means: archscope.models, one place
+
+    obj = import_callable(spec)
     try:  # called once: a second call would repeat whatever else the user's code does
         with (_meta_build() if meta else contextlib.nullcontext()):
             model = obj(**(kwargs or {}))
@@ -126,7 +99,7 @@ def _check_size(batch: int, shape, dtype) -> None:
     nbytes = n * torch.empty((), dtype=dtype, device="meta").element_size()
     if nbytes >= 2**62:
         raise ArchscopeError(f"input {batch}x{'x'.join(map(str, shape))} is {nbytes:.3g} bytes, beyond what a tensor "
-                             "can address (2**62 bytes here); give a smaller --batch or --input")
+                             "can address (2**62 bytes here); give a smaller `batch` or `input_size`")
 
 
 def to_meta_copy(model: nn.Module, dtype) -> nn.Module:
@@ -147,14 +120,14 @@ def _resolve(model_or_name, input_shape, args: dict | None = None):
     if isinstance(model_or_name, nn.Module):
         name = type(model_or_name).__name__
         if input_shape is None:
-            raise ArchscopeError("an nn.Module needs input_shape (C, H, W)")
+            raise ArchscopeError("an nn.Module needs `input_size` (C, H, W)")
         if args:
             raise ArchscopeError("builder arguments apply to a zoo name or module:callable, not to a built model")
         return model_or_name, name, None, []
     spec = str(model_or_name)
     if ":" in spec:
         if input_shape is None:
-            raise ArchscopeError(f"{spec}: give --input CxHxW for a model that is not in the zoo")
+            raise ArchscopeError(f"{spec}: give `input_size` (C, H, W) for a model that is not in the zoo")
         return load_model(spec, kwargs=args), spec, None, []
     from archscope.zoo import get_model, model_info
 

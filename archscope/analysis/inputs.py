@@ -46,12 +46,12 @@ def parse_spec(spec) -> InputSpec:
         text, colon, dtype_name = spec.strip().partition(":")
         dtype_name = dtype_name.strip().lower()
         if colon and not dtype_name:
-            raise ArchscopeError(f"--input {spec!r}: nothing after ':' (a dtype such as long)")
+            raise ArchscopeError(f"`input_size` {spec!r}: nothing after ':' (a dtype such as long)")
         if dtype_name and dtype_name not in DTYPES:
-            raise ArchscopeError(f"--input {spec!r}: unknown dtype {dtype_name!r}; one of {', '.join(DTYPES)}")
+            raise ArchscopeError(f"`input_size` {spec!r}: unknown dtype {dtype_name!r}; one of {', '.join(DTYPES)}")
         parts = re.split(r"\s*[x,×*]\s*|\s+", text.strip().lower())
         if not all(re.fullmatch(r"[0-9]+", p) for p in parts):  # ASCII digits, no empty size ("3x", "3xx4")
-            raise ArchscopeError(f"--input must be sizes joined by x, e.g. 3x224x224 or 77:long; got {spec!r}")
+            raise ArchscopeError(f"`input_size` must be sizes joined by x, e.g. 3x224x224 or 77:long; got {spec!r}")
         dims = tuple(int(p) for p in parts)
         dtype = DTYPES[dtype_name] if dtype_name else None
     else:
@@ -122,9 +122,9 @@ def parse_args(items) -> dict:
         key, sep, value = item.partition("=")
         key = key.strip().replace("-", "_")
         if not sep or not key.isidentifier():
-            raise ArchscopeError(f"--arg needs KEY=VALUE with KEY a Python name; got {item!r}")
+            raise ArchscopeError(f"`args` needs KEY=VALUE with KEY a Python name; got {item!r}")
         if key in out:
-            raise ArchscopeError(f"--arg {key} is given twice")
+            raise ArchscopeError(f"`args` {key} is given twice")
         out[key] = parse_value(value)
     return out
 

@@ -17,7 +17,6 @@ import datetime as _dt
 import functools
 import json
 import math
-import os
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,13 +28,12 @@ PACKAGED = Path(__file__).parent / "measured"
 
 
 def user_dir() -> Path:
-    """The default results folder: ``$ARCHSCOPE_HOME/training`` (the one
-    place that reads it; ``ARCHSCOPE_HOME`` defaults to ``~/.cache/archscope``).
-    ``claims --train --results DIR`` and the evaluation functions' ``results``
-    argument name another."""
-    home = os.environ.get("ARCHSCOPE_HOME") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") \
-        / "archscope"
-    return Path(home) / "training"
+    """The default results folder: ``$ARCHSCOPE_HOME/training`` (``archscope.home``
+    reads the variable, in one place). ``claims --train --results DIR`` and the
+    evaluation functions' ``results`` argument name another."""
+    from archscope.home import archscope_home
+
+    return archscope_home() / "training"
 
 
 def experiment_of(claim: Claim) -> str | None:

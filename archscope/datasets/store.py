@@ -30,9 +30,9 @@ from archscope.errors import ArchscopeError
 
 def data_home() -> Path:
     """``$ARCHSCOPE_HOME/data``; ``ARCHSCOPE_HOME`` defaults to ``~/.cache/archscope``."""
-    home = os.environ.get("ARCHSCOPE_HOME") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") \
-        / "archscope"
-    return Path(home) / "data"
+    from archscope.home import archscope_home
+
+    return archscope_home() / "data"
 
 
 def offline() -> bool:
@@ -74,7 +74,7 @@ def _folders(s: DataSpec, data_dir) -> list[tuple[str, Path]]:
 def _missing_message(s: DataSpec, searched: list[Path], download: bool) -> str:
     where = ", ".join(str(p) for p in searched)
     ways = [f"`archscope data fetch {s.name}`" if s.downloadable else None,
-            "--data-dir FOLDER holding " + ", ".join(f.name for f in s.files) if s.files else None]
+            "`data_dir` FOLDER holding " + ", ".join(f.name for f in s.files) if s.files else None]
     hint = " or ".join(w for w in ways if w)
     why = "" if download or not s.downloadable else " (downloads are off)"
     return f"{s.name} not found in {where}{why}; get it with {hint}" if hint else \

@@ -29,9 +29,9 @@ def resolve_device(device: str) -> torch.device:
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device == "cuda" and not torch.cuda.is_available():
-        raise ArchscopeError("--device cuda: no CUDA device is available (torch.cuda.is_available() is False)")
+        raise ArchscopeError("`device` cuda: no CUDA device is available (torch.cuda.is_available() is False)")
     if device not in ("cpu", "cuda"):
-        raise ArchscopeError(f"--device must be auto, cuda or cpu, got {device!r}")
+        raise ArchscopeError(f"`device` must be auto, cuda or cpu, got {device!r}")
     return torch.device(device)
 
 

@@ -315,18 +315,18 @@ def probe_distributed(cfg, nproc: int, *, save=None, on_window=None, notice=None
     from archscope.zoo import model_info
 
     if not isinstance(nproc, int) or isinstance(nproc, bool) or nproc < 1:
-        raise ArchscopeError(f"--nproc-per-node must be a positive integer, got {nproc!r}")
+        raise ArchscopeError(f"`nproc_per_node` must be a positive integer, got {nproc!r}")
     cfg.validate()
     if cfg.detail:
-        raise ArchscopeError("--detail times one process's step; it does not go with --nproc-per-node")
+        raise ArchscopeError("`detail` times one process's step; it does not go with `nproc_per_node`")
     cfg = replace(cfg, model=model_info(cfg.model).name)
     dev = resolve_device(cfg.device)
     if dev.type == "cuda" and nproc > torch.cuda.device_count():
-        raise ArchscopeError(f"--nproc-per-node {nproc}: this machine has {torch.cuda.device_count()} GPU(s), "
+        raise ArchscopeError(f"`nproc_per_node` {nproc}: this machine has {torch.cuda.device_count()} GPU(s), "
                              "one a rank")
     cores = len(available_cores())
     if dev.type == "cpu" and nproc > cores:
-        raise ArchscopeError(f"--nproc-per-node {nproc}: this machine has {cores} CPU core(s) and each CPU rank "
+        raise ArchscopeError(f"`nproc_per_node` {nproc}: this machine has {cores} CPU core(s) and each CPU rank "
                              "needs one of its own")
     with tempfile.TemporaryDirectory(prefix="archscope-ddp-") as tmp:
         folder = Path(tmp)

@@ -84,12 +84,12 @@ def parse_vary(spec: str) -> tuple[str, list]:
     key, sep, values = spec.partition("=")
     key = key.strip().replace("-", "_")
     if not sep or not key or not values.strip():
-        raise ArchscopeError(f"--vary needs KEY=V1,V2,...; got {spec!r}")
+        raise ArchscopeError(f"`vary` needs KEY=V1,V2,...; got {spec!r}")
     vals = [_coerce(v) for v in values.split(",") if v.strip() != ""]
     if not vals:
-        raise ArchscopeError(f"--vary {key}: no values given")
+        raise ArchscopeError(f"`vary` {key}: no values given")
     if len(set(map(repr, vals))) != len(vals):
-        raise ArchscopeError(f"--vary {key}: a value is repeated in {values!r}")
+        raise ArchscopeError(f"`vary` {key}: a value is repeated in {values!r}")
     return key, vals
 
 
@@ -110,7 +110,7 @@ def check_factors(factors: dict[str, list], knobs: dict, model: str) -> dict[str
                 elif typ is str and isinstance(v, str):
                     checked.append(v)
                 else:
-                    raise ArchscopeError(f"--vary {key}: {v!r} is not a valid {typ.__name__}")
+                    raise ArchscopeError(f"`vary` {key}: {v!r} is not a valid {typ.__name__}")
             out[key] = checked
         elif key in knobs:
             out[key] = list(values)
@@ -136,7 +136,7 @@ def plan(factors: dict[str, list], base: dict, grid: bool = False) -> list[dict]
         return [dict(zip(keys, combo)) for combo in itertools.product(*(factors[k] for k in keys))]
     missing = [k for k in keys if k not in base]
     if len(keys) > 1 and missing:
-        raise ArchscopeError(f"no base value for {', '.join(missing)}: give it, or use --grid")
+        raise ArchscopeError(f"no base value for {', '.join(missing)}: give it, or use `grid`")
     settings, seen = [], set()
     if len(keys) > 1:
         settings.append({k: base[k] for k in keys})
@@ -349,7 +349,7 @@ def run_sweep(model, factors: dict[str, list], *, grid: bool = False, repeats: i
     from archscope.zoo import model_info
 
     if not isinstance(repeats, int) or isinstance(repeats, bool) or repeats < 1:
-        raise ArchscopeError(f"--repeats must be a positive integer, got {repeats!r}")
+        raise ArchscopeError(f"`repeats` must be a positive integer, got {repeats!r}")
     if isinstance(model, TrainConfig):
         cfg = model
     else:

@@ -59,7 +59,7 @@ def to_dot(g: Graph, heat: str | None = None):
     import graphviz
 
     if heat not in (None, "params", "macs"):
-        raise ArchscopeError(f"--heat must be params or macs, got {heat!r}")
+        raise ArchscopeError(f"`heat` must be params or macs, got {heat!r}")
     total = max(1, sum(getattr(n, heat) for n in g.nodes)) if heat else 1
     dot = graphviz.Digraph(name=_q(g.model), graph_attr={
         "rankdir": "TB", "nodesep": "0.25", "ranksep": "0.3", "fontname": "Helvetica", "fontsize": "10",
@@ -120,7 +120,7 @@ def render(g: Graph, path: Path, fmt: str = "svg", heat: str | None = None) -> P
     import graphviz
 
     if fmt not in FORMATS:
-        raise ArchscopeError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+        raise ArchscopeError(f"`format` must be one of {', '.join(FORMATS)}, got {fmt!r}")
     dot = to_dot(g, heat)
     source = dot.source.encode()
     if fmt == "dot":

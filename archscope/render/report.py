@@ -38,9 +38,12 @@ def model_page(name: str, a, info, stages, evals, diagram_file: str, against_pap
     from archscope.render.summary import render_summary, totals_lines
 
     lines = [f"# {name}", "", "[index](../index.md) · [families](../families.md) · [claims](../claims.md)", ""]
-    lines += [f"**{info.family}** ({info.year}) — *{info.paper}*", "",
-              f"- source of this variant: `{info.source}`",
-              f"- default input: {'x'.join(map(str, info.input_shape))}, {info.num_classes} classes"]
+    if info.source == "user":  # a user's model (archscope.models): no paper, year or default input
+        lines += ["**user model**", "", f"- input: {'x'.join(map(str, info.input_shape))}"]
+    else:
+        lines += [f"**{info.family}** ({info.year}) — *{info.paper}*", "",
+                  f"- source of this variant: `{info.source}`",
+                  f"- default input: {'x'.join(map(str, info.input_shape))}, {info.num_classes} classes"]
     if info.aliases:
         lines.append(f"- also known as: {', '.join(f'`{x}`' for x in info.aliases)}")
     for p in info.published:
