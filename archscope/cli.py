@@ -209,6 +209,8 @@ def summary_cmd(
                    "builder (a zoo variant's knob, or the callable's parameter); repeatable.")] = None,
     batch: Annotated[int, typer.Option("--batch", "-b", min=1, help="Batch size N.")] = 1,
     depth: Annotated[int, typer.Option("--depth", "-d", min=1, help="Show modules down to this depth.")] = 2,
+    order: Annotated[str, typer.Option("--order", help="Rows in 'call' order (as the forward runs them) or "
+                                       "'definition' order (as the model declares them).")] = "call",
     dtype: Annotated[DType, typer.Option(help="Parameter and activation dtype (for bytes).")] = DType.float32,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="table, markdown, json (exact) or csv (exact).")]
     = Format.table,
@@ -229,7 +231,7 @@ def summary_cmd(
     with _user_prints_to_stderr():
         result = analyze(model, input or None, batch=batch, dtype=getattr(torch, dtype.value), args=parse_args(arg))
     if not crosscheck:
-        typer.echo(render_summary(result, fmt.value, depth))
+        typer.echo(render_summary(result, fmt.value, depth, order))
         return
     from archscope.analysis.crosscheck import crosscheck as run_crosscheck
     from archscope.render.crosscheck import render_crosscheck, summary_json_with_crosscheck
@@ -239,7 +241,7 @@ def summary_cmd(
     if fmt == Format.json:
         typer.echo(summary_json_with_crosscheck(result, checks))
     else:
-        typer.echo(render_summary(result, fmt.value, depth) + "\n\n" + render_crosscheck(checks, fmt.value))
+        typer.echo(render_summary(result, fmt.value, depth, order) + "\n\n" + render_crosscheck(checks, fmt.value))
 
 
 # ---- training: the options probe and sweep share, each spelled once -------------------------------
