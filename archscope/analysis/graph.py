@@ -61,6 +61,8 @@ class Residual:
     skip: list[str]  # its children on the shortcut only (a projection); empty for an identity
     add: int  # the flow index of the add
     skip_input: int  # which of the add's inputs is the shortcut
+    shared: list[str] = field(default_factory=list)  # children the shortcut reads through before it parts
+    # from the main path (a pre-activation unit's BN-ReLU, which its projection shares)
 
 
 @dataclass
@@ -139,8 +141,27 @@ def _branching_blocks(a: Analysis, by_name) -> set[str]:
 def _chain(layers: list[LayerStats]) -> str:
     """The kernel chain of a branch: '1x1/1 96 > 3x3/1 128', pools as 'max 3x3/2', fully connected layers as
     'fc 1000'."""
-    return " > ".join(t for t in (layer_text(l) for l in layers if l.category in ("conv", "pooling", "linear"))
-                      if t)
+    bits = [t for t in (layer_text(l) for l in layers if l.category in ("conv", "pooling", "linear")) if t]
+    return _repeats(bits)
+
+
+def _repeats(bits: list[str]) -> str:
+    """A chain with its repetitions written once: a whole chain that is one unit repeated as '(1x1/1 128 >
+    3x3/1 32) ×6' (a DenseNet block), runs of one layer as '3x3/1 512 ×3' (a VGG block)."""
+    n = len(bits)
+    for p in range(1, n // 2 + 1):
+        if n % p == 0 and bits == bits[:p] * (n // p):
+            unit = _repeats(bits[:p])
+            return f"({unit}) ×{n // p}" if p > 1 else f"{unit} ×{n}"
+    out: list[str] = []
+    i = 0
+    while i < n:
+        j = i
+        while j < n and bits[j] == bits[i]:
+            j += 1
+        out.append(bits[i] + (f" ×{j - i}" if j - i > 1 else ""))
+        i = j
+    return " > ".join(out)
 
 
 def _residuals(a: Analysis, by_name, skip: set[str]) -> dict[str, Residual]:
@@ -205,7 +226,8 @@ def _residuals(a: Analysis, by_name, skip: set[str]) -> dict[str, Residual]:
         main = [c for c in kids if c not in skip_only and c not in after]
         if not main:
             continue
-        out[name] = Residual(name, main, sorted(skip_only, key=lambda c: by_name[c].order), add, s_in)
+        shared = sorted(paths[s_in] & paths[1 - s_in], key=lambda c: by_name[c].order)
+        out[name] = Residual(name, main, sorted(skip_only, key=lambda c: by_name[c].order), add, s_in, shared)
     return out
 
 
@@ -299,10 +321,12 @@ def build_graph(a: Analysis, level: str = "block") -> Graph:
         raise ArchscopeError(f"level must be 'block' or 'layer', got {level!r}")
     by_name = {l.name: l for l in a.layers}
     branching_blocks = _branching_blocks(a, by_name) if level == "block" else set()
-    residual = _residuals(a, by_name, branching_blocks) if level == "block" else {}
+    every = _residuals(a, by_name, set()) if level == "block" else {}
+    # a block that also branches (Inception-ResNet's) stays a cluster of its branches; its shortcut is marked
+    residual = {k: r for k, r in every.items() if k not in branching_blocks}
     groups = _select(a, level, residual)
     block_of = {r.main[0]: r for r in residual.values()}  # a group that is a residual block's main path
-    skip_of: dict[int, Residual] = {r.add: r for r in residual.values()}
+    skip_of: dict[int, Residual] = {r.add: r for r in every.values()}
     skip_edges: dict[str, tuple[int, str]] = {}  # '+' node -> (the shortcut's tensor, the projection's geometry)
     several = len(a.inputs) > 1
     nodes: list[Node] = ([Node(f"input{i}", f"input {i + 1}", "io", output_shape=x["shape"])
@@ -363,10 +387,7 @@ def build_graph(a: Analysis, level: str = "block") -> Graph:
                 inputs_of[nid] = list(ins)
                 r = skip_of.get(fi)
                 if r is not None:
-                    skip_edges[nid] = (ins[r.skip_input], _chain(
-                        [l for l in a.layers if l.is_leaf and l.calls
-                         and any(l.name == c or l.name.startswith(c + ".") for c in r.skip)])
-                        or _shortcut_name(r, by_name))
+                    skip_edges[nid] = (ins[r.skip_input], _skip_label(r, a, by_name))
             else:
                 parents[o] = list(ins)
 
@@ -401,10 +422,18 @@ def build_graph(a: Analysis, level: str = "block") -> Graph:
     return _collapse_runs(g, by_name) if level == "block" else g
 
 
-def _shortcut_name(r: Residual, by_name) -> str:
-    """A shortcut without convolution or pooling: '' for an identity, else its modules' types
-    (option A's ZeroPadShortcut)."""
-    return " > ".join(by_name[c].type for c in r.skip)
+def _skip_label(r: Residual, a: Analysis, by_name) -> str:
+    """What a shortcut does: its projection's geometry ('1x1/2 128'), its modules' types where it has no
+    convolution (option A's 'ZeroPadShortcut'), '' for an identity; prefixed with the layers it shares with
+    the main path before it parts from it ('after BatchNorm2d · ReLU: 1x1/1 64')."""
+    def inner(names):
+        return [l for l in a.layers if l.is_leaf and l.calls and any(l.name == c or l.name.startswith(c + ".")
+                                                                    for c in names)]
+
+    text = _chain(inner(r.skip)) or " > ".join(by_name[c].type for c in r.skip)
+    if r.shared and text:
+        text = f"after {' · '.join(l.type for l in inner(r.shared))}: {text}"
+    return text
 
 
 def _signature(n: Node, by_name) -> tuple:
