@@ -558,16 +558,25 @@ def diff_cmd(
                      "(repeat it for models with several inputs; default: each model's own input).")] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="table, markdown or json.")]
     = OutputFormat.table,
+    arg: Annotated[Optional[list[str]], typer.Option("--arg", "-a", help="KEY=VALUE, a builder knob for both "
+                   "sides; repeatable.")] = None,
+    arg_a: Annotated[Optional[list[str]], typer.Option("--arg-a", help="KEY=VALUE, a builder knob for A only.")]
+    = None,
+    arg_b: Annotated[Optional[list[str]], typer.Option("--arg-b", help="KEY=VALUE, a builder knob for B only: "
+                     "`diff googlenet googlenet --arg-b reductions=False` compares a model with its what-if.")]
+    = None,
 ) -> None:
     """Where two builds of one architecture differ, layer by layer (aligned on the traced data flow, not on
     names), and what each difference costs. Exit status: 0 the same, 1 different, 2 error."""
     import json as _json
 
-    from archscope.analysis.diff import diff
+    from archscope.analysis.diff import diff, side_args
     from archscope.render.diff import render_diff
+    from archscope.render.progress import delayed_progress
 
-    with _user_prints_to_stderr():
-        result = diff(model_a, model_b, input or None)
+    with _user_prints_to_stderr(), delayed_progress("diff") as progress:
+        result = diff(model_a, model_b, input or None, args_a=side_args(arg, arg_a), args_b=side_args(arg, arg_b),
+                      progress=progress)
     if fmt == OutputFormat.json:
         typer.echo(_json.dumps(result.to_dict(), indent=2))
     else:
