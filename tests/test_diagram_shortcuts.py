@@ -56,11 +56,13 @@ def test_alexnet_groups_and_strides_in_the_diagram():
 
 
 def test_repeated_layers_are_written_once():
-    """VGG-16's third block is three 3x3 convolutions with 256 maps and a 2x2/2 max pool (Simonyan and
-    Zisserman 2015, Table 1, column D); a DenseNet-121 dense block is 6 units of 1x1 128 then 3x3 32
-    (Huang et al. 2017, Table 1, growth rate 32)."""
-    assert "3x3/1 256 ×3 &gt; max 2x2/2" in dot_of("vgg16")
-    assert "(1x1/1 128 &gt; 3x3/1 32) ×6" in dot_of("densenet121")
+    """A DenseNet-121 dense block is 6, 12, 24, 16 units of 1x1 128 then 3x3 32 (Huang et al. 2017, Table 1,
+    growth rate 32); VGG-16's third block, three 3x3 convolutions with 256 maps and a 2x2/2 max pool
+    (Simonyan and Zisserman 2015, Table 1, column D), is short enough to write out."""
+    dense = dot_of("densenet121")
+    for n in (6, 12, 24, 16):
+        assert f"(1x1/1 128 &gt; 3x3/1 32) ×{n}" in dense
+    assert "3x3/1 256 &gt; 3x3/1 256 &gt; 3x3/1 256 &gt; max 2x2/2" in dot_of("vgg16")
 
 
 def test_preactivation_shortcut_says_what_it_shares():

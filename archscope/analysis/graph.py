@@ -145,13 +145,19 @@ def _chain(layers: list[LayerStats]) -> str:
     return _repeats(bits)
 
 
+_SPELL_OUT = 4  # chains up to this long are written out in full (a basic block's 3x3 > 3x3, VGG's three 3x3)
+
+
 def _repeats(bits: list[str]) -> str:
-    """A chain with its repetitions written once: a whole chain that is one unit repeated as '(1x1/1 128 >
-    3x3/1 32) ×6' (a DenseNet block), runs of one layer as '3x3/1 512 ×3' (a VGG block)."""
+    """A long chain with its repetitions written once: a whole chain that is one unit repeated as '(1x1/1 128
+    > 3x3/1 32) ×6' (a DenseNet block), a run of one layer as '3x3/1 64 ×5'. Short chains are written out, so
+    that '×N' on a node's title (N identical blocks) is not read as N layers."""
     n = len(bits)
+    if n <= _SPELL_OUT:
+        return " > ".join(bits)
     for p in range(1, n // 2 + 1):
         if n % p == 0 and bits == bits[:p] * (n // p):
-            unit = _repeats(bits[:p])
+            unit = " > ".join(bits[:p])
             return f"({unit}) ×{n // p}" if p > 1 else f"{unit} ×{n}"
     out: list[str] = []
     i = 0
@@ -159,7 +165,7 @@ def _repeats(bits: list[str]) -> str:
         j = i
         while j < n and bits[j] == bits[i]:
             j += 1
-        out.append(bits[i] + (f" ×{j - i}" if j - i > 1 else ""))
+        out.append(f"{bits[i]} ×{j - i}" if j - i >= _SPELL_OUT else " > ".join(bits[i:j]))
         i = j
     return " > ".join(out)
 
