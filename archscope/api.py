@@ -38,6 +38,7 @@ from archscope.options import (
     DType,
     Heat,
     Init,
+    LayerOrder,
     Level,
     Optimizer,
     Precision,
@@ -196,21 +197,23 @@ def _analysed(model: ModelLike, input_size: object, **kw: Any) -> Any:
 def summary(model: ModelLike, input_size: InputSize | None = None, *, batch: int = 1,
             dtype: DType | str | torch.dtype = DType.float32, depth: int = 2,
             device: Literal["meta", "cpu"] = "meta", args: Mapping[str, Any] | None = None,
-            crosscheck: bool = False) -> Summary:
+            crosscheck: bool = False, order: LayerOrder | str = LayerOrder.call) -> Summary:
     """Per-layer shapes, parameters, MACs, FLOPs, memory and receptive field (on the meta device).
 
     ``input_size``: (C, H, W) without the batch (a zoo model defaults to its own); ``args``: the
     builder's keyword arguments (a zoo variant's knobs, or a reference's parameters); ``crosscheck``:
-    also run torchinfo, fvcore and FlopCounterMode and attribute every difference."""
+    also run torchinfo, fvcore and FlopCounterMode and attribute every difference; ``order``: the table's
+    rows as the forward calls them or as the model declares them."""
     model = check_model(model)
     _positive(depth, "depth")
+    rows = _choice(LayerOrder, order, "order").value
     a = _analysed(model, input_size, batch=batch, dtype=_dtype(dtype), device=device, args=dict(args or {}))
     checks = None
     if crosscheck:
         from archscope.analysis.crosscheck import crosscheck as run_crosscheck
 
         checks = run_crosscheck(model, a, args=dict(args or {}))
-    return Summary(a, depth, checks)
+    return Summary(a, depth, checks, rows)
 
 
 def _unique_titles(analyses: list[Any], models: Sequence[ModelLike]) -> None:
@@ -270,11 +273,21 @@ def _same_architecture(names: list[str]) -> list[str]:
             "differ, layer by layer." for n in arch.values() if len(n) >= 2]
 
 
-def diff(a: ModelLike, b: ModelLike, input_size: InputSize | None = None) -> Difference:
+def diff(a: ModelLike, b: ModelLike, input_size: InputSize | None = None, *, args: Mapping[str, Any] | None = None,
+         args_a: Mapping[str, Any] | None = None, args_b: Mapping[str, Any] | None = None,
+         progress: Callable[[str, int, int], None] | None = None) -> Difference:
     """Where two builds of one architecture differ, layer by layer (aligned on the traced data flow), and
-    what each difference costs."""
+    what each difference costs. ``args``: builder knobs for both sides, ``args_a``/``args_b`` for one (a
+    model against its what-if: ``diff("googlenet", "googlenet", args_b={"reductions": False})``);
+    ``progress(step, done, total)`` follows the work."""
     from archscope.analysis.diff import diff as run_diff
     from archscope.models import zoo_name
+
+    both = dict(args or {})
+    for own in (args_a, args_b):
+        twice = sorted(set(both) & set(own or {}))
+        if twice:
+            raise ArchscopeError(f"`args` {twice[0]} is given for both sides and for one: give it once")
 
     sides: list[Any] = []
     for m in (check_model(a, "a"), check_model(b, "b")):
@@ -283,7 +296,8 @@ def diff(a: ModelLike, b: ModelLike, input_size: InputSize | None = None) -> Dif
         else:
             _needs_input([m], input_size)
             sides.append((zoo_name(m) or type(m).__name__, m, _inputs(input_size)))
-    return Difference(run_diff(sides[0], sides[1], _inputs(input_size)))
+    return Difference(run_diff(sides[0], sides[1], _inputs(input_size), args_a={**both, **(args_a or {})} or None,
+                               args_b={**both, **(args_b or {})} or None, progress=progress))
 
 
 def diagram(model: ModelLike, *, input_size: InputSize | None = None, args: Mapping[str, Any] | None = None,

@@ -26,7 +26,8 @@ import typer
 import archscope.cli_options as o
 from archscope import __version__, api
 from archscope.errors import ArchscopeError
-from archscope.options import BackendKind, Dataset, Device, DType, Format, Init, Level, Optimizer, OutputFormat, Scaling
+from archscope.options import (BackendKind, Dataset, Device, DType, Format, Init, LayerOrder, Level, Optimizer,
+                               OutputFormat, Scaling)
 
 app = typer.Typer(
     name="archscope",
@@ -41,7 +42,8 @@ _state = {"debug": bool(os.environ.get("ARCHSCOPE_DEBUG"))}
 
 # The one translation table: a library argument (as errors name it, `input_size`) -> the flag that gives it.
 FLAGS = {
-    "a": "MODEL_A", "address": "--address", "all_models": "--all", "args": "--arg", "b": "MODEL_B",
+    "a": "MODEL_A", "address": "--address", "all_models": "--all", "args": "--arg", "args_a": "--arg-a",
+    "args_b": "--arg-b", "b": "MODEL_B",
     "backend": "--backend", "baseline": "--baseline", "batch": "--batch", "batch_size": "--batch-size",
     "channels_last": "--channels-last", "compile": "--compile", "count": "--count", "crosscheck": "--crosscheck",
     "data_dir": "--data-dir", "dataset": "--dataset", "depth": "--depth", "detail": "--detail", "device": "--device",
@@ -50,7 +52,7 @@ FLAGS = {
     "init": "--init", "input_shape": "--input", "input_size": "--input", "jobs": "--jobs", "knob": "--vary",
     "layer": "--layer", "level": "--level", "lr": "--lr", "method": "--method", "mirror": "--mirror",
     "model": "MODEL", "models": "MODELS", "momentum": "--momentum", "nproc_per_node": "--nproc-per-node",
-    "optimizer": "--optimizer", "out_dir": "-o", "output": "-o", "precision": "--precision", "recipe": "--recipe",
+    "optimizer": "--optimizer", "order": "--order", "out_dir": "-o", "output": "-o", "precision": "--precision", "recipe": "--recipe",
     "repeats": "--repeats", "results": "--results", "save": "--save", "scaling": "--scaling", "seed": "--seed",
     "show": "--show", "source": "--source", "spread": "--spread", "steps": "--steps", "threads": "--threads",
     "train": "--train", "upsample": "--upsample", "values": "--vary", "vary": "--vary",
@@ -169,14 +171,14 @@ def info_cmd(model: o.ZooName) -> None:
 @app.command("summary")
 @handle_errors
 def summary_cmd(model: o.UserModel, input: o.Inputs = None, arg: o.Arg = None, batch: o.Batch = 1,
-                depth: o.Depth = 2, dtype: o.DTypeOpt = DType.float32, fmt: o.SummaryFormat = Format.table,
-                crosscheck: o.Crosscheck = False) -> None:
+                depth: o.Depth = 2, order: o.Order = LayerOrder.call, dtype: o.DTypeOpt = DType.float32,
+                fmt: o.SummaryFormat = Format.table, crosscheck: o.Crosscheck = False) -> None:
     """Per-layer shapes, parameters, MACs, FLOPs, memory and receptive field, on the meta device."""
     if crosscheck and fmt == Format.csv:
         raise ArchscopeError("`crosscheck` has no CSV form: use `format` table, markdown or json")
     with _user_prints_to_stderr():
         result = api.summary(model, o.input_sizes(input), batch=batch, dtype=dtype, depth=depth,
-                             args=o.builder_args(arg), crosscheck=crosscheck)
+                             args=o.builder_args(arg), crosscheck=crosscheck, order=order)
     typer.echo(result.render(fmt))
 
 
@@ -245,12 +247,15 @@ def compare_cmd(models: o.CompareModels, input: o.SharedInput = None, baseline: 
 
 @app.command("diff")
 @handle_errors(bug_code=2)
-def diff_cmd(model_a: o.ModelA, model_b: o.ModelB, input: o.DiffInput = None,
-             fmt: o.Output = OutputFormat.table) -> None:
+def diff_cmd(model_a: o.ModelA, model_b: o.ModelB, input: o.DiffInput = None, fmt: o.Output = OutputFormat.table,
+             arg: o.DiffArg = None, arg_a: o.ArgA = None, arg_b: o.ArgB = None) -> None:
     """Where two builds of one architecture differ, layer by layer (aligned on the traced data flow, not on
     names), and what each difference costs. Exit status: 0 the same, 1 different, 2 error."""
-    with _user_prints_to_stderr():
-        result = api.diff(model_a, model_b, o.input_sizes(input))
+    from archscope.render.progress import delayed_progress
+
+    with _user_prints_to_stderr(), delayed_progress("diff") as progress:
+        result = api.diff(model_a, model_b, o.input_sizes(input), args=o.builder_args(arg),
+                          args_a=o.builder_args(arg_a), args_b=o.builder_args(arg_b), progress=progress)
     typer.echo(result.render(fmt))
     if not result.same:
         raise typer.Exit(1)

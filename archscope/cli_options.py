@@ -23,6 +23,7 @@ from archscope.options import (
     Format,
     Heat,
     Init,
+    LayerOrder,
     Level,
     Optimizer,
     OutputFormat,
@@ -62,6 +63,13 @@ SourceFilter = Annotated[Source | None, typer.Option(help="Only variants from th
 ZooName = Annotated[str, typer.Argument(help="A zoo name, e.g. resnet50 or vgg16.tutorial.")]
 Batch = Annotated[int, typer.Option("--batch", "-b", min=1, help="Batch size N.")]
 Depth = Annotated[int, typer.Option("--depth", "-d", min=1, help="Show modules down to this depth.")]
+Order = Annotated[LayerOrder, typer.Option("--order", help="Rows in 'call' order (as the forward runs them) or "
+                                         "'definition' order (as the model declares them).")]
+DiffArg = Annotated[list[str] | None, typer.Option("--arg", "-a", help="KEY=VALUE, a builder knob for both sides; "
+                                                   "repeatable.")]
+ArgA = Annotated[list[str] | None, typer.Option("--arg-a", help="KEY=VALUE, a builder knob for A only.")]
+ArgB = Annotated[list[str] | None, typer.Option("--arg-b", help="KEY=VALUE, a builder knob for B only: `diff googlenet "
+                                                "googlenet --arg-b reductions=False` compares a model with its what-if.")]
 DTypeOpt = Annotated[DType, typer.Option("--dtype", help="Parameter and activation dtype (for bytes).")]
 SummaryFormat = Annotated[Format, typer.Option("--format", "-f", help="table, markdown, json (exact) or csv "
                                                "(exact).")]

@@ -101,6 +101,13 @@ class Level(str, Enum):
     layer = "layer"
 
 
+class LayerOrder(str, Enum):
+    """The rows of a layer table: as the forward calls them, or as the model declares them."""
+
+    call = "call"
+    definition = "definition"
+
+
 class Heat(str, Enum):
     """What a diagram's nodes are shaded by: their share of the parameters or of the MACs."""
 
@@ -117,4 +124,4 @@ class Upsample(str, Enum):
 
 
 __all__ = ["BackendKind", "CamMethod", "DType", "Dataset", "Device", "DiagramFormat", "Format", "Heat", "Init",
-           "Level", "Optimizer", "OutputFormat", "Precision", "Scaling", "Source", "Upsample"]
+           "LayerOrder", "Level", "Optimizer", "OutputFormat", "Precision", "Scaling", "Source", "Upsample"]

@@ -145,13 +145,14 @@ class Summary(Result):
     analysis: Analysis
     depth: int = 2
     crosscheck: list[ToolCheck] | None = None
+    order: str = "call"  # the table's rows: "call" or "definition"
     formats: ClassVar[tuple[str, ...]] = ("table", "markdown", "json", "csv")
     kind: ClassVar[str] = "Summary"
 
     def _render(self, fmt: str) -> str:
         from archscope.render.summary import render_summary
 
-        text = render_summary(self.analysis, fmt, self.depth)
+        text = render_summary(self.analysis, fmt, self.depth, self.order)
         if self.crosscheck is None:
             return text
         if fmt == "csv":

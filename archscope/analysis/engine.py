@@ -25,6 +25,7 @@ from archscope.analysis.inputs import InputSpec, parse_input, parse_inputs
 from archscope.analysis.modules import layer_kind
 from archscope.analysis.opargs import ntuple
 from archscope.analysis.result import Analysis, LayerStats, Totals
+from archscope.analysis.rows import complete as complete_rows
 from archscope.analysis.tracer import ForwardError, cost_pass, saved_tensor_bytes, subtree_params
 from archscope.errors import ArchscopeError
 
@@ -217,6 +218,7 @@ def analyze(model_or_name, input_shape=None, batch: int = 1, dtype: torch.dtype 
     a = _assemble(work, name, shapes[0] if len(shapes) == 1 else shapes, dtype, device, result, saved, notes,
                   inputs)
     a.memory["saved_activations_extrapolated"] = derived
+    complete_rows(a, work, xs)  # issue 27: each parameter charged to one row; conv/pool padding, dilation, groups
     return a
 
 
