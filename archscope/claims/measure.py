@@ -20,10 +20,21 @@ class Measurement:
 
 
 @functools.lru_cache(maxsize=None)
-def analysis(name: str, input_shape: tuple | None = None):
+def analysis(name: str, input_shape: tuple | None = None, knobs: tuple = ()):
+    """The analysis of a zoo model, built with ``knobs`` ((key, value) pairs: a what-if build) if given."""
     from archscope.analysis import analyze
 
-    return analyze(name, input_shape, training_memory=False)
+    return analyze(name, input_shape, training_memory=False, args=dict(knobs) or None)
+
+
+def _knobs(args) -> tuple:
+    return tuple(sorted(args.get("knobs", {}).items()))
+
+
+def _built(name: str, args) -> str:
+    """How a what-if build is named: ``googlenet[reductions=False]``."""
+    k = _knobs(args)
+    return f"{name}[{', '.join(f'{a}={b}' for a, b in k)}]" if k else name
 
 
 @functools.lru_cache(maxsize=None)
@@ -50,7 +61,7 @@ def _rf(layer) -> int:
 
 
 def _quantity(name: str, q: str, args) -> float:
-    a = analysis(name, _input(args))
+    a = analysis(name, _input(args), _knobs(args))
     if q == "params":
         if args.get("exclude_bn"):
             return a.totals.params - _bn_params(name)
@@ -74,8 +85,28 @@ def _bn_params(name: str) -> int:
 def single(q: str) -> Callable:
     def measure(models, args) -> Measurement:
         v = _quantity(models[0], q, args)
-        return Measurement(v, f"{models[0]}: {_fmt(v)}")
+        return Measurement(v, f"{_built(models[0], args)}: {_fmt(v)}")
     return measure
+
+
+def whatif_saving(models, args) -> Measurement:
+    """What a part of a network buys, on the whole network: 1 - quantity(model) / quantity(model built with
+    ``args["knobs"]``, the what-if without that part); e.g. GoogLeNet against itself without its 1x1
+    reductions (``reductions=False``)."""
+    q = args.get("of", "params")
+    plain = {k: v for k, v in args.items() if k != "knobs"}
+    a, b = _quantity(models[0], q, plain), _quantity(models[0], q, args)
+    return Measurement(1 - a / b, f"{models[0]} {_fmt(a)} / {_built(models[0], args)} {_fmt(b)}: "
+                                  f"{1 - a / b:.1%} fewer")
+
+
+def outputs_grow(models, args) -> Measurement:
+    """Whether each of ``args["layers"]`` (built with ``args["knobs"]``) outputs more maps than it takes in."""
+    a = analysis(models[0], _input(args), _knobs(args))
+    depths = [(a.layer(n).input_shape[1], a.layer(n).output_shape[1]) for n in _layers(models[0], args)]
+    return Measurement(all(o > i for i, o in depths),
+                       f"{_built(models[0], args)}: " + ", ".join(f"{n} {i}->{o}" for n, (i, o) in
+                                                                   zip(_layers(models[0], args), depths)))
 
 
 def ratio(models, args) -> Measurement:
@@ -758,6 +789,8 @@ MEASURES: dict[str, Callable[..., Measurement]] = {
     "gmacs": single("gmacs"),
     "depth": single("depth"),
     "ratio": ratio,
+    "whatif_saving": whatif_saving,
+    "outputs_grow": outputs_grow,
     "layer_params": layer_params,
     "connections": connections,
     "output_shapes": output_shapes,

@@ -148,6 +148,16 @@ CLAIMS: list[Claim] = [
           f"{A000}, Inception section", "ratio", "bottleneck_example", (("",),), expected=(0.40, 0.50),
           compare="range", tolerance=Tolerance(wording="'almost half' (快一半): a saving of 40-50%"),
           args={"saving": True}, convention="weights only"),
+    Claim("000-bottleneck-saving-network", "The 1x1 reductions that cut the example's parameters by almost half "
+          "save at least as much in the whole network (judged against the same network built without them).",
+          f"{A000}, Inception section (line 573)", "ratio", "whatif_saving", (("inception_v1",),
+                                                                              ("inception_v1.tutorial",)),
+          expected=0.40, compare="at_least", tolerance=Tolerance(wording="'almost half' (快一半): a saving of 40% "
+                                                                         "or more"),
+          convention=PARAMS, args={"of": "params", "knobs": {"reductions": False}},
+          note="The sentence is about its 5x5 example (000-bottleneck-almost-half); on the network the what-if "
+               "build reductions=False keeps every branch's width and drops the 1x1 convolutions before the 3x3 "
+               "and 5x5 ones: `archscope diff googlenet googlenet --arg-b reductions=False` lists them."),
     Claim("000-resnet34-more-than-inception", "ResNet-34 has more parameters than Inception.",
           f"{A000}, ResNet section", "inequality", "ratio",
           (("resnet34", "inception_v1"), ("resnet34.tutorial", "inception_v1.tutorial")),
@@ -688,6 +698,18 @@ CLAIMS: list[Claim] = [
     Claim("googlenet-1.5g", "GoogLeNet keeps a budget of 1.5 billion multiply-adds at inference.", f"{GOOG}, Sec. 1",
           "count", "gmacs", (("inception_v1",), ("inception_v1.torchvision",)), expected=1.5, tolerance=printed(1),
           convention=MACS),
+    Claim("googlenet-naive-outputs-grow", "In the naive Inception module (no 1x1 reductions, the pooling output "
+          "merged as it is) the number of outputs inevitably increases from stage to stage.", f"{GOOG}, Sec. 4",
+          "inequality", "outputs_grow", (("inception_v1",),), expected=True, compare="equal",
+          convention="each Inception module's output maps against its input maps, in the what-if build",
+          args={"knobs": {"reductions": False, "pool_proj": False},
+                "layers": [f"inception{s}" for s in ("3a", "3b", "4a", "4b", "4c", "4d", "4e", "5a", "5b")]}),
+    Claim("googlenet-naive-blowup", "Stacking naive Inception modules leads to a computational blow-up within a "
+          "few stages, far beyond the 1.5 billion multiply-add budget.", f"{GOOG}, Secs. 4-5", "inequality", "gmacs",
+          (("inception_v1",),), expected=1.5, compare="greater", convention=MACS,
+          args={"knobs": {"reductions": False, "pool_proj": False}},
+          note="The what-if build keeps Table 1's branch widths and drops the 1x1 reductions and pool "
+               "projections (the paper's Fig. 2a); the paper network is the 1.58 G of googlenet-1.5g."),
     Claim("googlenet-12x-fewer-than-alexnet", "GoogLeNet uses 12 times fewer parameters than Krizhevsky et al.'s "
           "winning network.", f"{GOOG}, Sec. 1", "ratio", "ratio", (("alexnet", "inception_v1"),
                                                                    ("alexnet", "inception_v1.torchvision")),
@@ -743,6 +765,8 @@ _BUILDS: dict[str, tuple[tuple[tuple[str, ...], ...], str]] = {
                                         "models"),
     "000-vgg16-slower-than-alexnet": ((("vgg16.tutorial", "alexnet.tutorial"),),
                                       "line 376 is about training the article's own VGG16 and AlexNet"),
+    "000-bottleneck-saving-network": ((("inception_v1",),), "line 573 is prose about the published Inception "
+                                      "module (the 2014 paper's Fig. 2b)"),
     "000-inception-1-20-vgg": ((("inception_v1.tutorial", "vgg16.tutorial"),),
                                f"line 831 follows {_OWN} for Inception V1 (lines 710-800): its Keras models"),
     "000-resnet34-more-than-inception": ((("resnet34.tutorial", "inception_v1.tutorial"),),
