@@ -707,7 +707,7 @@ def probe_cmd(
 
     from archscope.outputs import check_output_file, write_atomic
     from archscope.probe import TrainConfig, run
-    from archscope.probe.distributed import in_torchrun, probe_distributed, rank_probe
+    from archscope.probe.distributed import RanksLost, in_torchrun, probe_distributed, rank_probe
     from archscope.probe.experiments import get_experiment
     from archscope.render.probe import render_probe
     from archscope.zoo import list_models, resolve
@@ -749,7 +749,7 @@ def probe_cmd(
         raise ArchscopeError("--save writes one model's weights: give exactly one model")
     lead = not torchrun or os.environ.get("RANK", "0") == "0"  # under torchrun only rank 0 shows and writes
     results = []
-    interrupted = False
+    interrupted, lost = False, None
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[status]}"),
                   transient=True, console=_stderr_console(), disable=not lead) as bar:
         task = bar.add_task("probe", total=1, status="")
@@ -777,12 +777,17 @@ def probe_cmd(
                     break
         except KeyboardInterrupt:  # between runs
             interrupted = True
+        except RanksLost as e:  # a rank died: what the others finished is kept, then the error (exit 2)
+            lost = e
+            results += [e.result] if e.result is not None else []
     if interrupted:
         typer.echo("interrupted: keeping the results so far", err=True)
     payload = [r.to_dict() for r in results]
     if output:
         write_atomic(output, (_json.dumps(payload, indent=2) + "\n").encode())
     typer.echo(_json.dumps(payload, indent=2) if fmt == OutputFormat.json else render_probe(results, detail))
+    if lost is not None:
+        raise lost
     if interrupted:
         raise typer.Exit(130)
     if any(not r.passed for r in results):
