@@ -464,13 +464,19 @@ def data_cmd(
     import json as _json
     from dataclasses import asdict
 
-    from archscope.datasets import data_home, fetch, status
+    from archscope.datasets import fetch, status
 
     if action == DataCommand.fetch:
         if not name:
             raise ArchscopeError("data fetch needs a data set name: mnist, fashion-mnist or cifar10")
-        _notice(f"downloading {name} into {data_home() / name} (checksums verified)")
-        folder = fetch(name, mirror=mirror)
+        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
+        console = _stderr_console()  # (off stderr a terminal: rich would print a stray empty line)
+        with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+                      transient=True, console=console, disable=not console.is_terminal) as bar:
+            task = bar.add_task(f"fetch {name}", total=None)
+            folder = fetch(name, mirror=mirror, progress=lambda f, done, total: bar.update(
+                task, description=f"fetch {f}", completed=done, total=total))
         typer.echo(f"{name}: {folder}")
         return
     if name:

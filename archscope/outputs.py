@@ -29,7 +29,7 @@ from pathlib import Path
 
 from archscope.errors import ArchscopeError
 
-__all__ = ["atomic_target", "write_atomic", "check_output_file", "check_output_dir"]
+__all__ = ["atomic_target", "write_atomic", "check_output_file", "check_output_dir", "sigterm_unwinds"]
 
 
 def check_output_file(path, *, what: str = "output") -> Path:
@@ -165,10 +165,10 @@ def _on_sigterm(signum, frame):
 
 
 @contextlib.contextmanager
-def _sigterm_unwinds():
-    """While a write is under way, make SIGTERM raise (when nobody else
-    handles it), so the temporary file is cleaned up; the default action
-    would end the process at once and leave it behind."""
+def sigterm_unwinds():
+    """While a write (or a download) is under way, make SIGTERM raise (when
+    nobody else handles it), so the temporary file is cleaned up; the default
+    action would end the process at once and leave it behind."""
     if threading.current_thread() is not threading.main_thread() or \
             signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
         yield
@@ -191,7 +191,7 @@ def atomic_target(path):
     check_output_file(path)
     through = _write_through(path)
     target = path if through else Path(os.path.realpath(path))
-    with _sigterm_unwinds():
+    with sigterm_unwinds():
         tmp = None
         try:
             if not through:

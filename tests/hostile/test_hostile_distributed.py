@@ -48,7 +48,7 @@ def test_sigterm_to_one_rank_stops_the_run_and_keeps_the_result(command, tmp_pat
     d = _partial(out)
     assert d["ranks"][0]["steps"] == d["ranks"][1]["steps"] == d["steps"]  # both stopped at one window
     assert json.loads(stdout) == [d]
-    assert not list(tmp.glob("archscope-ddp-*"))  # the run's temporary folder is gone (torch keeps its own caches there)
+    assert not list(tmp.glob("archscope-ddp-*"))  # the run's folder is gone (torch keeps its own caches there)
 
 
 def test_sigkill_to_one_rank_is_one_line_naming_it_and_keeps_rank_0s_figures(command, tmp_path):
