@@ -602,7 +602,7 @@ def diagram_cmd(
     from archscope.analysis import analyze
     from archscope.analysis.graph import build_graph
     from archscope.analysis.inputs import parse_args
-    from archscope.outputs import check_output_dir, check_output_file
+    from archscope.outputs import check_output_dir, check_output_file, default_file_name
     from archscope.render.diagram import render
 
     suffix = Path(output).suffix.lower().lstrip(".") if output else ""
@@ -618,8 +618,7 @@ def diagram_cmd(
     with _user_prints_to_stderr():
         a = analyze(model, input or None, training_memory=False, args=parse_args(arg))
     graph = build_graph(a, level.value)
-    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in a.model)
-    path = Path(output) if output else Path(f"{safe}-{level.value}.{fmt.value}")
+    path = Path(output) if output else Path(default_file_name(a.model, f"-{level.value}.{fmt.value}"))
     render(graph, path, fmt.value, heat.value if heat else None)
     typer.echo(f"wrote {path} ({len(graph.nodes) - 2} nodes, {len(graph.edges)} edges)")
 
