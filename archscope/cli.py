@@ -487,10 +487,13 @@ def data_cmd(
         return
     from tabulate import tabulate
 
-    typer.echo(tabulate([[r.name, r.where or "-", r.folder, "-" if r.size_bytes is None else
-                          f"{r.size_bytes / 2**20:,.1f} MiB", r.verified] for r in rows],
-                        headers=["data set", "found in", "folder (or where a download goes)", "size", "checksums"],
-                        tablefmt="github" if fmt == OutputFormat.markdown else "simple", disable_numparse=True))
+    from archscope.render.table import md_table  # markdown: every cell escaped (a folder's name is the user's)
+
+    table = [[r.name, r.where or "-", r.folder, "-" if r.size_bytes is None else f"{r.size_bytes / 2**20:,.1f} MiB",
+              r.verified] for r in rows]
+    headers = ["data set", "found in", "folder (or where a download goes)", "size", "checksums"]
+    typer.echo(md_table(table, headers) if fmt == OutputFormat.markdown else
+               tabulate(table, headers=headers, tablefmt="simple", disable_numparse=True))
 
 
 @app.command("compare")

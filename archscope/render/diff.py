@@ -123,5 +123,5 @@ def render_diff(d: Diff, fmt: str = "table") -> str:
                + f" (params {_signed(listed['params'])}, MACs {_signed(listed['macs'])}, "
                  f"FLOPs {_signed(listed['flops'])}).")
     for n in d.notes:
-        out.append(f"note: {n}")
+        out.append(f"note: {esc(n)}")
     return "\n".join(out)
