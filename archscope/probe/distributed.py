@@ -65,12 +65,16 @@ _STOP = threading.Event()  # set by SIGINT / SIGTERM in a rank: stop at the next
 
 TIMEOUT_ENV = "ARCHSCOPE_COLLECTIVE_TIMEOUT"
 DEFAULT_TIMEOUT_S = 300.0  # see the module docstring
-_SUMMARY_KEY = "archscope/summary/{}"  # a rank's figures, in the rendezvous store
 
 # how a collective says that a peer is gone or silent: torch raises gloo's errors (the sockets closed: 'Read
 # error ... Connection reset by peer'; silence: 'Timed out waiting 5000ms for recv') as RuntimeErrors naming
 # gloo's source file, NCCL's as torch.distributed.DistError (a RuntimeError)
 _LOST = re.compile(r"gloo|nccl", re.IGNORECASE)
+
+
+def _summary_key(rank: int) -> str:
+    """Where a rank leaves its figures in the rendezvous store (per torchrun restart: its store outlives one)."""
+    return f"archscope/summary/{os.environ.get('TORCHELASTIC_RESTART_COUNT', '0')}/{rank}"
 
 
 def collective_timeout(value=None) -> float:
@@ -273,11 +277,11 @@ def _gather(ranks: Ranks, mine: dict, lost: bool) -> list[dict]:
         return summaries if ranks.rank == 0 else []
     if ranks.rank != 0:
         with contextlib.suppress(Exception):  # rank 0 gone too: nobody to tell
-            ranks.store.set(_SUMMARY_KEY.format(ranks.rank), json.dumps(mine, default=str))
+            ranks.store.set(_summary_key(ranks.rank), json.dumps(mine, default=str))
         return []
     out = [mine]
     for q in range(1, ranks.world):
-        key = _SUMMARY_KEY.format(q)
+        key = _summary_key(q)
         try:
             if lost:  # a rank is gone: take what is there, wait for nothing
                 got = ranks.store.check([key])
@@ -470,7 +474,7 @@ class _Watch:
         if (self.folder / ("result.json" if i == 0 else f"partial-{i}.json")).exists():
             return True
         try:
-            return i > 0 and bool(self.store.check([_SUMMARY_KEY.format(i)]))
+            return i > 0 and bool(self.store.check([_summary_key(i)]))
         except Exception:
             return False
 

@@ -51,16 +51,29 @@ def test_sigterm_to_one_rank_stops_the_run_and_keeps_the_result(command, tmp_pat
     assert not list(tmp.glob("archscope-ddp-*"))  # the run's folder is gone (torch keeps its own caches there)
 
 
-def test_sigkill_to_one_rank_is_one_line_naming_it_and_keeps_rank_0s_figures(command, tmp_path):
-    c, out, tmp, (r0, r1) = _start_training(command, tmp_path)
-    os.kill(r1, signal.SIGKILL)
+@pytest.mark.parametrize("killed", [1, 0])
+def test_sigkill_to_one_rank_is_one_line_naming_it_and_keeps_the_survivors_figures(command, tmp_path, killed):
+    c, out, tmp, ranks = _start_training(command, tmp_path)
+    os.kill(ranks[killed], signal.SIGKILL)
     code, stdout, stderr = c.finish(90)
     assert code == 2, stderr
     line = one_line_error(stderr)  # also: no "leaked semaphore" warning, no gloo traceback
-    assert "rank 1 of 2" in line and "SIGKILL" in line, line
+    assert f"rank {killed} of 2" in line and "SIGKILL" in line and f"kept rank {1 - killed}'s figures" in line, line
     d = _partial(out)
-    assert "rank 1" in d["stopped"] or any("rank 1" in n for n in d["notes"]), d
+    assert f"rank {killed} of 2 was killed by SIGKILL" in d["stopped"], d
+    assert d["ranks"][0]["rank"] == 1 - killed and d["ranks"][0]["steps"] == d["steps"]  # the survivor's own
     assert not list(tmp.glob("archscope-ddp-*"))
+
+
+def test_a_bad_collective_timeout_is_one_line(monkeypatch):
+    from typer.testing import CliRunner
+
+    from archscope.cli import app
+
+    monkeypatch.setenv("ARCHSCOPE_COLLECTIVE_TIMEOUT", "soon")
+    r = CliRunner().invoke(app, ARGS)
+    assert r.exit_code == 2
+    assert "ARCHSCOPE_COLLECTIVE_TIMEOUT must be a positive number of seconds" in one_line_error(r.output)
 
 
 def test_sigstop_to_one_rank_ends_in_a_collective_timeout(command, tmp_path):
