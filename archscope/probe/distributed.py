@@ -32,14 +32,20 @@ environment torchrun sets (``in_torchrun``).
   end of each 10-step window, and every rank stops at that window: a rank
   that stopped alone would leave the others waiting in the next all-reduce.
   Rank 0 then writes what finished, as the one-process probe does.
+- Meeting: before the training the ranks wait for each other in the
+  rendezvous store, not in a collective, and for as long as it takes (up to
+  an hour): one may be waiting for a free CPU core (``archscope.probe.cpus``)
+  or for a download. A rank that stops or fails before then tells the others
+  there, and they stop too.
 - A rank that dies (SIGKILL, a crash) or stops answering (SIGSTOP, a hang):
   the others' next collective fails, at once when the dead rank's sockets
   close, else after the collective timeout (``ARCHSCOPE_COLLECTIVE_TIMEOUT``
-  seconds, default 300: the ranks step together, so a collective waits for
-  one step of the slowest rank, and 300 s is ten times a ResNet-152 step of
-  batch 32 on one CPU core). Each survivor keeps what it finished (the
-  result says it lost contact), and the launching process names the rank
-  and how it ended in one error, keeping the lowest surviving rank's result.
+  seconds, default 600, torch's own default for NCCL; from the first step on
+  the ranks step together, so a collective waits for one step of the slowest
+  rank). Each survivor keeps what it finished (the result says it lost
+  contact), and the launching process names the rank and how it ended in one
+  error, keeping the lowest surviving rank's result. It also kills a rank
+  that has been stopped for longer than the timeout, whatever it was doing.
 """
 
 from __future__ import annotations
@@ -64,7 +70,8 @@ from archscope.errors import ArchscopeError
 _STOP = threading.Event()  # set by SIGINT / SIGTERM in a rank: stop at the next window's end
 
 TIMEOUT_ENV = "ARCHSCOPE_COLLECTIVE_TIMEOUT"
-DEFAULT_TIMEOUT_S = 300.0  # see the module docstring
+DEFAULT_TIMEOUT_S = 600.0  # torch's default for NCCL (ProcessGroupNCCL.hpp, kProcessGroupNCCLDefaultTimeout)
+MEET_S = 3600.0  # the longest the ranks wait for each other before the training (see the module docstring)
 
 # how a collective says that a peer is gone or silent: torch raises gloo's errors (the sockets closed: 'Read
 # error ... Connection reset by peer'; silence: 'Timed out waiting 5000ms for recv') as RuntimeErrors naming
@@ -72,14 +79,26 @@ DEFAULT_TIMEOUT_S = 300.0  # see the module docstring
 _LOST = re.compile(r"gloo|nccl", re.IGNORECASE)
 
 
+def _key(name: str) -> str:
+    """A key of archscope's in the rendezvous store (per torchrun restart: its store outlives one)."""
+    return f"archscope/{os.environ.get('TORCHELASTIC_RESTART_COUNT', '0')}/{name}"
+
+
 def _summary_key(rank: int) -> str:
-    """Where a rank leaves its figures in the rendezvous store (per torchrun restart: its store outlives one)."""
-    return f"archscope/summary/{os.environ.get('TORCHELASTIC_RESTART_COUNT', '0')}/{rank}"
+    """Where a rank leaves its figures in the rendezvous store."""
+    return _key(f"summary/{rank}")
+
+
+_STOP_KEY = "stop"  # set in the store when a rank stops before the training ("interrupted") or is gone (why)
+
+
+class PeerGone(RuntimeError):
+    """Another rank is gone or failed, as the rendezvous store says."""
 
 
 def collective_timeout(value=None) -> float:
     """Seconds a collective waits for the other ranks: ``value``, else
-    ``ARCHSCOPE_COLLECTIVE_TIMEOUT``, else 300."""
+    ``ARCHSCOPE_COLLECTIVE_TIMEOUT``, else 600."""
     raw = value if value is not None else os.environ.get(TIMEOUT_ENV) or None
     if raw is None:
         return DEFAULT_TIMEOUT_S
@@ -99,6 +118,8 @@ def lost_peer(e: BaseException) -> str | None:
     import torch.distributed as dist
 
     dist_error = getattr(dist, "DistError", None)
+    if isinstance(e, PeerGone):
+        return f"lost contact with another rank ({e})"
     if isinstance(e, torch.cuda.OutOfMemoryError) or not isinstance(e, RuntimeError):
         return None
     text = str(e).strip()
@@ -138,6 +159,7 @@ class Ranks:
     def wrap(self, model):
         from torch.nn.parallel import DistributedDataParallel
 
+        self.meet()
         dev = next(model.parameters()).device
         return DistributedDataParallel(model, device_ids=[dev.index] if dev.type == "cuda" else None)
 
@@ -152,6 +174,38 @@ class Ranks:
     @staticmethod
     def stop_requested() -> bool:
         return _STOP.is_set()
+
+    def tell(self, why: str) -> None:
+        """Tell the ranks still meeting that this run stops ("interrupted") or why it cannot go on."""
+        if self.store is not None:
+            with contextlib.suppress(Exception):
+                if not self.store.check([_key(_STOP_KEY)]):
+                    self.store.set(_key(_STOP_KEY), why)
+
+    def meet(self) -> None:
+        """Wait until every rank has reached the training, in the store (not
+        a collective: no collective timeout; see the module docstring). A
+        Ctrl-C meanwhile, here or on another rank, stops them all; a rank
+        gone or failed (said in the store) ends the wait as a lost peer."""
+        if self.store is None:
+            return
+        key = _key("meet")
+        self.store.add(key, 1)
+        end = time.monotonic() + max(MEET_S, self.timeout)
+        while True:
+            if _STOP.is_set():
+                self.tell("interrupted")
+                raise KeyboardInterrupt
+            if self.store.check([_key(_STOP_KEY)]):
+                why = self.store.get(_key(_STOP_KEY)).decode(errors="replace")
+                if why == "interrupted":
+                    raise KeyboardInterrupt
+                raise PeerGone(why)
+            if int(self.store.add(key, 0)) >= self.world:
+                return
+            if time.monotonic() > end:
+                raise PeerGone(f"not every rank reached the training within {max(MEET_S, self.timeout):g} s")
+            time.sleep(0.05)
 
     @staticmethod
     def lost(e: BaseException) -> str | None:
@@ -306,8 +360,14 @@ def rank_probe(cfg, *, save=None, on_window=None, notice=None, keep_partial: boo
 
     ranks = _join(cfg.device, timeout)
     try:
-        r = run(cfg, save=save if ranks.rank == 0 else None, on_window=on_window if ranks.rank == 0 else None,
-                notice=notice, _retry=False, ranks=ranks)
+        try:
+            r = run(cfg, save=save if ranks.rank == 0 else None, on_window=on_window if ranks.rank == 0 else None,
+                    notice=notice, _retry=False, ranks=ranks)
+        except BaseException as e:  # noqa: B036 (the ranks still meeting must not wait for this one)
+            ranks.tell(f"rank {ranks.rank} failed: {type(e).__name__}")
+            raise
+        if r.interrupted:  # stopped before the training, perhaps: the others must not wait for it to come
+            ranks.tell("interrupted")
         lost = bool(r.stopped and r.stopped.startswith("lost contact"))
         summaries = _gather(ranks, _summary(r, ranks.rank), lost)
         if ranks.rank != 0:
@@ -461,7 +521,7 @@ class _Watch:
         self.notice = notice or (lambda text: None)
         self.world = len(processes)
         self.ended: dict[int, str] = {}  # rank -> how it ended, where that was not its own choice
-        self.told_stopped: set[int] = set()
+        self.stopped_since: dict[int, float] = {}
         self.deadline: float | None = None
         self.interrupts = 0
         self.pending: tuple | None = None  # (when, text): a notice said only if the wait goes on
@@ -478,11 +538,18 @@ class _Watch:
         except Exception:
             return False
 
+    def _tell(self, why: str) -> None:
+        """Tell the ranks that may be meeting before the training (``Ranks.meet``)."""
+        with contextlib.suppress(Exception):
+            if not self.store.check([_key(_STOP_KEY)]):
+                self.store.set(_key(_STOP_KEY), why)
+
     def _kill(self, i: int, how: str | None) -> None:
         with contextlib.suppress(OSError):
             os.kill(self.procs[i].pid, signal.SIGKILL)
         if how and i not in self.ended and not self.delivered(i):
             self.ended[i] = how
+            self._tell(f"rank {i} of {self.world} {how}")
 
     def _wait_at_most(self, seconds: float) -> None:
         now = time.monotonic()
@@ -497,6 +564,7 @@ class _Watch:
         for i, p in enumerate(self.procs):
             if p.exitcode not in (None, 0) and i not in self.ended and not self.delivered(i):
                 self.ended[i] = _how(p.exitcode)
+                self._tell(f"rank {i} of {self.world} {self.ended[i]}")
                 if self.interrupts == 0 and self.pending is None:
                     self.pending = (time.monotonic() + 2, f"rank {i} of {self.world} {self.ended[i]}; the others "
                                     f"stop within {self.timeout:g} s (Ctrl-C stops them at once)")
@@ -505,15 +573,20 @@ class _Watch:
             self.notice(self.pending[1])
             self.pending = (math.inf, "")
         alive = self.alive()
+        now = time.monotonic()
         stopped = [i for i in alive if _state(self.procs[i].pid) == "T"]
+        for i in list(self.stopped_since):
+            if i not in stopped:  # continued (SIGCONT)
+                del self.stopped_since[i]
         for i in stopped:
-            if i not in self.told_stopped:
-                self.told_stopped.add(i)
+            if i not in self.stopped_since:
+                self.stopped_since[i] = now
                 self.notice(f"rank {i} of {self.world} is stopped (SIGSTOP): the other ranks wait for it up to "
                             f"{self.timeout:g} s ({TIMEOUT_ENV}), then stop")
-        if stopped and len(stopped) == len(alive) < self.world:
-            # every other rank has ended (their collectives timed out): nothing is left to wake the stopped ones
-            for i in stopped:
+        # stopped for longer than a collective waits, or every other rank has ended (their collectives timed
+        # out): nothing is left that would wake it
+        for i in stopped:
+            if now - self.stopped_since[i] > self.timeout or len(stopped) == len(alive) < self.world:
                 self._kill(i, f"was stopped (SIGSTOP) and did not answer for {self.timeout:g} s (the collective "
                               f"timeout, {TIMEOUT_ENV}); killed")
         if alive and (self.folder / "result.json").exists():
@@ -532,6 +605,7 @@ class _Watch:
             return
         self.notice("stopping the ranks at the end of their current 10-step window (Ctrl-C again stops them "
                     "at once, keeping nothing)")
+        self._tell("interrupted")  # the ranks still meeting before the training stop there
         for i in self.alive():
             if _state(self.procs[i].pid) == "T":  # a stopped rank cannot stop itself: the others' wait ends now
                 self._kill(i, "was stopped (SIGSTOP); killed on Ctrl-C")
