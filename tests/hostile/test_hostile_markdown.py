@@ -107,8 +107,9 @@ def test_every_markdown_table_and_text_escapes_alike():
 
 
 def test_data_list_markdown_escapes_the_folder(tmp_path):
-    def idx(a):
-        return struct.pack(">BBBB", 0, 0, 8, a.ndim) + struct.pack(f">{a.ndim}I", *a.shape) + a.astype(np.uint8).tobytes()
+    def idx(a):  # LeCun's IDX: 0, 0, type 0x08 (ubyte), ndim, big-endian sizes, the bytes
+        head = struct.pack(">BBBB", 0, 0, 8, a.ndim) + struct.pack(f">{a.ndim}I", *a.shape)
+        return head + a.astype(np.uint8).tobytes()
 
     d = tmp_path / "a|b&amp;\u202ec"
     d.mkdir()
