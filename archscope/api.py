@@ -324,8 +324,9 @@ def diagram(model: ModelLike, *, input_size: InputSize | None = None, args: Mapp
         check_output_dir(".", what="the current folder")
     a = _analysed(check_model(model), input_size, training_memory=False, args=dict(args or {}))
     graph = build_graph(a, lvl.value)
-    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in a.model)
-    path = Path(output) if output else Path(f"{safe}-{lvl.value}.{fmt}")
+    from archscope.outputs import default_file_name
+
+    path = Path(output) if output else Path(default_file_name(a.model, f"-{lvl.value}.{fmt}"))
     render(graph, path, fmt, shade)
     return Diagram(path, len(graph.nodes) - 2, len(graph.edges), lvl.value)
 
@@ -557,7 +558,7 @@ def probe(models: ModelLike | Sequence[ModelLike] | None = None, *, all_models: 
     ranks here; ``output``: the JSON results written there too. Ctrl-C keeps what finished (``interrupted``)."""
     from archscope.outputs import check_output_file, write_atomic
     from archscope.probe import run
-    from archscope.probe.distributed import in_torchrun, probe_distributed, rank_probe
+    from archscope.probe.distributed import RanksLost, in_torchrun, probe_distributed, rank_probe
     from archscope.probe.experiments import get_experiment
 
     given = [] if models is None else [models] if isinstance(models, str) or is_module(models) \
@@ -576,7 +577,7 @@ def probe(models: ModelLike | Sequence[ModelLike] | None = None, *, all_models: 
         raise ArchscopeError("`save` writes one model's weights: give exactly one model")
     lead = not torchrun or os.environ.get("RANK", "0") == "0"  # under torchrun only rank 0 shows and writes
     window = on_window if lead else None
-    results, interrupted = [], False
+    results, interrupted, lost = [], False, None
     try:
         for cfg in configs:
             if on_model and lead:
@@ -597,9 +598,14 @@ def probe(models: ModelLike | Sequence[ModelLike] | None = None, *, all_models: 
                 break
     except KeyboardInterrupt:  # between runs
         interrupted = True
+    except RanksLost as e:  # a rank died: what the others finished is kept (and written), then the error
+        lost = e
+        results += [e.result] if e.result is not None else []
     runs = ProbeRuns(results, detail, interrupted)
     if output:
         write_atomic(output, (runs.render("json") + "\n").encode())
+    if lost is not None:
+        raise lost
     return runs
 
 
@@ -731,13 +737,13 @@ def data_list(data_dir: PathLike | None = None) -> DataSets:
     return DataSets(status(None if data_dir is None else str(data_dir)))
 
 
-def data_fetch(name: str, *, mirror: str | None = None, notice: Notice | None = _stderr_notice) -> Path:
-    """Download a data set into the cache (checksums verified; ``mirror``: another base URL); its folder."""
-    from archscope.datasets import data_home, fetch
+def data_fetch(name: str, *, mirror: str | None = None,
+               progress: Callable[[str, int, int | None], None] | None = None) -> Path:
+    """Download a data set into the cache (checksums verified, each file held to its published size;
+    ``mirror``: another base URL); its folder. ``progress(file, done_bytes, total_bytes)`` follows it."""
+    from archscope.datasets import fetch
 
-    if notice:
-        notice(f"downloading {name} into {data_home() / name} (checksums verified)")
-    return Path(fetch(name, mirror=mirror))
+    return Path(fetch(name, mirror=mirror, progress=progress))
 
 
 __all__ = ["InputSize", "ModelLike", "Training", "catalog", "cam", "claims", "compare", "data_fetch", "data_list",

@@ -227,7 +227,10 @@ def data_cmd(action: o.DataAction, name: o.DataName = None, mirror: o.Mirror = N
     if action == o.DataCommand.fetch:
         if not name:
             raise ArchscopeError("data fetch needs a data set name: mnist, fashion-mnist or cifar10")
-        typer.echo(f"{name}: {api.data_fetch(name, mirror=mirror, notice=_notice)}")
+        with o.Bar("{task.description}", "bar", "bytes", "speed", terminal_only=True) as bar:
+            folder = api.data_fetch(name, mirror=mirror, progress=lambda f, done, total: bar.update(
+                description=f"fetch {f}", completed=done, total=total))
+        typer.echo(f"{name}: {folder}")
         return
     if name:
         raise ArchscopeError("data list takes no name")

@@ -262,22 +262,28 @@ def training(values: dict[str, Any]) -> Training:
 
 class Bar:
     """A transient progress bar on stderr, started by its first update (a process that reports
-    nothing, e.g. a torchrun rank other than 0, shows none). ``columns``: "bar", "m/n", "elapsed", or
-    a rich TextColumn format."""
+    nothing, e.g. a torchrun rank other than 0, shows none). ``columns``: "bar", "m/n", "elapsed",
+    "bytes", "speed", or a rich TextColumn format. ``terminal_only``: no bar when stderr is not a terminal
+    (off a terminal rich prints a stray empty line)."""
 
-    def __init__(self, *columns: str) -> None:
+    def __init__(self, *columns: str, terminal_only: bool = False) -> None:
         self.columns: tuple[str, ...] = columns
+        self.terminal_only = terminal_only
         self.progress: Any = None
         self.task: Any = None
 
     def update(self, **fields: Any) -> None:
         if self.progress is None:
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+            from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn,
+                                       TimeElapsedColumn, TransferSpeedColumn)
 
-            kinds = {"bar": BarColumn, "m/n": MofNCompleteColumn, "elapsed": TimeElapsedColumn}
+            kinds = {"bar": BarColumn, "m/n": MofNCompleteColumn, "elapsed": TimeElapsedColumn,
+                     "bytes": DownloadColumn, "speed": TransferSpeedColumn}
             cols = [kinds[c]() if c in kinds else TextColumn(c) for c in self.columns]
-            self.progress = Progress(*cols, transient=True, console=Console(stderr=True))
+            console = Console(stderr=True)
+            self.progress = Progress(*cols, transient=True, console=console,
+                                     disable=self.terminal_only and not console.is_terminal)
             self.progress.start()
             self.task = self.progress.add_task("", total=None, status="")
         self.progress.update(self.task, **fields)

@@ -622,10 +622,11 @@ class DataSets(Result):
     def _render(self, fmt: str) -> str:
         from tabulate import tabulate
 
-        import archscope.render  # noqa: F401  (its tables' layout rule)
+        from archscope.render.table import md_table  # markdown: every cell escaped (a folder's name is the user's)
 
-        return str(tabulate(self._table()[1], headers=self.HEADERS,
-                            tablefmt="github" if fmt == "markdown" else "simple", disable_numparse=True))
+        if fmt == "markdown":
+            return str(md_table(self._table()[1], self.HEADERS))
+        return str(tabulate(self._table()[1], headers=self.HEADERS, tablefmt="simple", disable_numparse=True))
 
     def _json(self) -> Any:
         return self.records()

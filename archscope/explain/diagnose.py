@@ -180,6 +180,9 @@ def summary_rows(report: CamReport) -> list[list[str]]:
 def summary_text(report: CamReport, fmt: str = "simple") -> str:
     from tabulate import tabulate
 
+    from archscope.render.table import md_escape
+
+    esc = md_escape if fmt == "github" else str  # markdown: the user's layer names and messages escaped
     acc = "" if report.classifier_accuracy is None else f"; classifier accuracy {report.classifier_accuracy:.3f}"
     if fmt == "github":  # markdown: every cell escaped
         from archscope.render.table import md_table
@@ -192,12 +195,12 @@ def summary_text(report: CamReport, fmt: str = "simple") -> str:
              "the true class where it is known (else the predicted one); a hit is the map's maximum on the object "
              "(no tolerance); chance is the object's share of the image; the centre baseline points at the "
              "image's centre."]
-    lines += [f"{m} skipped: {why}" for m, why in report.skipped.items()]
+    lines += [f"{m} skipped: {esc(why)}" for m, why in report.skipped.items()]
     for r in report.methods:
         if r.map_size and min(r.map_size) <= COARSE:
             finer = ("Grad-CAM at an earlier layer (--layer) is finer" if r.method == "cam"
                      else "an earlier layer (--layer) is finer")
-            lines.append(f"{r.method} at {r.layer}: its map has only {'x'.join(map(str, r.map_size))} positions, "
+            lines.append(f"{r.method} at {esc(r.layer)}: its map has only {'x'.join(map(str, r.map_size))} positions, "
                          f"too coarse to point at an object much smaller than the image; {finer}.")
     return "\n".join(lines)
 
@@ -232,7 +235,13 @@ def write_outputs(report: CamReport, out: Path, show: int = 16) -> list[Path]:
     path = out / "cam.json"
     write_atomic(path, (json.dumps(report.to_dict(), indent=2) + "\n").encode())
     written.append(path)
-    md = [f"# {report.model}: CAM / Grad-CAM", "", f"Weights: `{Path(report.weights).name}`.", "",
+    import re
+
+    from archscope.render.table import md_escape
+
+    name = Path(report.weights).name  # in a code span when plain; a code span cannot escape, so else escaped text
+    shown = f"`{name}`" if re.fullmatch(r"[\w.+ -]+", name, re.ASCII) else md_escape(name)
+    md = [f"# {md_escape(report.model)}: CAM / Grad-CAM", "", f"Weights: {shown}.", "",
           summary_text(report, "github"), ""]
     md += [f"![{p.stem}]({p.name})\n" for p in written if p.suffix == ".png"]
     path = out / "cam.md"

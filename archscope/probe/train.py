@@ -305,6 +305,14 @@ def run(cfg: TrainConfig, *, save=None, on_window=None, notice=None, _retry: boo
             raise
         result.stopped = f"out of memory at batch size {cfg.batch_size}"
         _basic_checks(result, loop)
+    except Exception as e:  # a data-parallel rank whose peer died or went silent: keep what it finished
+        lost = ranks.lost(e) if ranks is not None else None
+        if not lost:
+            raise
+        result.interrupted = True
+        result.stopped = f"{lost} during {stage}" + (f" at step {result.steps}" if stage == "training" else "")
+        if not result.checks and result.chance is not None:
+            _basic_checks(result, loop)
     finally:
         slots.close()
     if result.stopped and result.stopped.startswith("out of memory") and _retry and cfg.batch_size > 1:

@@ -119,7 +119,7 @@ def render_diff(d: Diff, fmt: str = "table") -> str:
     out.append("")
     out += accounting(d)
     for n in d.notes:
-        out.append(f"note: {n}")
+        out.append(f"note: {esc(n)}")
     return "\n".join(out)
 
 

@@ -149,7 +149,7 @@ def totals_lines(a: Analysis, md: bool = False) -> list[str]:
     uncounted = ", ".join(f"{k} x{v}" for k, v in sorted(a.uncounted_ops.items())) or "none"
     lines = [
         f"{b}model: {md_escape(a.model) if md else a.model}   input: {_inputs(a)}   device: {a.device}"
-        + ("   (" + "; ".join(a.notes) + ")" if a.notes else ""),
+        + ("   (" + "; ".join(md_escape(n) if md else n for n in a.notes) + ")" if a.notes else ""),
         f"{b}parameters: {t.params:,} ({human(t.params)})"
         + (f", of which frozen {frozen:,}" if frozen else "") + f"   = {mib(t.param_bytes)}",
     ] + [f"{b}{line}" for line in charge_lines(a)] + [
