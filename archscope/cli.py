@@ -387,7 +387,8 @@ def _train_claims(claims, ids, repeats, device, data_dir, download, results, dry
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from archscope.claims.training import estimate_seconds, plan_jobs, run_jobs, select_claims, user_dir
+    from archscope.claims.training import (estimate_plan, estimate_seconds, plan_jobs, plan_runs, run_jobs,
+                                           select_claims, user_dir)
     from archscope.outputs import check_output_dir
     from archscope.probe.experiments import get_experiment, setting_label
 
@@ -409,7 +410,7 @@ def _train_claims(claims, ids, repeats, device, data_dir, download, results, dry
     typer.echo(f"{total} run(s): {repeats} seed(s) of", err=True)
     est_total, cache = 0.0, {}
     for j in jobs:
-        ests = [estimate_seconds(j.experiment, s, device=device, threads=threads or 1, _cache=cache)
+        ests = [estimate_seconds(j.experiment, s, device=device, threads=threads or 1, _cache=cache, seeds=repeats)
                 for s in j.settings] \
             if not os.environ.get("ARCHSCOPE_NO_ESTIMATE") else []
         est = sum(e or 0 for e in ests)
@@ -421,17 +422,31 @@ def _train_claims(claims, ids, repeats, device, data_dir, download, results, dry
                    err=True)
     if est_total:
         side = where.jobs or 1
+        plan = plan_runs(jobs, repeats=repeats, out_dir=out, device=device, data_dir=data_dir, download=download,
+                         threads=threads)
+        wall = estimate_plan(plan, jobs_at_once=side)
         typer.echo(f"estimated time: about {est_total / 60:,.0f} min of runs on this machine (from a short timing "
-                   f"run)" + (f", about {est_total / 60 / side:,.0f} min {side} at a time" if side > 1 else ""),
-                   err=True)
+                   f"run)" + (f"; to run now ({len(plan.configs)} run(s); {plan.saved} already saved, "
+                              f"{len(plan.now)} read off other runs): about {wall / 60:,.0f} min, {side} at a time"
+                              if wall is not None else ""), err=True)
     if dry_run:
         return False, chosen
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TextColumn("{task.fields[status]}"), transient=True, console=_stderr_console()) as bar:
-        task = bar.add_task("claims --train", total=total, status="")
+                  TextColumn("{task.fields[left]}"), TextColumn("{task.fields[status]}"), transient=True,
+                  console=_stderr_console()) as bar:
+        task = bar.add_task("claims --train", total=total, status="", left="")
 
-        def on_run(done, n, exp, setting, rep):
-            bar.update(task, completed=done, status=f"{exp} {setting_label(setting)} seed {rep}")
+        seen = [None]
+
+        def on_run(done, n, exp, setting, rep, progress=None):
+            eta = getattr(progress, "eta_seconds", None)
+            left = f"about {eta / 60:,.0f} min left" if eta is not None else ""
+            bar.update(task, completed=done, left=left,
+                       status=f"{exp} {setting_label(setting)} seed {rep}" if exp else "")
+            if not bar.console.is_terminal and exp and done != seen[0]:  # a log file: a line a finished run
+                seen[0] = done
+                typer.echo(f"[{done}/{n}] {exp} {setting_label(setting)} seed {rep}" + (f"; {left}" if left else ""),
+                           err=True)
 
         _, interrupted = run_jobs(jobs, repeats=repeats, device=device, data_dir=data_dir, download=download,
                                   out_dir=out, on_run=on_run, notice=_notice, backend=where, threads=threads)
