@@ -353,7 +353,8 @@ def plan_tasks(configs: list, notice=None) -> tuple[list, list]:
     and each config's predicted seconds (None when not timed). The configs
     that differ only in their seed form a setting; each setting's path is
     chosen by ``archscope.probe.paths.choose`` from timings taken here, and
-    a grouped path's seeds go in tasks of up to its group size."""
+    a grouped path's seeds go in tasks of up to its group size. The tasks
+    come longest first."""
     from dataclasses import replace as _replace
 
     from archscope.probe import paths
@@ -373,6 +374,9 @@ def plan_tasks(configs: list, notice=None) -> tuple[list, list]:
             n = math.ceil(len(idx) / choice.group)
             size = math.ceil(len(idx) / n)
             tasks.extend((choice.path, idx[k:k + size]) for k in range(0, len(idx), size))
+    # the longest first (where timed): N workers then finish together rather than one ending alone on the
+    # longest run (the results go back in plan order whatever order the runs take)
+    tasks.sort(key=lambda t: -sum(costs[i] or 0.0 for i in t[1]))
     return tasks, costs
 
 
