@@ -565,12 +565,13 @@ def estimate_plan(plan: RunPlan, *, jobs_at_once: int = 1, notice=None) -> float
     if not plan.configs:
         return 0.0
     tasks, costs = plan_tasks(plan.configs, notice=notice)
-    if any(c is None for c in costs):
+    if all(c is None for c in costs):
         return None
-    # the tasks' lengths, longest first onto the least loaded of the workers
+    # the tasks' lengths, longest first onto the least loaded of the workers; a run left untimed is one too
+    # short to be worth timing (archscope.probe.paths.SHORT_RUNS) and counts as nothing
     loads = [0.0] * max(1, jobs_at_once)
-    for path, idx in sorted(tasks, key=lambda t: -sum(costs[i] for i in t[1])):
-        loads[loads.index(min(loads))] += sum(costs[i] for i in idx)
+    for path, idx in sorted(tasks, key=lambda t: -sum(costs[i] or 0.0 for i in t[1])):
+        loads[loads.index(min(loads))] += sum(costs[i] or 0.0 for i in idx)
     return max(loads)
 
 

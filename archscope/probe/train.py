@@ -279,7 +279,7 @@ def run(cfg: TrainConfig, *, save=None, on_window=None, notice=None, _retry: boo
         if finished and lead:
             stage = "the evaluation"
             # a run of whole epochs evaluated the test split after its last epoch: the same figure
-            result.test_accuracy = result.history[-1]["test_accuracy"] if result.history else \
+            result.test_accuracy = result.history[-1]["test_accuracy"] if len(result.history) == cfg.epochs else \
                 evaluate(run_model, test, cfg.batch_size, dev, amp, cfg.channels_last)
             if cfg.eval_train:
                 result.train_accuracy = evaluate(run_model, train, cfg.batch_size, dev, amp, cfg.channels_last)
