@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from enum import Enum
 from pathlib import Path
@@ -375,10 +375,11 @@ def _by_ids(ids: Sequence[str]) -> list[Any]:
 
 def training_plan(ids: Sequence[str] | None = None, *, repeats: int = 3, device: Device | str = Device.AUTO,
                   data_dir: PathLike | None = None, download: bool = True, threads: int | None = None,
-                  jobs: int | None = None, notice: Notice | None = _stderr_notice) -> TrainingPlan:
+                  jobs: int | None = None, results: PathLike | None = None,
+                  notice: Notice | None = _stderr_notice) -> TrainingPlan:
     """The runs ``claims(ids, train=True)`` would make, the data sets found first, and the time estimate."""
     from archscope.claims import CLAIMS
-    from archscope.claims.training import estimate_seconds, plan_jobs, select_claims
+    from archscope.claims.training import estimate_plan, estimate_seconds, plan_jobs, plan_runs, select_claims, user_dir
     from archscope.probe.experiments import get_experiment
 
     _positive(repeats, "repeats")
@@ -396,14 +397,19 @@ def training_plan(ids: Sequence[str] | None = None, *, repeats: int = 3, device:
     cache: dict[Any, Any] = {}
     skip = bool(os.environ.get("ARCHSCOPE_NO_ESTIMATE"))  # the tests' switch: no timing run
     for j in planned:
-        ests = [] if skip else [estimate_seconds(j.experiment, s, device=dev, threads=threads or 1, _cache=cache)
-                                for s in j.settings]
+        ests = [] if skip else [estimate_seconds(j.experiment, s, device=dev, threads=threads or 1, _cache=cache,
+                                                 seeds=repeats) for s in j.settings]
         estimates[j.experiment] = float(sum(e or 0 for e in ests))
     needs: dict[str, str] = {}
     for j in planned:
         if need := get_experiment(j.experiment).needs:
             needs[j.experiment] = need
-    return TrainingPlan(planned, repeats, estimates, needs, jobs or 1)
+    runs, wall = None, None
+    if not skip and any(estimates.values()):  # what is left to run now: saved runs resumed, shorter ones read off
+        runs = plan_runs(planned, repeats=repeats, out_dir=Path(results) if results else user_dir(), device=dev,
+                         data_dir=data_dir, download=download, threads=threads)
+        wall = estimate_plan(runs, jobs_at_once=jobs or 1)
+    return TrainingPlan(planned, repeats, estimates, needs, jobs or 1, runs, wall)
 
 
 def claims(ids: Sequence[str] | None = None, *, source: str | None = None, train: bool = False, repeats: int = 3,
@@ -444,7 +450,7 @@ def _train_claims(ids: Sequence[str] | None, repeats: int, device: Device | str,
     out = Path(results) if results else user_dir()
     check_output_dir(out, what="`results`")
     plan = training_plan(ids, repeats=repeats, device=device, data_dir=data_dir, download=download,
-                         threads=threads, jobs=where.jobs, notice=notice)
+                         threads=threads, jobs=where.jobs, results=out, notice=notice)
     if on_plan:
         on_plan(plan)
     if dry_run:  # the verdicts as measured so far

@@ -26,8 +26,19 @@ import typer
 import archscope.cli_options as o
 from archscope import __version__, api
 from archscope.errors import ArchscopeError
-from archscope.options import (BackendKind, Dataset, Device, DType, Format, Init, LayerOrder, Level, Optimizer,
-                               OutputFormat, Scaling)
+from archscope.options import (
+    BackendKind,
+    Dataset,
+    Device,
+    DType,
+    Format,
+    Init,
+    LayerOrder,
+    Level,
+    Optimizer,
+    OutputFormat,
+    Scaling,
+)
 
 app = typer.Typer(
     name="archscope",
@@ -202,20 +213,36 @@ def claims_cmd(
     ID shows one claim in full. A claim that does not hold is a finding: the exit status is
     0. It is 1 when a claim could not be evaluated because of an error, 130 when --train was
     interrupted (the finished runs are kept)."""
-    from archscope.probe.experiments import setting_label
-
-    with o.Bar("{task.description}", "bar", "m/n", "elapsed", "{task.fields[status]}") as bar:
+    with o.Bar("{task.description}", "bar", "m/n", "elapsed", "{task.fields[left]}", "{task.fields[status]}") as bar:
         report = api.claims(
             claim_ids, source=source, train=train, repeats=repeats, device=device, data_dir=data_dir,
             download=not no_download, results=results, dry_run=dry_run, jobs=jobs, backend=backend,
             address=address, threads=threads, notice=_notice, on_plan=lambda plan: typer.echo(str(plan), err=True),
-            on_run=lambda done, n, exp, setting, rep: bar.update(
-                description="claims --train", completed=done, total=n,
-                status=f"{exp} {setting_label(setting)} seed {rep}"))
+            on_run=_run_progress(bar))
     if train and not dry_run:
         typer.echo(f"measurements saved in {report.results_dir}"
                    + ("; interrupted: keeping the runs that finished" if report.interrupted else ""), err=True)
     _finish(report.render(fmt), report.interrupted, None, report.errors)  # with --dry-run: the verdicts so far
+
+
+def _run_progress(bar: o.Bar) -> Callable[..., None]:
+    """``claims --train``'s progress: the bar (runs done, time left, the run), and off a terminal (a log
+    file) one line a finished run."""
+    from archscope.probe.experiments import setting_label
+
+    seen: list[int | None] = [None]
+
+    def on_run(done: int, n: int, exp: str, setting: dict[str, Any], rep: int, progress: Any = None) -> None:
+        eta = getattr(progress, "eta_seconds", None)
+        left = f"about {eta / 60:,.0f} min left" if eta is not None else ""
+        bar.update(description="claims --train", completed=done, total=n, left=left,
+                   status=f"{exp} {setting_label(setting)} seed {rep}" if exp else "")
+        if not sys.stderr.isatty() and exp and done != seen[0]:
+            seen[0] = done
+            typer.echo(f"[{done}/{n}] {exp} {setting_label(setting)} seed {rep}" + (f"; {left}" if left else ""),
+                       err=True)
+
+    return on_run
 
 
 @app.command("data")

@@ -68,8 +68,9 @@ Order = Annotated[LayerOrder, typer.Option("--order", help="Rows in 'call' order
 DiffArg = Annotated[list[str] | None, typer.Option("--arg", "-a", help="KEY=VALUE, a builder knob for both sides; "
                                                    "repeatable.")]
 ArgA = Annotated[list[str] | None, typer.Option("--arg-a", help="KEY=VALUE, a builder knob for A only.")]
-ArgB = Annotated[list[str] | None, typer.Option("--arg-b", help="KEY=VALUE, a builder knob for B only: `diff googlenet "
-                                                "googlenet --arg-b reductions=False` compares a model with its what-if.")]
+ArgB = Annotated[list[str] | None, typer.Option("--arg-b", help="KEY=VALUE, a builder knob for B only: `diff "
+                                                "googlenet googlenet --arg-b reductions=False` compares a model with "
+                                                "its what-if.")]
 DTypeOpt = Annotated[DType, typer.Option("--dtype", help="Parameter and activation dtype (for bytes).")]
 SummaryFormat = Annotated[Format, typer.Option("--format", "-f", help="table, markdown, json (exact) or csv "
                                                "(exact).")]
@@ -275,8 +276,15 @@ class Bar:
     def update(self, **fields: Any) -> None:
         if self.progress is None:
             from rich.console import Console
-            from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn,
-                                       TimeElapsedColumn, TransferSpeedColumn)
+            from rich.progress import (
+                BarColumn,
+                DownloadColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TransferSpeedColumn,
+            )
 
             kinds = {"bar": BarColumn, "m/n": MofNCompleteColumn, "elapsed": TimeElapsedColumn,
                      "bytes": DownloadColumn, "speed": TransferSpeedColumn}
@@ -284,8 +292,11 @@ class Bar:
             console = Console(stderr=True)
             self.progress = Progress(*cols, transient=True, console=console,
                                      disable=self.terminal_only and not console.is_terminal)
+            # the task exists with every field of the first update before the bar first draws
+            first = {"description": "", "total": None, "status": "", **fields}
+            self.task = self.progress.add_task(**first)
             self.progress.start()
-            self.task = self.progress.add_task("", total=None, status="")
+            return
         self.progress.update(self.task, **fields)
 
     def __enter__(self) -> Bar:

@@ -153,7 +153,7 @@ def training_pages(out: Path, all_evals) -> list[Path]:
     from archscope.claims.training import experiment_of, load_measured
     from archscope.probe.experiments import EXPERIMENTS
     from archscope.render import report
-    from archscope.render.training import experiment_svg
+    from archscope.render.training_charts import write_charts
 
     written, items = [], []
     for exp in EXPERIMENTS.values():
@@ -162,9 +162,8 @@ def training_pages(out: Path, all_evals) -> list[Path]:
         items.append((exp, m, evals))
         write_atomic(out / f"{exp.id}.md", report.training_page(exp, m, evals).encode())
         written.append(out / f"{exp.id}.md")
-        if m and m.runs:
-            write_atomic(out / f"{exp.id}.svg", experiment_svg(exp, m).encode())
-            written.append(out / f"{exp.id}.svg")
+        if m and m.runs:  # ID.svg/png: the verdicts' chart; ID-curves.svg/png: the per-epoch curves
+            written += write_charts(out, exp, m, evals)
     write_atomic(out / "README.md", report.training_index(items).encode())
     written.append(out / "README.md")
     return written

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from archscope.analysis.diff import Diff
     from archscope.analysis.result import Analysis
     from archscope.claims.schema import Evaluation
-    from archscope.claims.training import Job
+    from archscope.claims.training import Job, RunPlan
     from archscope.datasets.store import Status
     from archscope.explain.diagnose import CamReport
     from archscope.probe.sweep import SweepResult
@@ -384,6 +384,8 @@ class TrainingPlan(Result):
     estimates: dict[str, float] = field(default_factory=dict)  # experiment -> seconds a seed (0: not estimated)
     needs: dict[str, str] = field(default_factory=dict)  # experiment -> what it needs (a data set, a GPU)
     side_by_side: int = 1  # runs at a time
+    left: RunPlan | None = None  # what is left to run now (saved runs resumed, shorter runs read off longer ones)
+    wall_seconds: float | None = None  # predicted wall time of ``left``, side_by_side at a time
     formats: ClassVar[tuple[str, ...]] = ("table",)
     kind: ClassVar[str] = "TrainingPlan"
 
@@ -407,10 +409,12 @@ class TrainingPlan(Result):
                          + (f" (about {est / 60:,.1f} min a seed)" if est else "")
                          + f"; for {', '.join(j.claims[:3])}" + more + (f" [{needs}]" if needs else ""))
         if self.seconds:
-            side = self.side_by_side
+            left, wall = self.left, self.wall_seconds
             lines.append(f"estimated time: about {self.seconds / 60:,.0f} min of runs on this machine (from a short "
-                         "timing run)" + (f", about {self.seconds / 60 / side:,.0f} min {side} at a time"
-                                          if side > 1 else ""))
+                         "timing run)" + (f"; to run now ({len(left.configs)} run(s); {left.saved} already saved, "
+                                          f"{len(left.now)} read off other runs): about {wall / 60:,.0f} min, "
+                                          f"{self.side_by_side} at a time" if left is not None and wall is not None
+                                          else ""))
         return "\n".join(lines)
 
     def headline(self) -> str:

@@ -719,8 +719,7 @@ def _dataset(name: str) -> dict:
 
     from archscope.claims.schema import CannotCheck
     from archscope.datasets import locate, spec
-    from archscope.datasets.readers import check_content, decompressed, parse_idx, read_cifar_batch
-    from archscope.datasets.store import hashlib_md5
+    from archscope.datasets.readers import check_content, decompressed, md5_of, parse_idx, read_cifar_batch
     from archscope.errors import ArchscopeError
 
     s = spec(name)
@@ -734,11 +733,11 @@ def _dataset(name: str) -> dict:
     for f in s.files:
         p = found.files[f.name]
         if s.format == "idx":
-            content = decompressed(p)
+            content = decompressed(p, f.size)  # never read past the published size
             check_content(p, content, f)
             arrays[f.name] = parse_idx(content, p)
         else:
-            if f.md5 and hashlib_md5(p) != f.md5:
+            if f.md5 and md5_of(p, f.size) != f.md5:
                 raise ArchscopeError(f"{p}: checksum mismatch (md5)")
             arrays[f.name] = read_cifar_batch(p)
     if s.format == "idx":

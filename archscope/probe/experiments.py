@@ -166,22 +166,34 @@ EXPERIMENTS: dict[str, Experiment] = {e.id: e for e in (
                     "stride 2 kept (pool_stride=2) the dense layers keep their 400 inputs, which is archscope's "
                     "reading; the other (stride 1 too: no pooling at all, 9,216 dense inputs) is measured beside "
                     "it, against the same printed row"),
-    # Table 9's combination against the defaults: lr 1.2-1.4 (1.3 taken), batch 8 or 16 (16 taken),
-    # about 50 epochs, ReLU, average pooling, C1 kernel 5, pooling size 2. Two whole settings, not a grid.
+    # Table 9's combination against the defaults (article 002, lines 917-944): lr "1.2-1.4", batch "8 or 16",
+    # epochs "about 50 is enough", ReLU, pooling "AvgPool or MaxPool", kernel 5, pooling size 2. Picked inside
+    # the ranges: lr 1.3, the middle of 1.2-1.4 and where Table 3 prints the lowest train loss (0.411) and the
+    # highest train accuracy (0.847); batch 16, where Table 4 prints its best row (test 0.888, loss 0.269
+    # against 0.887 / 0.27 at 8) and half the steps of batch 8; 50 epochs, the figure the table names; ReLU in
+    # the two convolutions only, Table 5's reading (the dense layers keep their sigmoid, line 760); average
+    # pooling, d2l's and the default row's (Table 9 allows either, so the one that changes nothing); kernel 5
+    # and pooling size 2 are the defaults. Two whole settings, not a grid.
     Experiment("lenet-fmnist-best", "Article 002 Tables 9-10: the best combination against the defaults",
                f"{A002}, Tables 9-10 (lines 908-974)", D2L_FMNIST,
                factors={"lr": [0.9, 1.3], "batch_size": [256, 16], "epochs": [10, 50],
                         "activation": ["sigmoid", "relu"]},
                settings=({"lr": 0.9, "batch_size": 256, "epochs": 10, "activation": "sigmoid"},
+                         {"lr": 1.3, "batch_size": 16, "epochs": 50, "activation": "relu", "c5_activation": "relu"},
                          {"lr": 1.3, "batch_size": 16, "epochs": 50, "activation": "relu"}),
                repeats=10,
                published_runs={setting_label({"lr": 0.9, "batch_size": 256, "epochs": 10, "activation": "sigmoid"}): 1},
                published={setting_label({"lr": 0.9, "batch_size": 256, "epochs": 10, "activation": "sigmoid"}):
                           _row(0.469, 0.821, 0.809),
+                          setting_label({"lr": 1.3, "batch_size": 16, "epochs": 50, "activation": "relu",
+                                         "c5_activation": "relu"}): _row(0.175, 0.938, 0.906),
                           setting_label({"lr": 1.3, "batch_size": 16, "epochs": 50, "activation": "relu"}):
                           _row(0.175, 0.938, 0.906)},
-               note="Table 9 gives ranges (lr 1.2-1.4, batch 8 or 16, 'about 50' epochs); archscope takes lr 1.3, "
-                    "batch 16, 50 epochs",
+               note="Table 9 gives ranges (lr 1.2-1.4, batch 8 or 16, 'about 50' epochs, avg or max pooling); "
+                    "archscope takes lr 1.3 (the range's middle, and Table 3's lowest train loss), batch 16 "
+                    "(Table 4's best row), 50 epochs, Table 5's ReLU (C1, C3 and C5, the reading the claims judge; "
+                    "the code's two Conv2d alone measured beside it, against the same printed row) and average "
+                    "pooling (the default, which Table 9 allows)",
                needs="50 epochs at batch 16 take 187,500 steps a run"),
     Experiment("lenet-mnist-d2l", "LeNet (d2l) on MNIST with the same procedure", f"{A002}, line 458 ('98%+')",
                replace(D2L_FMNIST, dataset="mnist"),

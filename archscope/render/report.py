@@ -166,8 +166,9 @@ def claims_page(all_evals, n_claims: int) -> str:
 def training_page(exp, measured, evals) -> str:
     """reports/training/ID.md: one experiment (``render.training.experiment_page``)."""
     from archscope.render.training import experiment_page
+    from archscope.render.training_charts import charts_markdown
 
-    return experiment_page(exp, measured, evals) + FOOTER
+    return experiment_page(exp, measured, evals) + charts_markdown(exp, measured) + FOOTER
 
 
 def training_index(items) -> str:

@@ -5,7 +5,6 @@ not run here, the command and what it needs."""
 
 from __future__ import annotations
 
-import html
 import statistics
 
 from archscope.render.table import md_escape, md_table
@@ -122,8 +121,8 @@ def experiment_page(exp, measured, evals) -> str:
                   + ", ".join(r["label"] for r in missing) + ". To run them: "
                   + (f"`archscope sweep --recipe {exp.id}`" if exp.factors else
                      f"`archscope probe --recipe {exp.id}`")
-                  + f", or `archscope claims --train --claim <id>` for the claims listed in "
-                  f"[the claims](../claims.md) (it prints an estimate of the time before it starts).", ""]
+                  + ", or `archscope claims --train --claim <id>` for the claims listed in "
+                  "[the claims](../claims.md) (it prints an estimate of the time before it starts).", ""]
     return "\n".join(lines) + "\n"
 
 
@@ -135,66 +134,6 @@ def _procedure(cfg) -> str:
     if cfg.input_shape:
         parts.append("input " + "x".join(map(str, cfg.input_shape)))
     return ", ".join(parts)
-
-
-def experiment_svg(exp, measured) -> str:
-    """Three panels (train loss, train accuracy, test accuracy) over the
-    settings: archscope's mean ± std (blue) and the source's figure (red ×)."""
-    rows = [r for r in rows_of(exp, measured)]
-    pw, ph, left, top, bottom = 250, 200, 56, 40, 120
-
-    def short(setting):  # the varied keys' values alone; other keys spelled out
-        return ", ".join(str(v) if k in exp.factors else f"{k}={v}" for k, v in setting.items()) or "base"
-
-    w, h = len(_METRIC_LABEL) * (pw + left) + 20, top + ph + bottom
-    out = []
-    n = len(rows)
-    for i, (m, title) in enumerate(_METRIC_LABEL.items()):
-        x0 = left + i * (pw + left)
-        vals = [r["published"][m] for r in rows if r["published"].get(m) is not None]
-        for r in rows:
-            v = r["ours"][m]
-            if v:
-                s = statistics.stdev(v) if len(v) > 1 else 0.0
-                vals += [statistics.fmean(v) - s, statistics.fmean(v) + s]
-        out.append(f'<text x="{x0 + pw / 2:.1f}" y="{top - 14}" text-anchor="middle" font-size="13" '
-                   f'font-weight="bold">{title}</text>')
-        out.append(f'<rect x="{x0}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#333"/>')
-        if not vals:
-            continue
-        lo, hi = min(vals), max(vals)
-        pad = (hi - lo) * 0.1 or 0.01
-        lo, hi = lo - pad, hi + pad
-        from archscope.render.sweep import nice_ticks
-
-        def y(v, lo=lo, hi=hi):
-            return top + ph - (v - lo) / (hi - lo) * ph
-
-        for t in nice_ticks(lo, hi):
-            out.append(f'<line x1="{x0}" y1="{y(t):.1f}" x2="{x0 + pw}" y2="{y(t):.1f}" stroke="#e4e4e4"/>')
-            out.append(f'<text x="{x0 - 5}" y="{y(t) + 3.5:.1f}" text-anchor="end" font-size="10">{t:g}</text>')
-        for j, r in enumerate(rows):
-            x = x0 + pw * (j + 0.5) / n
-            out.append(f'<text x="{x:.1f}" y="{top + ph + 14}" text-anchor="end" font-size="10" '
-                       f'transform="rotate(-35 {x:.1f} {top + ph + 14})">{html.escape(short(r["setting"]))}</text>')
-            v = r["ours"][m]
-            if v:
-                mean = statistics.fmean(v)
-                s = statistics.stdev(v) if len(v) > 1 else 0.0
-                if s:
-                    out.append(f'<line x1="{x:.1f}" y1="{y(mean - s):.1f}" x2="{x:.1f}" y2="{y(mean + s):.1f}" '
-                               'stroke="#3465a4" stroke-width="1.5"/>')
-                out.append(f'<circle cx="{x:.1f}" cy="{y(mean):.1f}" r="3.5" fill="#3465a4"/>')
-            pub = r["published"].get(m)
-            if pub is not None:
-                yy = y(pub)
-                out.append(f'<path d="M{x - 4:.1f},{yy - 4:.1f} L{x + 4:.1f},{yy + 4:.1f} M{x - 4:.1f},{yy + 4:.1f} '
-                           f'L{x + 4:.1f},{yy - 4:.1f}" stroke="#cc0000" stroke-width="1.8"/>')
-    xs = ", ".join(exp.factors) or "setting"
-    note = (f'<text x="10" y="{h - 8}" font-size="10" fill="#555">{html.escape(exp.id)} (x: {html.escape(xs)}): '
-            'blue, archscope (mean, bar ± 1 std over the seeds); red ×, the figure the source printed</text>')
-    return ('<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="Helvetica, Arial, '
-            'sans-serif"><rect width="100%%" height="100%%" fill="white"/>%s%s</svg>\n' % (w, h, "".join(out), note))
 
 
 def _not_run(exp) -> str:
