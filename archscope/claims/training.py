@@ -294,7 +294,7 @@ def _pool(folders) -> dict:
 
 def run_jobs(jobs: list[Job], *, repeats: int, device: str = "auto", data_dir=None, download: bool = True,
              out_dir: Path | None = None, on_run=None, notice=None, backend=None,
-             threads: int | None = None) -> tuple[list[Measured], bool]:
+             threads: int | None = None, on_failed=None) -> tuple[list[Measured], bool]:
     """Run every job's settings with seeds 0..repeats-1 and merge them into
     the saved measurements (a new run of a setting and seed replaces the old
     one), saving each experiment's file as each of its runs finishes, so
@@ -304,8 +304,10 @@ def run_jobs(jobs: list[Job], *, repeats: int, device: str = "auto", data_dir=No
     saved, or from the run another job of this call makes. ``backend``
     (``archscope.probe.parallel.Backend``, default this process) says where the
     runs go; each run gets ``threads`` CPU threads (default one), whatever the
-    backend, so the figures do not depend on it. Returns the measurements (one
-    per job) and whether it was interrupted."""
+    backend, so the figures do not depend on it. ``on_failed(experiment, setting,
+    seed, error)`` is told of each run of this call that failed (it is saved
+    too, with its error). Returns the measurements (one per job) and whether it
+    was interrupted."""
     from dataclasses import replace
 
     from archscope.probe.config import with_setting
@@ -367,6 +369,8 @@ def run_jobs(jobs: list[Job], *, repeats: int, device: str = "auto", data_dir=No
                "data_verified": list(out.data.get("verified") or []),
                "measured": {k: prov[k] for k in ("date", "device", "torch", "archscope", "commit")}}
         record(tasks[i], rec, prov)
+        if not r.ok and on_failed:
+            on_failed(tasks[i], r.setting, r.seed, r.error or "failed")
         for exp_id, s in takers[i]:
             m = measured[exp_id]
             if not m.provenance:
