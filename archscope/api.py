@@ -646,8 +646,8 @@ def _probe_configs(models: Sequence[ModelLike], all_models: bool, recipe: str | 
         names = _list() if all_models else [register(m, settings["input_shape"]) for m in models]
         configs = [TrainConfig(model=n, **settings, **runtime) for n in names]
     for c in configs:
-        c.validate()
         _training_effect(c, settings=not recipe)
+        c.validate()
     return configs
 
 
@@ -777,8 +777,8 @@ def sweep(model: ModelLike | None = None, knob: str | Mapping[str, Sequence[Any]
                                  "defaults, or pass a module:callable reference")
         fixed = _train_settings(training, input_size, None)
         cfg = TrainConfig(model=register(model, fixed["input_shape"]), **fixed, **runtime)
-    cfg.validate()
     _training_effect(cfg, list(factors), settings=not recipe)
+    cfg.validate()
     if grid and (settings is not None or len(factors) < 2):
         raise ArchscopeError("`grid` runs every combination of two or more varied keys; "
                              + (f"{recipe} compares its own settings" if settings is not None else
