@@ -129,6 +129,62 @@ def _needs_input(models: Sequence[ModelLike], input_size: object) -> None:
                                      "the zoo")
 
 
+def _data_folder(data_dir: PathLike | None) -> str | None:
+    """``data_dir`` as the data sets' readers take it, refused at once unless it is an existing folder
+    (a missing one or a file would otherwise read as "not found" there, or not be used at all)."""
+    if data_dir is None:
+        return None
+    path = Path(data_dir)
+    if not path.exists():
+        raise ArchscopeError(f"`data_dir` {data_dir} does not exist")
+    if not path.is_dir():
+        raise ArchscopeError(f"`data_dir` {data_dir} is not a folder")
+    return str(data_dir)
+
+
+# An option that changes nothing in the mode it is given in is refused, naming what it goes with (issue 26,
+# item 10: `sweep --threads 100` ran, slower, `data list --mirror` was silently dropped). The checks below
+# are that rule for each command's modes; the CLI's own (a data subcommand's options, summary's --depth with
+# JSON) are in archscope.cli.
+
+def _training_effect(cfg: TrainConfig, varied: Sequence[str] = (), *, settings: bool = True) -> None:
+    """Refuse a training setting that would change nothing in ``cfg``'s runs (``varied``: the keys a sweep
+    varies; ``settings``: check the training settings too, not only where the data comes from)."""
+    if cfg.dataset == Dataset.SYNTHETIC.value and cfg.data_dir is not None:
+        raise ArchscopeError("`data_dir` is where a real `dataset` is found (mnist, fashion-mnist or cifar10); "
+                             "the synthetic set is generated")
+    if not settings:
+        return
+    if cfg.optimizer != Optimizer.SGD.value and "optimizer" not in varied and \
+            (cfg.momentum is not None or "momentum" in varied):
+        raise ArchscopeError(f"`momentum` is SGD's: give `optimizer` sgd with it ({cfg.optimizer} has none)")
+    if cfg.dataset == Dataset.SYNTHETIC.value and (cfg.scaling != Scaling.STANDARDIZE.value or "scaling" in varied):
+        raise ArchscopeError("`scaling` is how a real `dataset`'s pixels become tensors; the synthetic set is used "
+                             "as generated")
+
+
+def _threads_effect(threads: int | None, where: Backend, device: Device | str) -> None:
+    """``threads`` are CPU threads a run: more than the cores here (local runs) only share them, and a
+    CUDA run does not use them."""
+    if threads is None:
+        return
+    _positive(threads, "threads")
+    dev = _choice(Device, device, "device").value
+    if dev == Device.AUTO.value:
+        import torch
+
+        dev = "cuda" if torch.cuda.is_available() else "cpu"
+    if dev == "cuda":
+        raise ArchscopeError("`threads` are a CPU run's threads; a CUDA run does not use them")
+    if where.kind == BackendKind.LOCAL.value:
+        from archscope.probe.cpus import available_cores
+
+        cores = len(available_cores())
+        if threads > cores:
+            raise ArchscopeError(f"`threads` {threads} is more than the {cores} CPU core(s) this process may use: "
+                                 "the threads would share them and the run slow down")
+
+
 # ---- the zoo ----------------------------------------------------------------------------------
 
 def list_models(pattern: str | None = None, *, source: Source | str | None = None) -> list[str]:
@@ -347,7 +403,10 @@ def report(models: Sequence[ModelLike] | None = None, out_dir: PathLike = "repor
     check_output_dir(out_dir, what="`out_dir`")
     given = [check_model(m, "models") for m in models or []]
     _needs_input(given, input_size)
-    shape = _image_input(input_size) if given and any(is_reference(m) or is_module(m) for m in given) else None
+    own = [m for m in given if is_reference(m) or is_module(m)]
+    if input_size is not None and not own:  # a zoo page is of the network at the input it is defined for
+        raise ArchscopeError("`input_size` is for a model not in the zoo; each zoo model's page uses its own input")
+    shape = _image_input(input_size) if own else None
     names = _list() if all_models else [register(m, shape) for m in given]
 
     def step(name: str) -> None:
@@ -375,23 +434,32 @@ def _by_ids(ids: Sequence[str]) -> list[Any]:
 
 def training_plan(ids: Sequence[str] | None = None, *, repeats: int = 3, device: Device | str = Device.AUTO,
                   data_dir: PathLike | None = None, download: bool = True, threads: int | None = None,
-                  jobs: int | None = None, results: PathLike | None = None,
+                  jobs: int | None = None, results: PathLike | None = None, dry_run: bool = False,
                   notice: Notice | None = _stderr_notice) -> TrainingPlan:
-    """The runs ``claims(ids, train=True)`` would make, the data sets found first, and the time estimate."""
+    """The runs ``claims(ids, train=True)`` would make, the data sets found first, and the time estimate.
+
+    The data first: a data set that is missing is downloaded now (when allowed), or fails now, not after
+    the estimates. With ``dry_run`` nothing is downloaded: the plan names, for each experiment whose data
+    is not here, what is missing and whether a run would download it (``TrainingPlan.missing``)."""
     from archscope.claims import CLAIMS
     from archscope.claims.training import estimate_plan, estimate_seconds, plan_jobs, plan_runs, select_claims, user_dir
     from archscope.probe.experiments import get_experiment
 
     _positive(repeats, "repeats")
+    folder = _data_folder(data_dir)
     planned = plan_jobs(select_claims(CLAIMS, list(ids) if ids else None))
     if not planned:
         raise ArchscopeError("no training claim names an experiment archscope can run")
-    for j in planned:  # the data first: a missing data set fails now, not after the estimates
-        cfg = get_experiment(j.experiment).config
-        if cfg.dataset != "synthetic":
-            from archscope.datasets import locate
-
-            locate(cfg.dataset, data_dir, download=download, notice=notice)
+    missing: dict[str, str] = {}
+    data: dict[str, str | None] = {}  # data set -> what is missing (None: here)
+    for j in planned:
+        name = get_experiment(j.experiment).config.dataset
+        if name == Dataset.SYNTHETIC.value:
+            continue
+        if name not in data:
+            data[name] = _data_here(name, folder, download, dry_run, notice)
+        if data[name] is not None:
+            missing[j.experiment] = data[name]  # type: ignore[assignment]
     dev = _choice(Device, device, "device").value
     estimates: dict[str, float] = {}
     cache: dict[Any, Any] = {}
@@ -405,15 +473,35 @@ def training_plan(ids: Sequence[str] | None = None, *, repeats: int = 3, device:
         if need := get_experiment(j.experiment).needs:
             needs[j.experiment] = need
     runs, wall = None, None
-    if not skip and any(estimates.values()):  # what is left to run now: saved runs resumed, shorter ones read off
+    if not skip and not missing and any(estimates.values()):  # what is left to run now: saved runs resumed,
+        # shorter ones read off longer ones (timed on the data, so not while a data set is missing)
         runs = plan_runs(planned, repeats=repeats, out_dir=Path(results) if results else user_dir(), device=dev,
                          data_dir=data_dir, download=download, threads=threads)
         wall = estimate_plan(runs, jobs_at_once=jobs or 1)
-    return TrainingPlan(planned, repeats, estimates, needs, jobs or 1, runs, wall)
+    return TrainingPlan(planned, repeats, estimates, needs, jobs or 1, runs, wall, missing)
 
 
-def claims(ids: Sequence[str] | None = None, *, source: str | None = None, train: bool = False, repeats: int = 3,
-           device: Device | str = Device.AUTO, data_dir: PathLike | None = None, download: bool = True,
+def _data_here(name: str, data_dir: str | None, download: bool, dry_run: bool, notice: Notice | None) -> str | None:
+    """None when data set ``name`` is here (downloaded first when it is not, allowed, and this is no dry
+    run); else, in a dry run, what is missing and what a run would do about it."""
+    from archscope.datasets import spec
+    from archscope.datasets.store import data_home, locate, offline
+
+    if not dry_run:
+        locate(name, data_dir, download=download, notice=notice)  # a missing one fails the whole call, now
+        return None
+    try:
+        locate(name, data_dir, download=False)
+        return None
+    except ArchscopeError as e:
+        if data_dir is None and download and not offline() and spec(name).downloadable:
+            return f"{name} is not here: a run would download it into {data_home() / name} (checksums verified)"
+        return str(e)
+
+
+def claims(ids: Sequence[str] | None = None, *, source: str | None = None, train: bool = False,
+           repeats: int | None = None, device: Device | str | None = None, data_dir: PathLike | None = None,
+           download: bool = True,
            results: PathLike | None = None, dry_run: bool = False, jobs: int | None = None,
            backend: BackendKind | str = BackendKind.LOCAL, address: str | None = None, threads: int | None = None,
            on_plan: Callable[[TrainingPlan], None] | None = None, on_run: OnRun | None = None,
@@ -421,20 +509,32 @@ def claims(ids: Sequence[str] | None = None, *, source: str | None = None, train
     """Every registered claim (or those with ``ids``; ``source``: those whose source or id contains the
     text) with its verdict. ``train=True`` runs the training claims' experiments first (those given by
     ``ids``, else all), saving the measurements in ``results`` (default ``$ARCHSCOPE_HOME/training``);
-    ``on_plan`` sees the plan before the runs, ``dry_run`` stops there. ``jobs``/``backend``/``address``:
-    where the runs go (``archscope.probe.parallel``)."""
+    ``on_plan`` sees the plan before the runs, ``dry_run`` stops there (nothing downloaded: the plan names
+    the data that is missing). ``repeats`` (default 3), ``device`` (default auto), ``data_dir``, ``dry_run``,
+    ``jobs``/``backend``/``address`` (where the runs go, ``archscope.probe.parallel``) and ``threads`` go with
+    ``train``. The runs of this call that failed, with their causes, are the report's ``failures``."""
     from archscope.claims import CLAIMS, evaluate_all
 
     where = _backend(backend, jobs, address)
     if not train:
-        if jobs is not None or _choice(BackendKind, backend, "backend") != BackendKind.LOCAL or threads is not None:
-            raise ArchscopeError("`jobs`, `backend` and `threads` go with `train`")
+        given = [f"`{name}`" for name, v in (
+            ("repeats", repeats is not None), ("device", device is not None), ("data_dir", data_dir is not None),
+            ("dry_run", dry_run), ("jobs", jobs is not None),
+            ("backend", _choice(BackendKind, backend, "backend") != BackendKind.LOCAL),
+            ("address", address is not None), ("threads", threads is not None)) if v]
+        if given:
+            raise ArchscopeError(f"{' and '.join([', '.join(given[:-1]), given[-1]] if len(given) > 1 else given)} "
+                                 f"{'go' if len(given) > 1 else 'goes'} with `train`")
         evals = evaluate_all(_by_ids(ids) if ids else CLAIMS, source, results)
         if not evals:
             raise ArchscopeError(f"no claim matches source {source!r}")
         return ClaimsReport(evals, full=bool(ids))
-    return _train_claims(ids, repeats, device, data_dir, download, results, dry_run, where, threads, on_plan,
-                         on_run, notice)
+    if source is not None:
+        raise ArchscopeError("`source` chooses the claims shown; with `train` name the ones to measure with `ids`")
+    device = Device.AUTO if device is None else device
+    _threads_effect(threads, where, device)
+    return _train_claims(ids, 3 if repeats is None else repeats, device, data_dir, download, results, dry_run,
+                         where, threads, on_plan, on_run, notice)
 
 
 def _train_claims(ids: Sequence[str] | None, repeats: int, device: Device | str, data_dir: PathLike | None,
@@ -450,16 +550,21 @@ def _train_claims(ids: Sequence[str] | None, repeats: int, device: Device | str,
     out = Path(results) if results else user_dir()
     check_output_dir(out, what="`results`")
     plan = training_plan(ids, repeats=repeats, device=device, data_dir=data_dir, download=download,
-                         threads=threads, jobs=where.jobs, results=out, notice=notice)
+                         threads=threads, jobs=where.jobs, results=out, dry_run=dry_run, notice=notice)
     if on_plan:
         on_plan(plan)
     if dry_run:  # the verdicts as measured so far
         return ClaimsReport(evaluate_all(chosen, results=out), plan=plan, results_dir=out)
+    from archscope.probe.experiments import setting_label
+
     dev = _choice(Device, device, "device").value
-    _, interrupted = run_jobs(plan.jobs, repeats=repeats, device=dev, data_dir=data_dir, download=download,
-                              out_dir=out, on_run=on_run, notice=notice, backend=where, threads=threads)
+    failures: list[str] = []
+    _, interrupted = run_jobs(plan.jobs, repeats=repeats, device=dev, data_dir=_data_folder(data_dir),
+                              download=download, out_dir=out, on_run=on_run, notice=notice, backend=where,
+                              threads=threads, on_failed=lambda exp, setting, seed, error: failures.append(
+                                  f"{exp} {setting_label(setting)} seed {seed}: {error}"))
     evals = evaluate_all(chosen, results=out)
-    return ClaimsReport(evals, plan=plan, results_dir=out, interrupted=interrupted)
+    return ClaimsReport(evals, plan=plan, results_dir=out, interrupted=interrupted, failures=failures)
 
 
 # ---- training -----------------------------------------------------------------------------------
@@ -547,6 +652,7 @@ def _probe_configs(models: Sequence[ModelLike], all_models: bool, recipe: str | 
         names = _list() if all_models else [register(m, settings["input_shape"]) for m in models]
         configs = [TrainConfig(model=n, **settings, **runtime) for n in names]
     for c in configs:
+        _training_effect(c, settings=not recipe)
         c.validate()
     return configs
 
@@ -577,7 +683,7 @@ def probe(models: ModelLike | Sequence[ModelLike] | None = None, *, all_models: 
     if save:
         check_output_file(save, what="`save`")
     runtime: dict[str, Any] = dict(device=_choice(Device, device, "device").value, download=download,
-                                   data_dir=None if data_dir is None else str(data_dir), detail=detail, seed=seed)
+                                   data_dir=_data_folder(data_dir), detail=detail, seed=seed)
     configs = _probe_configs(given, all_models, recipe, input_size, training, runtime, notice)
     if save and len(configs) != 1:
         raise ArchscopeError("`save` writes one model's weights: give exactly one model")
@@ -650,8 +756,9 @@ def sweep(model: ModelLike | None = None, knob: str | Mapping[str, Sequence[Any]
     if output:
         check_output_dir(output, what="`output`")
     factors = _sweep_factors(knob, values)
+    _threads_effect(threads, where, device)
     runtime: dict[str, Any] = dict(device=_choice(Device, device, "device").value, download=download,
-                                   data_dir=None if data_dir is None else str(data_dir), threads=threads)
+                                   data_dir=_data_folder(data_dir), threads=threads)
     settings = None
     if recipe:
         if recipe not in EXPERIMENTS or not EXPERIMENTS[recipe].factors:
@@ -676,7 +783,12 @@ def sweep(model: ModelLike | None = None, knob: str | Mapping[str, Sequence[Any]
                                  "defaults, or pass a module:callable reference")
         fixed = _train_settings(training, input_size, None)
         cfg = TrainConfig(model=register(model, fixed["input_shape"]), **fixed, **runtime)
+    _training_effect(cfg, list(factors), settings=not recipe)
     cfg.validate()
+    if grid and (settings is not None or len(factors) < 2):
+        raise ArchscopeError("`grid` runs every combination of two or more varied keys; "
+                             + (f"{recipe} compares its own settings" if settings is not None else
+                                "with one, one at a time is the same plan"))
     result = run_sweep(cfg, factors, grid=grid, repeats=3 if repeats is None else repeats, seed=seed,
                        settings=settings, on_run=on_run, notice=notice, backend=where)
     written = _write_sweep(result, Path(output)) if output else []
@@ -700,15 +812,17 @@ def _write_sweep(result: Any, out: Path) -> list[Path]:
 
 def cam(model: ModelLike, images: Sequence[PathLike] | None = None, *, weights: PathLike | None = None,
         method: CamMethod | str = "both", layer: str | None = None, dataset: Dataset | str = Dataset.SYNTHETIC,
-        data_dir: PathLike | None = None, count: int = 256, input_size: Shape | None = None, seed: int = 1000,
-        spread: float = 0.7, upsample: Upsample | str = Upsample.aligned, output: PathLike | None = None,
-        show: int = 16) -> CamMaps:
+        data_dir: PathLike | None = None, count: int | None = None, input_size: Shape | None = None,
+        seed: int | None = None, spread: float | None = None, upsample: Upsample | str = Upsample.aligned,
+        output: PathLike | None = None, show: int | None = None) -> CamMaps:
     """CAM / Grad-CAM heat maps of a trained model on ``images`` (files), else on ``dataset``, and the
     pointing game where the objects' positions are known (the synthetic set).
 
     ``model`` with ``weights`` (from ``probe(save=...)`` or a saved state dict), or a trained ``nn.Module``
     (its own weights). ``layer``: Grad-CAM's layer (default the last convolutional block); ``output``: a
-    folder for cam.png, gradcam.png, cam.json and cam.md (``show`` images drawn in each grid)."""
+    folder for cam.png, gradcam.png, cam.json and cam.md (``show`` images drawn in each grid, default 16).
+    ``count`` images scored (default 256); the synthetic set's ``seed`` (default 1000) and ``spread`` (default
+    0.7). Each of these goes with the data it is about: one given where it changes nothing is refused."""
     from archscope.explain.diagnose import run_cam, write_outputs
     from archscope.options import CamMethod
     from archscope.outputs import check_output_dir
@@ -717,20 +831,44 @@ def cam(model: ModelLike, images: Sequence[PathLike] | None = None, *, weights: 
     if output is not None:
         check_output_dir(output, what="`output`")
     shape = _image_input(input_size)
-    _positive(show, "show")
+    mth = _choice(CamMethod, method, "method").value
+    data = _choice(Dataset, dataset, "dataset").value
+    _cam_effect(images, mth, layer, data, data_dir, count, seed, spread, output, show)
+    show = 16 if show is None else _positive(show, "show")
     if weights is None and not is_module(model):
         raise ArchscopeError(f"{display_name(model)} builds an untrained model: give `weights` (from probe's `save`, "
                              "or a saved state dict), or pass the trained nn.Module itself")
     if weights is None:
         _needs_input([model], input_size)
     name = register(model, shape)
-    report = run_cam(name, None if weights is None else str(weights), method=_choice(CamMethod, method, "method").value,
-                     layer=layer, dataset=_choice(Dataset, dataset, "dataset").value,
-                     data_dir=None if data_dir is None else str(data_dir),
-                     images=None if images is None else [str(p) for p in images], count=count, seed=seed,
-                     input_shape=shape, upsample=_choice(Upsample, upsample, "upsample").value, spread=spread)
+    report = run_cam(name, None if weights is None else str(weights), method=mth, layer=layer, dataset=data,
+                     data_dir=_data_folder(data_dir), images=None if images is None else [str(p) for p in images],
+                     count=256 if count is None else count, seed=1000 if seed is None else seed, input_shape=shape,
+                     upsample=_choice(Upsample, upsample, "upsample").value, spread=0.7 if spread is None else spread)
     written = write_outputs(report, Path(output), show) if output is not None else []
     return CamMaps(report, written)
+
+
+def _cam_effect(images: Sequence[PathLike] | None, method: str, layer: str | None, dataset: str,
+               data_dir: PathLike | None, count: int | None, seed: int | None, spread: float | None,
+               output: PathLike | None, show: int | None) -> None:
+    """Refuse a cam option that would change nothing with the data and method given."""
+    synthetic = dataset == Dataset.SYNTHETIC.value
+    if images:
+        given = [f"`{n}`" for n, v in (("dataset", not synthetic), ("data_dir", data_dir), ("count", count),
+                                       ("seed", seed), ("spread", spread)) if v is not None and v is not False]
+        if given:
+            raise ArchscopeError(f"{', '.join(given)}: {'they choose' if len(given) > 1 else 'it chooses'} the "
+                                 "images of a data set; with `images` every file given is used")
+    elif not synthetic and (seed is not None or spread is not None):
+        raise ArchscopeError("`seed` and `spread` make the synthetic images; a real `dataset` has its own")
+    elif synthetic and data_dir is not None:
+        raise ArchscopeError("`data_dir` is where a real `dataset` is found (mnist, fashion-mnist or cifar10); "
+                             "the synthetic set is generated")
+    if method == "cam" and layer is not None:
+        raise ArchscopeError("`layer` is Grad-CAM's; CAM reads the maps its global pooling averages")
+    if show is not None and output is None:
+        raise ArchscopeError("`show` is how many images each PNG grid draws: it goes with `output`")
 
 
 # ---- data ---------------------------------------------------------------------------------------
@@ -740,7 +878,7 @@ def data_list(data_dir: PathLike | None = None) -> DataSets:
     ``$ARCHSCOPE_HOME/data``, the system's packages), its size and whether its checksums verified."""
     from archscope.datasets import status
 
-    return DataSets(status(None if data_dir is None else str(data_dir)))
+    return DataSets(status(_data_folder(data_dir)))
 
 
 def data_fetch(name: str, *, mirror: str | None = None,

@@ -24,7 +24,7 @@ from typing import Annotated, Any, TypeVar, overload
 import typer
 
 import archscope.cli_options as o
-from archscope import __version__, api
+from archscope import __version__, api, interrupts
 from archscope.errors import ArchscopeError
 from archscope.options import (
     BackendKind,
@@ -40,6 +40,12 @@ from archscope.options import (
     Scaling,
 )
 from archscope.render.progress import RunProgress
+
+try:  # typer vendors click as typer._click (0.2x on); before, it used click itself
+    from typer._click import exceptions as usage
+except ImportError:  # pragma: no cover
+    from click import exceptions as usage  # type: ignore[no-redef]
+
 
 app = typer.Typer(
     name="archscope",
@@ -183,14 +189,20 @@ def info_cmd(model: o.ZooName) -> None:
 @app.command("summary")
 @handle_errors
 def summary_cmd(model: o.UserModel, input: o.Inputs = None, arg: o.Arg = None, batch: o.Batch = 1,
-                depth: o.Depth = 2, order: o.Order = LayerOrder.call, dtype: o.DTypeOpt = DType.float32,
+                depth: o.Depth = None, order: o.Order = None, dtype: o.DTypeOpt = DType.float32,
                 fmt: o.SummaryFormat = Format.table, crosscheck: o.Crosscheck = False) -> None:
     """Per-layer shapes, parameters, MACs, FLOPs, memory and receptive field, on the meta device."""
     if crosscheck and fmt == Format.csv:
         raise ArchscopeError("`crosscheck` has no CSV form: use `format` table, markdown or json")
+    if depth is not None and fmt in (Format.json, Format.csv):
+        raise ArchscopeError(f"`depth` is how deep the table goes; {fmt.value} gives every layer")
+    if order is not None and fmt == Format.json:
+        raise ArchscopeError("`order` orders the rows of the table, markdown and csv; JSON gives every layer with its "
+                             "order")
     with _user_prints_to_stderr():
-        result = api.summary(model, o.input_sizes(input), batch=batch, dtype=dtype, depth=depth,
-                             args=o.builder_args(arg), crosscheck=crosscheck, order=order)
+        result = api.summary(model, o.input_sizes(input), batch=batch, dtype=dtype,
+                             depth=2 if depth is None else depth, args=o.builder_args(arg), crosscheck=crosscheck,
+                             order=order or LayerOrder.call)
     typer.echo(result.render(fmt))
 
 
@@ -200,7 +212,7 @@ def summary_cmd(model: o.UserModel, input: o.Inputs = None, arg: o.Arg = None, b
 @handle_errors
 def claims_cmd(
     source: o.ClaimSource = None, fmt: o.PlainOutput = OutputFormat.table, train: o.Train = False,
-    claim_ids: o.ClaimIds = None, repeats: o.ClaimRepeats = 3, device: o.TrainDevice = Device.AUTO,
+    claim_ids: o.ClaimIds = None, repeats: o.ClaimRepeats = None, device: o.TrainDevice = None,
     data_dir: o.TrainDataDir = None, no_download: o.NoDownload = False, results: o.Results = None,
     dry_run: o.DryRun = False, jobs: o.Jobs = None, backend: o.Backend = BackendKind.LOCAL,
     address: o.Address = None, threads: o.Threads = None,
@@ -212,8 +224,9 @@ def claims_cmd(
     checked here (saying what is missing). Training claims are judged on every measured run
     (the shipped ones and yours, with the files and dates); --train measures them. --claim
     ID shows one claim in full. A claim that does not hold is a finding: the exit status is
-    0. It is 1 when a claim could not be evaluated because of an error, 130 when --train was
-    interrupted (the finished runs are kept)."""
+    0. It is 1 when a claim could not be evaluated because of an error or a run of --train
+    failed (each cause on stderr), 130 when --train was interrupted (143 for SIGTERM; the
+    finished runs are kept)."""
     with o.Bar("{task.description}", "bar", "m/n", "elapsed", "{task.fields[left]}", "{task.fields[status]}") as bar:
         report = api.claims(
             claim_ids, source=source, train=train, repeats=repeats, device=device, data_dir=data_dir,
@@ -223,7 +236,11 @@ def claims_cmd(
     if train and not dry_run:
         typer.echo(f"measurements saved in {report.results_dir}"
                    + ("; interrupted: keeping the runs that finished" if report.interrupted else ""), err=True)
-    _finish(report.render(fmt), report.interrupted, None, report.errors)  # with --dry-run: the verdicts so far
+    for cause in report.failures[:3]:  # the table may hold on the shipped runs: say why this call's runs failed
+        _notice(f"run failed: {cause}")
+    if len(report.failures) > 3:
+        _notice(f"and {len(report.failures) - 3} more failed run(s), saved with their errors in {report.results_dir}")
+    _finish(report.render(fmt), report.interrupted, None, report.errors or bool(report.failures))
 
 
 def _run_progress(bar: o.Bar) -> Callable[..., None]:
@@ -246,23 +263,27 @@ def _run_progress(bar: o.Bar) -> Callable[..., None]:
     return on_run
 
 
-@app.command("data")
+data_app = typer.Typer(name="data", no_args_is_help=True, rich_markup_mode=None,
+                       help="The real data sets the recipes use: where they are found (--data-dir, the cache "
+                            "$ARCHSCOPE_HOME/data, the system's packages) and a verified download.")
+app.add_typer(data_app)  # two commands, each with only its own options: `data list --mirror` is a usage error
+
+
+@data_app.command("list")
 @handle_errors
-def data_cmd(action: o.DataAction, name: o.DataName = None, mirror: o.Mirror = None, data_dir: o.DataListDir = None,
-             fmt: o.DataFormat = OutputFormat.table) -> None:
-    """The real data sets the recipes use: where they are found (--data-dir, the cache
-    $ARCHSCOPE_HOME/data, the system's packages) and a verified download."""
-    if action == o.DataCommand.fetch:
-        if not name:
-            raise ArchscopeError("data fetch needs a data set name: mnist, fashion-mnist or cifar10")
-        with o.Bar("{task.description}", "bar", "bytes", "speed", terminal_only=True) as bar:
-            folder = api.data_fetch(name, mirror=mirror, progress=lambda f, done, total: bar.update(
-                description=f"fetch {f}", completed=done, total=total))
-        typer.echo(f"{name}: {folder}")
-        return
-    if name:
-        raise ArchscopeError("data list takes no name")
+def data_list_cmd(data_dir: o.DataListDir = None, fmt: o.DataFormat = OutputFormat.table) -> None:
+    """Where each data set is found, its size and whether its checksums verified."""
     typer.echo(api.data_list(data_dir).render(fmt))
+
+
+@data_app.command("fetch")
+@handle_errors
+def data_fetch_cmd(name: o.DataName, mirror: o.Mirror = None) -> None:
+    """Download one data set into the cache, every file held to its published size and checksums."""
+    with o.Bar("{task.description}", "bar", "bytes", "speed", terminal_only=True) as bar:
+        folder = api.data_fetch(name, mirror=mirror, progress=lambda f, done, total: bar.update(
+            description=f"fetch {f}", completed=done, total=total))
+    typer.echo(f"{name}: {folder}")
 
 
 @app.command("compare")
@@ -401,8 +422,8 @@ def sweep_cmd(
 @handle_errors
 def cam_cmd(model: o.CamModel, weights: o.Weights, method: o.Method = "both", layer: o.Layer = None,
             images: o.Images = None, dataset: o.CamDataset = "synthetic", data_dir: o.CamDataDir = None,
-            count: o.Count = 256, show: o.Show = 16, input_spec: o.CamInput = None, seed: o.CamSeed = 1000,
-            spread: o.Spread = 0.7, upsample: o.UpsampleOpt = "aligned", fmt: o.Output = OutputFormat.table,
+            count: o.Count = None, show: o.Show = None, input_spec: o.CamInput = None, seed: o.CamSeed = None,
+            spread: o.Spread = None, upsample: o.UpsampleOpt = "aligned", fmt: o.Output = OutputFormat.table,
             output: o.CamOutput = "cam-out") -> None:
     """CAM / Grad-CAM heat maps of a trained model, and the pointing game."""
     with _user_prints_to_stderr():
@@ -413,8 +434,70 @@ def cam_cmd(model: o.CamModel, weights: o.Weights, method: o.Method = "both", la
     typer.echo("wrote " + ", ".join(str(p) for p in result.written), err=True)
 
 
+# `archscope` alone shows the help (click >= 8.2 raises this for it)
+_NO_ARGS = getattr(usage, "NoArgsIsHelpError", ())
+
+
+def _usage_error(e: usage.UsageError, args: list[str] | None) -> str:
+    """Click's usage error (its usage line, its hint and its message: three lines) as one line: the
+    message and the hint."""
+    text = " ".join(e.format_message().split()).rstrip(".")
+    text = text.replace(": Value error, ", ": ")  # typer's value checks prefix their message so
+    text = text[:1].lower() + text[1:] if text[1:2].islower() else text
+    return f"{text}; try '{_command_path(e, args)} --help'"
+
+
+def _command_path(e: usage.UsageError, args: list[str] | None) -> str:
+    """The command the error is about (click leaves its context out of some parsing errors): the
+    command words of the line, as far as they name commands."""
+    if e.ctx is not None and e.ctx.command_path != "archscope":
+        return e.ctx.command_path
+    words, cmd = ["archscope"], typer.main.get_command(app)
+    for a in sys.argv[1:] if args is None else args:
+        subs = getattr(cmd, "commands", {})
+        if a in subs:
+            words.append(a)
+            cmd = subs[a]
+        elif not a.startswith("-"):
+            break
+    return " ".join(words)
+
+
+def run(args: list[str] | None = None) -> int:
+    """Run one command line (default ``sys.argv[1:]``) and return its exit status: 0 done, 1 a bug or
+    a failed run, 2 bad input or a usage error (one line on stderr, always), 130 / 143 stopped by
+    Ctrl-C / SIGTERM (``archscope.interrupts``)."""
+    try:
+        try:
+            code = app(args=args, prog_name="archscope", standalone_mode=False)
+        except _NO_ARGS as e:  # `archscope`, `archscope data`: the help
+            e.show()
+            return int(e.exit_code)
+        except usage.UsageError as e:
+            typer.echo(f"archscope: error: {_usage_error(e, args)}", err=True)
+            return int(e.exit_code)
+        except usage.ClickException as e:
+            typer.echo(f"archscope: error: {' '.join(e.format_message().split())}", err=True)
+            return int(e.exit_code)
+        except typer.Abort:
+            typer.echo("archscope: error: aborted", err=True)
+            return 1
+        except SystemExit as e:
+            if isinstance(e.code, str):
+                print(e.code, file=sys.stderr)
+                return 1
+            return e.code or 0
+        except BrokenPipeError:  # the reader went away (`archscope claims | head`): it had what it wanted
+            return 0
+        code = code if isinstance(code, int) else 0
+    except KeyboardInterrupt:  # outside a command (typer makes one inside a command exit 130 itself)
+        code = 130
+    return interrupts.status() if code == 130 else code
+
+
 def main() -> None:
-    """Console-script entry point.
+    """Console-script entry point (through ``archscope.__main__``, which installs the signal handling
+    before this module loads).
 
     Ends the process with ``os._exit`` once stdout and stderr are flushed:
     tearing down an interpreter that imported torch takes 0.3-0.4 s on a
@@ -422,32 +505,29 @@ def main() -> None:
     against 1.28 s with ``os._exit``), and a command has nothing left to clean
     up by then — every file it writes is closed (and atomically renamed)
     before it returns."""
-    if sys.stdout is None:  # started with stdout closed (`archscope list >&-`): nowhere to write the results
-        if sys.stderr is not None:
-            print("archscope: error: standard output is closed", file=sys.stderr, flush=True)
-        os._exit(2)
-    for stream in (sys.stdout, sys.stderr):  # a name with a lone surrogate prints as its escape
-        with contextlib.suppress(AttributeError, ValueError):
-            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+    interrupts.install()
     code = 0
     try:
-        app(prog_name="archscope")
-    except SystemExit as e:
-        if isinstance(e.code, str):
-            print(e.code, file=sys.stderr)
-            code = 1
-        else:
-            code = e.code or 0
-    except BrokenPipeError:  # the reader went away (`archscope claims | head`): it had what it wanted
-        code = 0
-    if type(sys.stdout).__name__ == "PacifyFlushWrapper":  # click's handling of that closed pipe (it exits 1)
-        code = 0
+        if sys.stdout is None:  # started with stdout closed (`archscope list >&-`): nowhere to write the results
+            if sys.stderr is not None:
+                print("archscope: error: standard output is closed", file=sys.stderr, flush=True)
+            os._exit(2)
+        for stream in (sys.stdout, sys.stderr):  # a name with a lone surrogate prints as its escape
+            with contextlib.suppress(AttributeError, ValueError):
+                stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+        code = run()
+        if type(sys.stdout).__name__ == "PacifyFlushWrapper":  # click's handling of that closed pipe (it exits 1)
+            code = 0
+    except KeyboardInterrupt:
+        code = interrupts.status()
     for stream in (sys.stdout, sys.stderr):
         try:
             if stream is not None:
                 stream.flush()
         except BrokenPipeError:  # e.g. `archscope list | head`: the same, caught while flushing
             pass
+        except KeyboardInterrupt:
+            code = interrupts.status()
         except (ValueError, OSError):
             code = code or 1
     os._exit(code)

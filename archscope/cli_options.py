@@ -7,7 +7,6 @@ the command line's strings into the api's values (``3x224x224`` -> ``(3, 224, 22
 
 from __future__ import annotations
 
-from enum import Enum
 from types import TracebackType
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -62,9 +61,11 @@ Pattern = Annotated[str | None, typer.Argument(help="Glob or substring, e.g. 're
 SourceFilter = Annotated[Source | None, typer.Option(help="Only variants from this source.")]
 ZooName = Annotated[str, typer.Argument(help="A zoo name, e.g. resnet50 or vgg16.tutorial.")]
 Batch = Annotated[int, typer.Option("--batch", "-b", min=1, help="Batch size N.")]
-Depth = Annotated[int, typer.Option("--depth", "-d", min=1, help="Show modules down to this depth.")]
-Order = Annotated[LayerOrder, typer.Option("--order", help="Rows in 'call' order (as the forward runs them) or "
-                                         "'definition' order (as the model declares them).")]
+Depth = Annotated[int | None, typer.Option("--depth", "-d", min=1, help="Show modules down to this depth (default 2; "
+                                           "the table's: json and csv give every layer).")]
+Order = Annotated[LayerOrder | None, typer.Option("--order", help="Rows in 'call' order (as the forward runs them, "
+                                                "the default) or 'definition' order (as the model declares them); "
+                                                "table, markdown and csv.")]
 DiffArg = Annotated[list[str] | None, typer.Option("--arg", "-a", help="KEY=VALUE, a builder knob for both sides; "
                                                    "repeatable.")]
 ArgA = Annotated[list[str] | None, typer.Option("--arg-a", help="KEY=VALUE, a builder knob for A only.")]
@@ -171,14 +172,15 @@ Images = Annotated[list[str] | None, typer.Option("--images", help="Image files 
                                                      "(repeatable).")]
 CamDataset = Annotated[str, typer.Option("--dataset", help="synthetic (object positions known: pointing game), "
                                          "mnist, fashion-mnist or cifar10.")]
-CamDataDir = Annotated[str | None, typer.Option("--data-dir")]
-Count = Annotated[int, typer.Option(help="Images scored.")]
-Show = Annotated[int, typer.Option(help="Images drawn in each PNG grid.")]
+CamDataDir = Annotated[str | None, typer.Option("--data-dir", help="A real --dataset's folder.")]
+Count = Annotated[int | None, typer.Option(help="Images of the data set scored (default 256).")]
+Show = Annotated[int | None, typer.Option(help="Images drawn in each PNG grid (default 16).")]
 CamInput = Annotated[str | None, typer.Option("--input", "-i", help="CxHxW (default: as saved with the weights, "
                                                  "else the model's).")]
-CamSeed = Annotated[int, typer.Option("--seed", help="Seed of the synthetic images (not the training seed).")]
-Spread = Annotated[float, typer.Option(help="Synthetic objects' centres within this distance of the image centre "
-                                       "(image -1..1; the probe trains with 0.3).")]
+CamSeed = Annotated[int | None, typer.Option("--seed", help="Seed of the synthetic images (default 1000; not the "
+                                                 "training seed).")]
+Spread = Annotated[float | None, typer.Option(help="Synthetic objects' centres within this distance of the image "
+                                              "centre (image -1..1; default 0.7; the probe trains with 0.3).")]
 UpsampleOpt = Annotated[str, typer.Option("--upsample", help="aligned: each map value at the centre of its receptive "
                                           "field (archscope's analysis); bilinear: plain resizing, as most tools do.")]
 CamOutput = Annotated[str, typer.Option("-o", "--output", help="Folder for cam.png, gradcam.png, cam.json, cam.md.")]
@@ -191,8 +193,10 @@ Train = Annotated[bool, typer.Option("--train", help="Run the experiments of the
 ClaimIds = Annotated[list[str] | None, typer.Option("--claim", help="A claim's id (repeatable): shows that claim in "
                                                        "full (every field, its rule, the other builds); with --train, "
                                                        "the training claims to measure.")]
-ClaimRepeats = Annotated[int, typer.Option("--repeats", help="Seeds per setting, 0..N-1 (with --train).")]
-TrainDevice = Annotated[Device, typer.Option("--device", help="With --train: auto, cpu or cuda.")]
+ClaimRepeats = Annotated[int | None, typer.Option("--repeats", help="With --train: seeds per setting, 0..N-1 "
+                                                   "(default 3).")]
+TrainDevice = Annotated[Device | None, typer.Option("--device", help="With --train: auto (the default), cpu or "
+                                                       "cuda.")]
 TrainDataDir = Annotated[str | None, typer.Option("--data-dir", help="With --train: the data set's folder (else "
                                                      "the cache, the system's copy, or a download).")]
 Results = Annotated[str | None, typer.Option("--results", help="The folder of your training measurements (default "
@@ -202,17 +206,10 @@ DryRun = Annotated[bool, typer.Option("--dry-run", help="With --train: list the 
                                       "nothing.")]
 
 
-class DataCommand(str, Enum):
-    list = "list"
-    fetch = "fetch"
-
-
-DataAction = Annotated[DataCommand, typer.Argument(help="list: where each data set is and whether it verified; "
-                                                   "fetch: download one, checksums verified.")]
-DataName = Annotated[str | None, typer.Argument(help="fetch: mnist, fashion-mnist or cifar10.")]
-Mirror = Annotated[str | None, typer.Option("--mirror", help="fetch: a base URL to download from instead of the "
+DataName = Annotated[str, typer.Argument(help="mnist, fashion-mnist or cifar10.")]
+Mirror = Annotated[str | None, typer.Option("--mirror", help="A base URL to download from instead of the "
                                                "official one.")]
-DataListDir = Annotated[str | None, typer.Option("--data-dir", help="list: also look in this folder first.")]
+DataListDir = Annotated[str | None, typer.Option("--data-dir", help="Also look in this folder first.")]
 DataFormat = Annotated[OutputFormat, typer.Option("--format", "-f", help="table, markdown or json.")]
 
 

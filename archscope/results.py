@@ -386,12 +386,20 @@ class TrainingPlan(Result):
     side_by_side: int = 1  # runs at a time
     left: RunPlan | None = None  # what is left to run now (saved runs resumed, shorter runs read off longer ones)
     wall_seconds: float | None = None  # predicted wall time of ``left``, side_by_side at a time
+    # experiment -> what is missing for its runs here (a dry run downloads nothing): a data set, and whether a
+    # run would download it
+    missing: dict[str, str] = field(default_factory=dict)
     formats: ClassVar[tuple[str, ...]] = ("table",)
     kind: ClassVar[str] = "TrainingPlan"
 
     @property
     def runs(self) -> int:
         return sum(len(j.settings) for j in self.jobs) * self.repeats
+
+    @property
+    def ready(self) -> int:
+        """The runs whose data is here."""
+        return sum(len(j.settings) for j in self.jobs if j.experiment not in self.missing) * self.repeats
 
     @property
     def seconds(self) -> float:
@@ -407,7 +415,12 @@ class TrainingPlan(Result):
             needs = self.needs.get(j.experiment)
             lines.append(f"  {j.experiment}: {'; '.join(setting_label(s) for s in j.settings)}"
                          + (f" (about {est / 60:,.1f} min a seed)" if est else "")
-                         + f"; for {', '.join(j.claims[:3])}" + more + (f" [{needs}]" if needs else ""))
+                         + f"; for {', '.join(j.claims[:3])}" + more + (f" [{needs}]" if needs else "")
+                         + (f" -- cannot go yet: {self.missing[j.experiment]}" if j.experiment in self.missing
+                            else ""))
+        if self.missing:
+            lines.append(f"{self.ready} of the {self.runs} run(s) can go with the data here; the others wait for "
+                         "the data named above")
         if self.seconds:
             left, wall = self.left, self.wall_seconds
             lines.append(f"estimated time: about {self.seconds / 60:,.0f} min of runs on this machine (from a short "
@@ -419,11 +432,13 @@ class TrainingPlan(Result):
 
     def headline(self) -> str:
         est = f", about {self.seconds / 60:,.0f} min" if self.seconds else ""
-        return f"{self.runs} runs of {len(self.jobs)} experiments, {self.repeats} seeds{est}"
+        ready = f" ({self.ready} can go with the data here)" if self.missing else ""
+        return f"{self.runs} runs of {len(self.jobs)} experiments, {self.repeats} seeds{est}{ready}"
 
     def records(self) -> list[dict[str, Any]]:
         return [{"experiment": j.experiment, "settings": len(j.settings), "claims": ", ".join(j.claims),
-                 "seconds_a_seed": self.estimates.get(j.experiment) or None} for j in self.jobs]
+                 "seconds_a_seed": self.estimates.get(j.experiment) or None,
+                 "missing": self.missing.get(j.experiment)} for j in self.jobs]
 
 
 @dataclass(repr=False)
@@ -436,6 +451,7 @@ class ClaimsReport(Result):
     results_dir: Path | None = None  # where claims(train=True) saved the measurements
     interrupted: bool = False
     full: bool = False  # chosen by id: every field of each evaluation, not the table
+    failures: list[str] = field(default_factory=list)  # claims(train=True): this call's failed runs, each with why
     kind: ClassVar[str] = "Claims"
 
     def _render(self, fmt: str) -> str:
@@ -447,8 +463,10 @@ class ClaimsReport(Result):
         from archscope.render.claims import rules_footer, verdict_counts
 
         evals = self.evaluations
+        failed = [f"{len(self.failures)} run(s) of this call failed (saved with their errors): "
+                  + "; ".join(self.failures[:3]) + ("; ..." if len(self.failures) > 3 else "")] if self.failures else []
         return [f"\n{len(evals)} evaluations of {len({e.claim.id for e in evals})} claims: {verdict_counts(evals)}",
-                rules_footer(evals)]
+                *failed, rules_footer(evals)]
 
     def render(self, fmt: object = "table") -> str:
         if _value(fmt) == "json":  # the renderer's JSON, byte for byte

@@ -454,7 +454,7 @@ def estimate_plan(plan: RunPlan, *, jobs_at_once: int = 1, notice=None) -> float
 
 def run_jobs(jobs: list[Job], *, repeats: int, device: str = "auto", data_dir=None, download: bool = True,
              out_dir: Path | None = None, on_run=None, notice=None, backend=None,
-             threads: int | None = None) -> tuple[list[Measured], bool]:
+             threads: int | None = None, on_failed=None) -> tuple[list[Measured], bool]:
     """Run every job's settings with seeds 0..repeats-1 and merge them into
     the saved measurements, saving each experiment's file as each of its
     runs finishes, so Ctrl-C (or a crash) keeps every run that finished.
@@ -474,8 +474,9 @@ def run_jobs(jobs: list[Job], *, repeats: int, device: str = "auto", data_dir=No
     a setting may train together (``archscope.probe.sweep.plan_tasks``).
     ``on_run(done, total, experiment, setting, seed, progress)`` reports
     progress (``Progress``: the time left; experiment None before the first
-    run). Returns the measurements (one per job) and whether it was
-    interrupted."""
+    run); ``on_failed(experiment, setting, seed, error)`` is told of each run
+    of this call that failed (it is saved too, with its error). Returns the
+    measurements (one per job) and whether it was interrupted."""
     from archscope.probe.sweep import run_planned
 
     out_dir = Path(out_dir) if out_dir is not None else user_dir()
@@ -541,6 +542,8 @@ def run_jobs(jobs: list[Job], *, repeats: int, device: str = "auto", data_dir=No
         ended[i] = (r.seconds or 0.0) / max(1, len(r.group or [1]))
         update_eta()
         record(exp_id, rec, prov)
+        if not r.ok and on_failed:
+            on_failed(exp_id, r.setting, r.seed, r.error or "failed")
         for other, s, other_key, epochs in takers[i]:
             if epochs is not None:
                 record(other, {**_prefix({**rec, "from": exp_id}, epochs), "setting": s,
