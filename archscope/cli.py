@@ -413,7 +413,7 @@ def sweep_cmd(
                 done, total, "" if setting is None else f"{label(setting)} (repeat {rep + 1})",
                 description=f"sweep {model or recipe}"))
     if output:
-        typer.echo(f"wrote {Path(output) / 'sweep.json'}, sweep.md and {len(result.written) - 2} chart(s)", err=True)
+        typer.echo(f"wrote {Path(output) / 'sweep.json'}, sweep.md and {(len(result.written) - 2) // 2} chart(s) (SVG and PNG)", err=True)
     _finish(result.render(fmt), result.interrupted, "interrupted: keeping the runs finished so far",
             not result.scored)
 
