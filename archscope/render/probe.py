@@ -7,7 +7,7 @@ the whole run with the data loading and the checks) are given as seconds, never 
 
 from __future__ import annotations
 
-from archscope.probe.train import CPU_MEMORY
+from archscope.probe.train import CPU_MEMORY_WHY
 from archscope.render.table import human, md_escape
 
 HEADERS = ["model", "status", "steps", "test acc", "img/s (train steps)", "peak mem", "vs estimate", "achieved",
@@ -77,7 +77,8 @@ def _lines(r, detail: bool) -> list[str]:
         est = r.estimated_train_memory_bytes
         peak = "-" if not r.peak_memory_bytes else _mib(r.peak_memory_bytes)
         out.append(f"memory: {peak}, {r.memory_kind}; archscope's estimate of the training tensors "
-                   f"{'-' if est is None else _mib(est)}" + (f": {CPU_MEMORY}" if r.device_type == "cpu" else ""))
+                   f"{'-' if est is None else _mib(est)}"
+                   + (f", not compared with it (no ratio): {CPU_MEMORY_WHY}" if r.device_type == "cpu" else ""))
     if r.data_memory_bytes:
         where = (f" ({r.data['where']}: {r.data['folder']}, {', '.join(r.data.get('verified', []))})"
                  if r.data.get("where") else "")
