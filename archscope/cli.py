@@ -216,6 +216,12 @@ def summary_cmd(
                                              "FlopCounterMode and attribute every difference to its causes, "
                                              "with their sizes and layers (fvcore and FlopCounterMode run "
                                              "the model on the CPU).")] = False,
+    frozen: Annotated[Optional[list[str]], typer.Option("--frozen", help="Glob over parameter names (or a "
+                      "module's name) not trained, as in fine-tuning: no gradient, no optimizer state; "
+                      "repeatable (e.g. --frozen 'layer[1-3]' --frozen stem).")] = None,
+    build_device: Annotated[str, typer.Option("--build-device", help="meta (no weight allocated) or cpu: "
+                            "for a constructor that reads tensor values (torchvision's RegNet); the analysis "
+                            "still runs on meta.")] = "meta",
 ) -> None:
     """Per-layer shapes, parameters, MACs, FLOPs, memory and receptive field, on the meta device."""
     import torch
@@ -227,7 +233,8 @@ def summary_cmd(
     if crosscheck and fmt == Format.csv:
         raise ArchscopeError("--crosscheck has no CSV form: use --format table, markdown or json")
     with _user_prints_to_stderr():
-        result = analyze(model, input or None, batch=batch, dtype=getattr(torch, dtype.value), args=parse_args(arg))
+        result = analyze(model, input or None, batch=batch, dtype=getattr(torch, dtype.value), args=parse_args(arg),
+                         frozen=frozen or (), build_device=build_device)
     if not crosscheck:
         typer.echo(render_summary(result, fmt.value, depth))
         return
