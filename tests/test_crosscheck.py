@@ -315,3 +315,68 @@ def test_external_models_benchmark_runs_its_fallback(tmp_path, monkeypatch):
     row = next(line for line in text.splitlines() if line.startswith("| SmallCNN | torch.nn"))
     assert f"| {8 * 256 * 27 + 2 * 8 * 64 * 72 + 80:,} |" in row
     assert text.count("(unexplained 0)") == 3  # torchinfo, FlopCounterMode, fvcore
+
+
+# ---- torchinfo's Linear rule, read from the installed code (issue 29 item 5) --------------------------------
+
+
+def _calculate_macs_main(self) -> None:
+    """torchinfo's LayerInfo.calculate_macs on its main branch since PR #318 (commit 38ab72b, "Fix
+    calculate_macs() for Linear layers", 2024-11-04; in no release: `git tag --contains 38ab72b` is empty):
+    release 1.8.0's rule plus the `elif "Linear" in self.class_name` branch, every position counted."""
+    from math import prod
+
+    for name, param in self.module.named_parameters():
+        cur_params, name = self.get_param_count(self.module, name, param)
+        if name in ("weight", "bias"):
+            if "Conv" in self.class_name:
+                self.macs += int(cur_params * prod(self.output_size[:1] + self.output_size[2:]))
+            elif "Linear" in self.class_name:
+                self.macs += int(cur_params * prod(self.output_size[:-1]))
+            else:
+                self.macs += self.output_size[0] * cur_params
+        elif "weight" in name or "bias" in name:
+            self.macs += prod(self.output_size[:2]) * cur_params
+
+
+@pytest.fixture
+def torchinfo_main(monkeypatch):
+    from torchinfo.layer_info import LayerInfo
+
+    from archscope.analysis import crosscheck as cc
+
+    monkeypatch.setattr(LayerInfo, "calculate_macs", _calculate_macs_main)
+    monkeypatch.setattr(cc, "_RULE", {})  # asked again of the patched code
+    yield
+    cc._RULE.clear()
+
+
+def test_installed_torchinfo_rule_is_release_1_8():
+    import torchinfo
+
+    from archscope.analysis.crosscheck import torchinfo_rule
+
+    rule = torchinfo_rule()
+    assert rule.version == torchinfo.__version__
+    assert rule.per_token is False  # PyPI's 1.8.0 predates PR #318
+    _, checks = checks_by_tool(TinyViT(), (3, 32, 32))
+    assert any("one token (release 1.8.0's rule)" in n for n in checks["torchinfo", "mult-adds"].notes)
+
+
+def test_torchinfo_main_rule_counts_every_token_and_is_explained(torchinfo_main):
+    from archscope.analysis.crosscheck import torchinfo_rule
+
+    assert torchinfo_rule().per_token
+    a, checks = checks_by_tool(TinyViT(), (3, 32, 32))
+    ti = checks["torchinfo", "mult-adds"]
+    # each Linear on (B, N, C) now counted per token: (w + b) x B x N; the head on (B, C): (w + b) x B
+    linear1, linear2, head = B * N * (C * M + M), B * N * (M * C + C), B * (C * K + K)
+    expected = (PATCH_W + PATCH_B) * B * N + L * (linear1 + linear2) + 5 * B * 2 * C + head
+    assert ti.reported == expected == 467_220
+    explained(ti)
+    assert sizes(ti) == {
+        "bias": PATCH_B * B * N + L * B * N * (M + C) + B * K,  # 7,188
+        "params_x_batch": 5 * B * 2 * C,  # 640
+        "not_seen": -L * ATTN,  # -327,680
+    }
+    assert any("every token" in n and "PR #318" in n for n in ti.notes)

@@ -366,6 +366,8 @@ def _analyze(model_or_name, model, name, default_input, notes, input_shape, batc
         try:
             result = cost_pass(work, xs, input_grad=input_grad)
         except ForwardError as e:
+            if isinstance(e.error, RecursionError):
+                raise e.error from None
             if device == "meta" and _meta_specific(e.error):  # no meta kernel, or data-dependent: do it for real
                 device = "cpu"
                 notes.append(f"ran on CPU: {_first_line(e.error)}")

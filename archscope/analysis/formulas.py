@@ -368,14 +368,19 @@ class Backward:
 MATMUL_OPS = frozenset((aten.convolution, aten._convolution, aten.addmm, aten.mm, aten.bmm, aten.baddbmm,
                         aten.mv))
 
+# The rule in words, carried by every analysis (Analysis.training["rule"]). Matrix products are priced as
+# autograd runs them (exact: torch's FlopCounterMode measures the same around a real loss.backward()); the
+# other ops' backward takes the conventional ratio backward = 2 x forward (Kaplan et al. 2020, "Scaling laws
+# for neural language models", Sec. 2.1: 2N FLOPs per token forward, 4N backward), only where autograd runs.
 TRAINING_RULE = (
     "training FLOPs = the forward in training mode (batch norm computing batch statistics: +4 per element) "
     "+ the backward that loss.backward() runs: autograd computes a gradient only for a tensor that needs one "
     "(a trainable parameter, or a result computed from one; not the data, unless the input is marked as "
-    "requiring a gradient, and nothing before the first trainable layer). Each convolution or matrix product "
+    "requiring a gradient, and nothing before the first trainable layer), and runs an op's backward only if the "
+    "loss (computed from every output) depends on its result (not through a detach). Each convolution or matrix product "
     "costs, per operand that needs a gradient, one product of the forward's size (the input's gradient, the "
-    "weight's gradient), a bias's gradient 1 per output element; every other op 2 x its forward FLOPs where "
-    "its result needs a gradient, else 0. Frozen parameters (requires_grad=False, or --frozen) get no gradient."
+    "weight's gradient), a bias's gradient 1 per output element; every other op 2 x its training-mode forward "
+    "FLOPs where its result needs a gradient, else 0. Frozen parameters (requires_grad=False, or --frozen) get no gradient."
 )
 
 

@@ -76,6 +76,9 @@ class CostMode(FastMetaMode):
         self.input_grad = input_grad
         self.grad: set[int] = {id(p) for p in tracker.model.parameters() if p.requires_grad}
         self.training: Counter = Counter(forward_extra=0, backward_macs=0, backward_flops=0)
+        # every op whose result needs a gradient: (its outputs, its inputs that need one, its backward); the
+        # backward runs only for those the loss reaches (``backward_reached``)
+        self.steps: list[tuple[tuple[int, ...], tuple[int, ...], formulas.Backward]] = []
         self.rf: dict[int, object] = {}
         # weight layers on the longest path from the input (the "depth" the VGG and
         # ResNet papers count: convolutions and fully connected layers)
@@ -111,15 +114,18 @@ class CostMode(FastMetaMode):
         entry = formulas.lookup(packet)
         cost = None
         needs = self._needs_grad(packet, args, kwargs)
+        back = formulas.Backward()
         if entry is not None:
             cost = entry[0](args, kwargs, out)
             if cost.macs or cost.flops:
                 self._charge(cost, self._category(entry[1], args, traced))
-                self._train(packet, args, kwargs, out, cost)
+                back = self._train(packet, args, kwargs, out, cost)
         elif packet not in formulas.ZERO_COST:
             self.uncounted[str(packet)] += 1
         if needs:
-            self._mark_grad(out)
+            inputs = tuple(id(a) for a in tree_leaves((args, kwargs)) if isinstance(a, torch.Tensor)
+                           and id(a) in self.grad)
+            self.steps.append((self._mark_grad(out), inputs, back))
         if traced:
             self._follow(packet, args, kwargs, out, traced, cost)
         return out
@@ -130,18 +136,33 @@ class CostMode(FastMetaMode):
             return False
         return any(isinstance(a, torch.Tensor) and id(a) in self.grad for a in tree_leaves((args, kwargs)))
 
-    def _mark_grad(self, out) -> None:
+    def _mark_grad(self, out) -> tuple[int, ...]:
+        ids = []
         for o in tree_leaves(out):
             if isinstance(o, torch.Tensor) and (o.is_floating_point() or o.is_complex()):
                 self.grad.add(id(o))
                 self._alive.append(o)  # its id stays its own for the rest of the pass
+                ids.append(id(o))
+        return tuple(ids)
 
-    def _train(self, packet, args, kwargs, out, cost: formulas.Cost) -> None:
-        """The op's share of a training step beyond the eval forward (formulas.TRAINING_RULE)."""
-        back = formulas.backward_cost(packet, args, kwargs, out, cost, lambda t: id(t) in self.grad)
-        self.training["backward_macs"] += back.macs
-        self.training["backward_flops"] += back.flops
-        self.training["forward_extra"] += formulas.training_forward_extra(packet, args, kwargs, out, cost)
+    def _train(self, packet, args, kwargs, out, cost: formulas.Cost) -> formulas.Backward:
+        """The op's share of a training step beyond the eval forward (formulas.TRAINING_RULE): the FLOPs a
+        training-mode forward adds (counted here), and its backward (counted if the loss reaches it)."""
+        extra = formulas.training_forward_extra(packet, args, kwargs, out, cost)
+        self.training["forward_extra"] += extra
+        train_cost = formulas.Cost(cost.macs, cost.flops + extra, cost.parts)  # as a training forward runs it
+        return formulas.backward_cost(packet, args, kwargs, out, train_cost, lambda t: id(t) in self.grad)
+
+    def backward_reached(self, outputs) -> None:
+        """Adds the backward of every op the loss reaches: autograd walks back from the loss (computed from
+        every tensor the model returns) and runs an op's backward only if one of its outputs leads there
+        through ops that need gradients; a detached or unused result costs nothing."""
+        live = {id(t) for t in tree_leaves(outputs) if isinstance(t, torch.Tensor) and id(t) in self.grad}
+        for outs, ins, back in reversed(self.steps):
+            if live.intersection(outs):
+                live.update(ins)
+                self.training["backward_macs"] += back.macs
+                self.training["backward_flops"] += back.flops
 
     def _category(self, category: str, args, traced) -> str:
         """The op's own category, unless the module issuing it has a role (norm, activation, pooling,
@@ -238,6 +259,7 @@ def cost_pass(model: nn.Module, x, *, answer_shapes: bool = True, input_grad: bo
                     raise ForwardError(name, type(mod).__name__, e) from e
     finally:
         model.train(was_training)
+    mode.backward_reached(out)
     out_keys = [mode.keys[id(t)] for t in tree_leaves(out) if isinstance(t, torch.Tensor) and id(t) in mode.keys]
     return PassResult(tracker.records, dict(mode.by_category), dict(mode.uncounted), out, mode.flow, mode.shapes,
                       out_keys, dict(mode.training))
