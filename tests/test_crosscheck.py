@@ -380,3 +380,21 @@ def test_torchinfo_main_rule_counts_every_token_and_is_explained(torchinfo_main)
         "not_seen": -L * ATTN,  # -327,680
     }
     assert any("every token" in n and "PR #318" in n for n in ti.notes)
+
+
+def test_deeply_nested_model_crosschecks_without_torchinfo():
+    """A chain of 200 nn.Sequential around Linear(4, 4) (16 MACs): FlopCounterMode and fvcore agree; torchinfo,
+    whose time doubles with each level of nesting, is not run and its row says why."""
+    from torch import nn
+
+    from archscope.analysis.crosscheck import TORCHINFO_MAX_NESTING
+
+    m = nn.Linear(4, 4)
+    for _ in range(200):
+        m = nn.Sequential(m)
+    a = analyze(m, (4,))
+    checks = {c.tool: c for c in crosscheck(m, a)}
+    assert checks["FlopCounterMode"].reported == 32 and checks["FlopCounterMode"].unexplained == 0
+    assert checks["fvcore"].reported == 16 and checks["fvcore"].unexplained == 0
+    ti = checks["torchinfo"]
+    assert ti.reported is None and "200 deep" in ti.error and str(TORCHINFO_MAX_NESTING) in ti.error

@@ -570,7 +570,7 @@ def crosscheck(spec, a: Analysis, *, tools=TOOLS, args: dict | None = None) -> l
     (a zoo name, a ``module:callable`` spec or an nn.Module, built with the
     builder arguments ``args``), each difference attributed to its causes. A
     tool that fails gives a row with its error."""
-    from archscope.analysis.engine import to_meta_copy
+    from archscope.analysis.engine import check_structure, recursion_room
     from archscope.errors import ArchscopeError
 
     if len(a.inputs) > 1 or any(i["dtype"] != a.dtype for i in a.inputs):
@@ -581,6 +581,20 @@ def crosscheck(spec, a: Analysis, *, tools=TOOLS, args: dict | None = None) -> l
     if unknown:
         raise ValueError(f"unknown tools {sorted(unknown)}; known: {TOOLS}")
     cpu = _build_cpu(spec, args)
+    depth = check_structure(cpu, a.model)
+    with recursion_room(depth):  # the tools walk and call modules recursively too
+        return _crosscheck(cpu, a, tools, depth)
+
+
+# torchinfo 1.8's summary takes time that doubles with each level of module nesting (a chain of
+# nn.Sequential: 20 levels 1.5 s, 24 levels 29 s, 28 over 100 s, on the 2-core machine of PERF-NOTES.md);
+# deeper than this it is not run, and its row says why.
+TORCHINFO_MAX_NESTING = 20
+
+
+def _crosscheck(cpu: nn.Module, a: Analysis, tools, depth: int = 0) -> list[ToolCheck]:
+    from archscope.analysis.engine import to_meta_copy
+
     meta = to_meta_copy(cpu, torch.float32)
     x = torch.zeros(tuple(a.input_shape))
     passes = _Passes(cpu, x)
@@ -599,6 +613,11 @@ def crosscheck(spec, a: Analysis, *, tools=TOOLS, args: dict | None = None) -> l
         if tool not in tools:
             continue
         run, quantity, ours = runs[tool]
+        if tool == "torchinfo" and depth > TORCHINFO_MAX_NESTING:
+            checks.append(ToolCheck(tool, quantity, "", None, ours, error=(
+                f"not run: the model nests modules {depth} deep, and torchinfo's time doubles with each level "
+                f"(24 levels took 29 s); archscope runs it up to {TORCHINFO_MAX_NESTING}")))
+            continue
         try:
             got = run()
             for c in got:
