@@ -398,3 +398,25 @@ def test_deeply_nested_model_crosschecks_without_torchinfo():
     assert checks["fvcore"].reported == 16 and checks["fvcore"].unexplained == 0
     ti = checks["torchinfo"]
     assert ti.reported is None and "200 deep" in ti.error and str(TORCHINFO_MAX_NESTING) in ti.error
+
+
+def test_pruned_model_torchinfo_runs_on_cpu_and_is_explained():
+    """torchinfo reads a pruning mask's values (layer_info.py get_param_count), so it runs on the CPU for a
+    pruned model; its own test suite expects 3,957,600 mult-adds and 10,965 parameters for SingleInputNet
+    pruned 50% by L1 at batch 16 (TylerYep/torchinfo tests/torchinfo_test.py:195-196 at 5c4164f)."""
+    import torch.nn.utils.prune
+    from torch import nn
+
+    torch.manual_seed(0)
+    m = nn.Sequential(nn.Conv2d(1, 10, 5), nn.MaxPool2d(2), nn.ReLU(), nn.Conv2d(10, 20, 5), nn.MaxPool2d(2),
+                      nn.ReLU(), nn.Flatten(), nn.Linear(320, 50), nn.ReLU(), nn.Linear(50, 10))
+    for layer in m:
+        if isinstance(layer, (nn.Conv2d, nn.Linear)):
+            torch.nn.utils.prune.l1_unstructured(layer, "weight", 0.5)
+    a = analyze(m, (1, 28, 28), batch=16)
+    checks = {(c.tool, c.quantity): c for c in crosscheck(m, a)}
+    ti, params = checks["torchinfo", "mult-adds"], checks["torchinfo", "parameters"]
+    assert ti.reported == 3_957_600 and params.reported == 10_965 and a.totals.params == 21_840
+    explained(ti)
+    explained(params)
+    assert sizes(params) == {"pruned": -(21_840 - 10_965)}

@@ -315,6 +315,8 @@ _TI_WHAT = {
     "conv_weight": "a convolution counted as weights x output positions (a transposed one's MACs differ)",
     "params_x_batch": "parameters x batch of leaf layers without MACs (norm, embedding, ...)",
     "recurrent": "recurrent layers: every parameter x output[0] x output[1]",
+    "pruned": "weights zeroed by a pruning mask left out (torchinfo counts the mask's ones; the layer still "
+              "multiplies by every weight)",
     "not_seen": "MACs issued outside leaf layers with weights, which torchinfo does not see (attention's "
                 "Q·Kᵀ and A·V, functional matmuls, nn.MultiheadAttention's projections)",
 }
@@ -358,6 +360,15 @@ def torchinfo_rule() -> TorchinfoRule:
     return _RULE[version]
 
 
+def _pruning_mask(module: nn.Module, pname: str) -> torch.Tensor | None:
+    """The mask of a parameter ``torch.nn.utils.prune`` reparametrised (``weight_orig`` beside the buffer
+    ``weight_mask``), where it has values."""
+    if not pname.endswith("_orig"):
+        return None
+    mask = getattr(module, pname[: -len("_orig")] + "_mask", None)
+    return mask if isinstance(mask, torch.Tensor) and not mask.is_meta else None
+
+
 def torchinfo_causes(model: nn.Module, a: Analysis, rule: TorchinfoRule | None = None) -> list[Cause]:
     """torchinfo's mult-adds minus archscope's MACs, per rule, from archscope's
     layers (own MACs, output shapes, calls) and the modules' parameter names;
@@ -382,22 +393,29 @@ def torchinfo_causes(model: nn.Module, a: Analysis, rule: TorchinfoRule | None =
         out = layer.output_shape or []
         w = b = r = 0
         cls = type(mod).__name__
+        pruned = 0
         for pname, p in mod.named_parameters():
+            numel, mask = p.numel(), _pruning_mask(mod, pname)
+            if mask is not None:  # torchinfo counts a pruned weight as its mask's ones (get_param_count)
+                pname = pname[: -len("_orig")]
             if pname in ("weight", "bias"):
                 if not out:
-                    n = 0
+                    scale = 0
                 elif "Conv" in cls:
-                    n = p.numel() * out[0] * math.prod(out[2:])
+                    scale = out[0] * math.prod(out[2:])
                 elif per_token and "Linear" in cls:  # PR #318: every position but the features
-                    n = p.numel() * math.prod(out[:-1])
+                    scale = math.prod(out[:-1])
                 else:
-                    n = p.numel() * out[0]
+                    scale = out[0]
                 if pname == "weight":
-                    w += n
+                    w += numel * scale
                 else:
-                    b += n
+                    b += numel * scale
+                if mask is not None:
+                    pruned -= (numel - int(mask.sum())) * scale
             elif "weight" in pname or "bias" in pname:
-                r += p.numel() * math.prod(out[:2])
+                r += numel * math.prod(out[:2])
+        add("pruned", pruned * layer.calls, layer.name)
         w, b, r = w * layer.calls, b * layer.calls, r * layer.calls
         if r:
             add("recurrent", w + b + r - own, layer.name)
@@ -418,7 +436,9 @@ def torchinfo_causes(model: nn.Module, a: Analysis, rule: TorchinfoRule | None =
 def _torchinfo(model_meta, model_cpu, a: Analysis) -> list[ToolCheck]:
     import torchinfo
 
-    on_meta = a.device == "meta"
+    # torchinfo reads a pruning mask's values, which a meta copy does not have: then it runs on the CPU
+    pruned = any(n.endswith("_mask") for n, _ in model_cpu.named_buffers())
+    on_meta = a.device == "meta" and not pruned
     model = model_meta if on_meta else model_cpu
     with _TrainingFlags(model):
         s = torchinfo.summary(model, input_size=tuple(a.input_shape), device="meta" if on_meta else "cpu",
@@ -428,7 +448,16 @@ def _torchinfo(model_meta, model_cpu, a: Analysis) -> list[ToolCheck]:
     checks = [ToolCheck("torchinfo", "mult-adds", run, s.total_mult_adds, a.totals.macs,
                         torchinfo_causes(model, a, rule), [rule.describe()])]
     if s.total_params != a.totals.params:
-        checks.append(ToolCheck("torchinfo", "parameters", run, s.total_params, a.totals.params))
+        zeroed: dict[str, int] = {}
+        for name, mod in model_cpu.named_modules():
+            for pname, p in mod.named_parameters(recurse=False):
+                mask = _pruning_mask(mod, pname)
+                if mask is not None:
+                    zeroed[name] = zeroed.get(name, 0) + p.numel() - int(mask.sum())
+        causes = [Cause("pruned", "weights zeroed by a pruning mask left out (torchinfo counts the mask's ones; "
+                                  "archscope the stored weight_orig)", -sum(zeroed.values()), list(zeroed))
+                  ] if zeroed else []
+        checks.append(ToolCheck("torchinfo", "parameters", run, s.total_params, a.totals.params, causes))
     return checks
 
 
