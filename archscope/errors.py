@@ -1,7 +1,10 @@
 """The one exception type the library raises for bad input.
 
-The CLI converts it, once, at the edge into a one-line message on stderr and
-exit status 2 (see ``archscope.cli``)."""
+A message names the argument it is about as the Python keyword, in backquotes
+(`` `input_size` must be ... ``): what a caller of ``archscope.api`` passes. The
+CLI converts the error once, at the edge, into a one-line message on stderr and
+exit status 2, showing each argument as its flag (``--input``) through one
+translation table (``archscope.cli.FLAGS``)."""
 
 
 class ArchscopeError(Exception):
@@ -16,4 +19,8 @@ class UnknownModelError(ArchscopeError, KeyError):
         super().__init__(f"unknown model {name!r}{hint} (see 'archscope list')")
 
     def __str__(self) -> str:  # KeyError would quote the message otherwise
-        return self.args[0]
+        return str(self.args[0])
+
+
+class MissingDependency(ArchscopeError, ImportError):
+    """An optional extra is not installed; the message says which to install."""

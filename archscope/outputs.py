@@ -13,7 +13,10 @@
 
 ``check_output_file`` and ``check_output_dir`` are for commands to call
 before doing any work, so that a path that cannot be written fails in a
-second, not after a training run.
+second, not after a training run. ``check_output_file(..., within=FOLDER)``
+also refuses a path that leads out of ``FOLDER`` through a symlink (a
+report never writes outside the folder it was given). ``default_file_name``
+makes the name of a file the user did not name: visible and safe.
 """
 
 from __future__ import annotations
@@ -29,17 +32,22 @@ from pathlib import Path
 
 from archscope.errors import ArchscopeError
 
-__all__ = ["atomic_target", "write_atomic", "check_output_file", "check_output_dir"]
+__all__ = ["atomic_target", "write_atomic", "check_output_file", "check_output_dir", "sigterm_unwinds",
+           "default_file_name"]
 
 
-def check_output_file(path, *, what: str = "output") -> Path:
+def check_output_file(path, *, what: str = "output", within=None) -> Path:
     """Raise ``ArchscopeError`` (one line) unless a file can be written at
     ``path``: it is not a folder, no parent is a file, and the folder it goes
     in (or the nearest existing one above, which the write creates folders
-    under) accepts new files. Creates nothing; returns ``Path(path)``."""
+    under) accepts new files; with ``within``, it must not lead out of that
+    folder through a symlink (of the file or of a folder on the way).
+    Creates nothing; returns ``Path(path)``."""
     p = Path(path)
     if str(path) == "":
         raise ArchscopeError(f"{what}: empty path")
+    if within is not None:
+        _check_inside(p, Path(within), what)
     try:
         st = os.stat(p)  # follows symlinks
     except FileNotFoundError:
@@ -83,6 +91,35 @@ def check_output_dir(path, *, what: str = "output folder") -> Path:
         raise ArchscopeError(f"{what} {p} is a file, not a folder")
     _check_folder(Path(os.path.realpath(p)), f"{what} {p}")
     return p
+
+
+def _check_inside(p: Path, root: Path, what: str) -> None:
+    """``p`` (created or replaced by the write) must resolve inside ``root``:
+    symlinks are followed as the write would follow them."""
+    real, top = Path(os.path.realpath(p)), Path(os.path.realpath(root))
+    if real != top and top not in real.parents:
+        links = [q for q in (p, *p.parents) if q != root and root in q.parents and os.path.islink(q)]
+        how = f" (the symlink {links[0]} points to {os.readlink(links[0])})" if links else ""
+        raise ArchscopeError(f"{what} {p} leads out of {root}{how}; not writing through it")
+
+
+def default_file_name(model: str, tail: str) -> str:
+    """A visible, safe file name for ``model`` (a zoo name, ``module:callable``
+    or ``path/to/file.py:callable``) followed by ``tail`` (``-block.svg``):
+    a file's own stem, not its folders (``../models/x.py:net`` -> ``x_net``);
+    ASCII letters, digits, '.', '_' and '-' only; never hidden or starting
+    with '-' (an option to the next command); at most 100 characters."""
+    import re
+
+    name = str(model)
+    if ":" in name:
+        module, _, attr = name.rpartition(":")
+        if module.endswith(".py") or "/" in module or os.sep in module:
+            module = Path(module).stem if module.endswith(".py") else Path(module).name
+        name = f"{module}_{attr}"
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", name)
+    name = re.sub(r"_{2,}", "_", name).lstrip("._-").rstrip("._")[:100].rstrip("._") or "model"
+    return name + tail
 
 
 def _check_folder(folder: Path, label: str) -> None:
@@ -165,10 +202,10 @@ def _on_sigterm(signum, frame):
 
 
 @contextlib.contextmanager
-def _sigterm_unwinds():
-    """While a write is under way, make SIGTERM raise (when nobody else
-    handles it), so the temporary file is cleaned up; the default action
-    would end the process at once and leave it behind."""
+def sigterm_unwinds():
+    """While a write (or a download) is under way, make SIGTERM raise (when
+    nobody else handles it), so the temporary file is cleaned up; the default
+    action would end the process at once and leave it behind."""
     if threading.current_thread() is not threading.main_thread() or \
             signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
         yield
@@ -191,7 +228,7 @@ def atomic_target(path):
     check_output_file(path)
     through = _write_through(path)
     target = path if through else Path(os.path.realpath(path))
-    with _sigterm_unwinds():
+    with sigterm_unwinds():
         tmp = None
         try:
             if not through:

@@ -7,7 +7,10 @@ experiments' pages. The text is made by ``render.report`` (and the diagrams by
 ``render.diagram``, which strips Graphviz's version comment) from this plain
 data, so regenerating gives byte-identical files; every file is written
 atomically (a temporary file renamed into place), so an interrupted run leaves
-no half page.
+no half page. Every page's path is checked before any work (``check_targets``):
+a file where a folder must go, a folder where a page goes, or a symlink that
+leads out of the output folder fails at once, in one line, with nothing
+written.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from archscope.outputs import write_atomic
+from archscope.outputs import check_output_dir, check_output_file, write_atomic
 
 # The networks of the families page and its evolution chart, in its order: AlexNet first (the ratios'
 # base), then the lines the source articles tell and those that measured themselves against them.
@@ -46,15 +49,41 @@ def against_paper(name: str, info) -> str | None:
     from archscope.render.diff import render_diff
     from archscope.zoo import list_models
 
-    if info.source == "paper" or info.arch not in list_models() or info.arch == name:
+    if info.source in ("paper", "user") or info.arch not in list_models() or info.arch == name:
         return None
     return render_diff(diff(info.arch, name), "markdown")
+
+
+def planned_files(names: Iterable[str], out: Path, index: bool = True) -> list[Path]:
+    """Every file ``generate`` writes, in its order."""
+    from archscope.render.report import page_name
+
+    out, names = Path(out), list(names)
+    files = [out / "models" / f"{page_name(n)}{suffix}" for n in names for suffix in (".svg", ".md")]
+    if index:
+        files += [out / f for f in ("index.md", "index-params.md", "index-macs.md")]
+        if any(n in FAMILY_MODELS for n in names):
+            files += [out / "evolution.svg", out / "families.md"]
+        files.append(out / "claims.md")
+        files += _training_files(out / "training")
+    return files
+
+
+def check_targets(names: Iterable[str], out: Path, index: bool = True) -> list[Path]:
+    """Raise ``ArchscopeError`` (one line) unless every file of the report
+    can be written inside ``out`` (``outputs.check_output_file`` with
+    ``within=out``); creates nothing. Returns the planned files."""
+    out = check_output_dir(out, what="-o")
+    files = planned_files(names, out, index)
+    for f in files:
+        check_output_file(f, what="report page", within=out)
+    return files
 
 
 def generate(names: Iterable[str], out: Path, *, progress: Callable[[str], None] | None = None,
              index: bool = True) -> list[Path]:
     """Write the reports for ``names`` into ``out`` (with ``index``: the index, families, claims and
-    training pages too); return the files written."""
+    training pages too); return the files written. Every path is checked first (``check_targets``)."""
     from archscope.analysis import analyze
     from archscope.analysis.compare import feature_rf
     from archscope.analysis.graph import build_graph
@@ -64,7 +93,9 @@ def generate(names: Iterable[str], out: Path, *, progress: Callable[[str], None]
     from archscope.render.diagram import render
     from archscope.zoo import model_info
 
+    names = list(names)
     out = Path(out)
+    check_targets(names, out, index)
     written: list[Path] = []
     all_evals = [e for c in CLAIMS for e in evaluate(c)]
     entries = []
@@ -72,12 +103,12 @@ def generate(names: Iterable[str], out: Path, *, progress: Callable[[str], None]
         if progress:
             progress(name)
         info = model_info(name)
-        a = analyze(name)
+        a = analyze(name, info.input_shape)  # a zoo model's own input, or the one a user's model was given
         page = report.page_name(name)
         svg = out / "models" / f"{page}.svg"
         render(build_graph(a, "block"), svg, "svg")
         written.append(svg)
-        evals = [e for e in all_evals if name in e.models]
+        evals = [e for e in all_evals if name in e.involves()]  # judged on it, or measured on it beside the verdict
         md = out / "models" / f"{page}.md"
         write_atomic(md, report.model_page(name, a, info, stages(a), evals, f"{page}.svg",
                                            against_paper(name, info)).encode())
@@ -103,12 +134,26 @@ def generate(names: Iterable[str], out: Path, *, progress: Callable[[str], None]
     return written
 
 
+def _training_files(out: Path) -> list[Path]:
+    """The files ``training_pages`` writes (a chart only for an experiment with measured runs)."""
+    from archscope.claims.training import load_measured
+    from archscope.probe.experiments import EXPERIMENTS
+
+    files = []
+    for exp in EXPERIMENTS.values():
+        m = load_measured(exp.id)
+        files.append(out / f"{exp.id}.md")
+        if m and m.runs:
+            files.append(out / f"{exp.id}.svg")
+    return files + [out / "README.md"]
+
+
 def training_pages(out: Path, all_evals) -> list[Path]:
     """reports/training/: a page and a chart per experiment, and an index."""
     from archscope.claims.training import experiment_of, load_measured
     from archscope.probe.experiments import EXPERIMENTS
     from archscope.render import report
-    from archscope.render.training import experiment_svg
+    from archscope.render.training_charts import write_charts
 
     written, items = [], []
     for exp in EXPERIMENTS.values():
@@ -117,9 +162,8 @@ def training_pages(out: Path, all_evals) -> list[Path]:
         items.append((exp, m, evals))
         write_atomic(out / f"{exp.id}.md", report.training_page(exp, m, evals).encode())
         written.append(out / f"{exp.id}.md")
-        if m and m.runs:
-            write_atomic(out / f"{exp.id}.svg", experiment_svg(exp, m).encode())
-            written.append(out / f"{exp.id}.svg")
+        if m and m.runs:  # ID.svg/png: the verdicts' chart; ID-curves.svg/png: the per-epoch curves
+            written += write_charts(out, exp, m, evals)
     write_atomic(out / "README.md", report.training_index(items).encode())
     written.append(out / "README.md")
     return written

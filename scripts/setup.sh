@@ -28,11 +28,12 @@ if ! "$VENV/bin/python" -c "import torch" >/dev/null 2>&1; then
     || quiet $PIP install "torch>=2.2,<3" --index-url https://download.pytorch.org/whl/cpu
 fi
 
-# The project and its test extras; redone only when pyproject.toml changes.
+# The project with its test extras, Ray (so the Ray backend's tests run, not skip) and the lint tools;
+# redone only when pyproject.toml changes.
 STAMP="$VENV/.setup-stamp"
 if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
   echo "setup: installing archscope and its dependencies"
-  quiet $PIP install -e ".[test]"
+  quiet $PIP install -e ".[test,ray,lint]"
   touch "$STAMP"
 fi
 

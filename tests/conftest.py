@@ -14,7 +14,6 @@ def _isolated_home(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("archscope-home")
     monkeypatch.setenv("ARCHSCOPE_HOME", str(home))
     monkeypatch.setenv("ARCHSCOPE_OFFLINE", "1")
-    monkeypatch.delenv("ARCHSCOPE_TRAINING_RESULTS", raising=False)
     # one CPU slot per worker, from lock files the workers share (archscope.probe.cpus)
     monkeypatch.setenv("ARCHSCOPE_THREADS", "1")
     monkeypatch.setenv("ARCHSCOPE_LOCK_DIR", str(tmp_path_factory.getbasetemp().parent / "archscope-cpus"))

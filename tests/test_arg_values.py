@@ -62,7 +62,7 @@ HOSTILE = {
 
 @pytest.mark.parametrize("text", HOSTILE.values(), ids=HOSTILE.keys())
 def test_hostile_values_are_refused(text):
-    with pytest.raises(ArchscopeError, match=r"^--arg x"):
+    with pytest.raises(ArchscopeError, match=r"^`args` x"):
         parse_args([f"x={text}"])
 
 

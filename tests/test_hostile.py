@@ -465,7 +465,9 @@ def models(tmp_path):
 def test_lone_surrogate_in_a_module_name(models, args):
     r = run_cli(args, models)
     assert r.returncode == 0, r.stderr
-    assert "c\\ud800" in (r.stdout if args[0] == "summary" else (models / "s.dot").read_text())
+    # markdown shows it as its escape, whose backslash is escaped in the source: 'c\\ud800' reads 'c\ud800'
+    want = "c\\\\ud800" if "markdown" in args else "c\\ud800"
+    assert want in (r.stdout if args[0] == "summary" else (models / "s.dot").read_text())
 
 
 # ---- defect 10 ---------------------------------------------------------------------------------

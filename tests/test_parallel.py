@@ -56,9 +56,9 @@ def _sleeps(x):
 # ---- the backend's settings ----------------------------------------------------------------
 
 @pytest.mark.parametrize("backend, message", [
-    (Backend(kind="slurm"), "--backend must be one of local, ray"),
-    (Backend(jobs=0), "--jobs must be a positive integer"),
-    (Backend(address="ray://head:10001"), "--address names a Ray cluster: it goes with --backend ray"),
+    (Backend(kind="slurm"), "`backend` must be one of local, ray"),
+    (Backend(jobs=0), "`jobs` must be a positive integer"),
+    (Backend(address="ray://head:10001"), "`address` names a Ray cluster: it goes with `backend` ray"),
 ])
 def test_backend_settings_are_checked(backend, message):
     with pytest.raises(ArchscopeError, match=message):
@@ -127,7 +127,7 @@ def test_workers_take_the_cores_threads_at_a_time(monkeypatch):
     # 2 cores at 1 thread a run: 2 workers; at 2 threads a run only 1 fits (the other would wait)
     assert len(parallel._worker_slots(2, 1, False, notes.append)) == 2 and not notes
     assert len(parallel._worker_slots(4, 2, False, notes.append)) == 1
-    assert notes == ["--jobs 4: 2 CPU core(s) at 2 thread(s) a run: 1 at a time"]
+    assert notes == ["`jobs` 4: 2 CPU core(s) at 2 thread(s) a run: 1 at a time"]  # the CLI shows --jobs
 
 
 def test_cuda_workers_get_one_visible_gpu_each(monkeypatch):
@@ -137,7 +137,7 @@ def test_cuda_workers_get_one_visible_gpu_each(monkeypatch):
     notes = []
     assert parallel._worker_slots(3, 1, True, notes.append) == [{"CUDA_VISIBLE_DEVICES": "3"},
                                                                  {"CUDA_VISIBLE_DEVICES": "5"}]
-    assert notes == ["--jobs 3: 2 GPU(s), one a worker: 2 at a time"]
+    assert notes == ["`jobs` 3: 2 GPU(s), one a worker: 2 at a time"]
 
 
 # ---- sweeps on two local processes ---------------------------------------------------------------
@@ -150,7 +150,8 @@ def test_sweep_cli_jobs_gives_the_serial_table(tmp_path):
     two = runner.invoke(app, [*args, "--jobs", "2", "-o", str(tmp_path / "two")])
     assert serial.exit_code == two.exit_code == 0 and serial.stdout == two.stdout, (serial.output, two.output)
     a, b = (json.loads((tmp_path / d / "sweep.json").read_text()) for d in ("serial", "two"))
-    timing = ("seconds", "examples_per_s")  # how fast a run went is the machine's; everything else is the run's
+    timing = ("seconds", "examples_per_s", "step_seconds", "train_seconds")  # how fast a run went is the machine's;
+    # everything else is the run's
     assert [{k: v for k, v in r.items() if k not in timing} for r in b["runs"]] == \
         [{k: v for k, v in r.items() if k not in timing} for r in a["runs"]]
     # the base (lr 0.001, the default kernel), lr 0.003, and kernel 40, 2 seeds each
@@ -180,7 +181,8 @@ def tiny_claims(monkeypatch):
 
 def _measured(folder: Path, exp: str) -> list:
     runs = json.loads((folder / f"{exp}.json").read_text())["runs"]
-    return [{k: v for k, v in r.items() if k not in ("seconds", "measured", "examples_per_s")} for r in runs]
+    timing = ("seconds", "measured", "examples_per_s", "step_seconds", "train_seconds")  # the machine's, not the run's
+    return [{k: v for k, v in r.items() if k not in timing} for r in runs]
 
 
 def test_claims_train_jobs_measures_what_the_serial_run_measures(tiny_claims, tmp_path):
@@ -240,6 +242,6 @@ def test_an_address_nothing_answers_at_fails_at_once():
     # Ray itself retries such an address for minutes; nothing listens on port 1 here
     from archscope.probe.parallel import check_reachable
 
-    with pytest.raises(ArchscopeError, match="--address 127.0.0.1:1: nothing answers at 127.0.0.1:1"):
+    with pytest.raises(ArchscopeError, match="`address` 127.0.0.1:1: nothing answers at 127.0.0.1:1"):
         check_reachable("127.0.0.1:1", timeout=2)
     check_reachable("auto")  # Ray's own lookup of the local cluster

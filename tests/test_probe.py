@@ -44,7 +44,7 @@ def test_model_that_does_not_fit_the_input_is_named():
 
 
 def test_bad_settings():
-    with pytest.raises(ArchscopeError, match="--steps or --epochs"):
+    with pytest.raises(ArchscopeError, match="`steps` or `epochs`"):
         probe("lenet5", device="cpu", steps=5, epochs=1)
     with pytest.raises(ArchscopeError, match="optimizer"):
         probe("lenet5", device="cpu", optimizer="rmsprop", steps=10)

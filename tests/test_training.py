@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from archscope.claims import CLAIMS
 from archscope.claims import training as T
+from archscope.claims import verdicts as V
 from archscope.claims.schema import Claim, Verdict, printed
 from archscope.cli import app
 from archscope.errors import ArchscopeError
@@ -31,14 +32,14 @@ SHORT = TrainConfig(model="lenet5", device="cpu", steps=20, overfit_check=False,
 # ---- the config ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("field, value, message", [
-    ("batch_size", 0, "--batch-size must be a positive integer"),
-    ("steps", 0, "--steps must be a positive integer"),
+    ("batch_size", 0, "`batch_size` must be a positive integer"),
+    ("steps", 0, "`steps` must be a positive integer"),
     ("batch_size", 2 ** 40, "at most 2\\^31"),
-    ("lr", 1e300, "--lr must be a finite number"),
-    ("lr", float("nan"), "--lr must be a finite number"),
-    ("optimizer", "rmsprop", "--optimizer must be one of"),
-    ("init", "orthogonal", "--init must be one of"),
-    ("dataset", "imagenet", "--dataset must be one of"),
+    ("lr", 1e300, "`lr` must be a finite number"),
+    ("lr", float("nan"), "`lr` must be a finite number"),
+    ("optimizer", "rmsprop", "`optimizer` must be one of"),
+    ("init", "orthogonal", "`init` must be one of"),
+    ("dataset", "imagenet", "`dataset` must be one of"),
 ])
 def test_config_refuses_what_cannot_be_a_run(field, value, message):
     with pytest.raises(ArchscopeError, match=message):
@@ -250,7 +251,7 @@ def test_every_training_claim_names_an_existing_experiment_or_says_why_not():
         assert exp is None and c.requires or exp in EXPERIMENTS, c.id
 
 
-# ---- the verdict rule ------------------------------------------------------------------------------
+# ---- the verdict rule (archscope.claims.verdicts with archscope.claims.stats) -------------------------------
 
 def _claim(expected, decimals=3, **args):
     return Claim("t", "test", "here", "training", "training", (("lenet5",),), expected=expected,
@@ -262,64 +263,78 @@ def _measured(values, setting=None):
                             for i, v in enumerate(values)], {"date": "2026-12-01", "device": "cpu"})
 
 
-# seeds 0.80, 0.81, 0.82: mean 0.81, sample std 0.01. Against a single-run figure (k = 1) the band is
-# 0.81 +- (2 * 0.01 * sqrt(1/3 + 1/1) + 0.0005) = 0.81 +- 0.0235940 = 0.786406..0.833594;
-# against a mean of 10 runs (k = 10): 0.81 +- (2 * 0.01 * sqrt(1/3 + 1/10) + 0.0005) = 0.81 +- 0.0136655
+# seeds 0.80, 0.81, 0.82: mean 0.81, sample std 0.01, t(0.975, 2) = 4.302653 (NIST e-Handbook 1.3.6.7.2: 4.303).
+# Against a single-run figure (k = 1) the 95% prediction interval is 0.81 +- 4.302653 * 0.01 * sqrt(1/3 + 1)
+# = 0.81 +- 0.0496828 = 0.7603172..0.8596828; against a mean of 10 runs (k = 10):
+# 0.81 +- 4.302653 * 0.01 * sqrt(1/3 + 1/10) = 0.81 +- 0.0283251 = 0.7816749..0.8383251
 @pytest.mark.parametrize("expected, k, verdict", [
-    (0.8335, 1, Verdict.HOLDS), (0.8337, 1, Verdict.DOES_NOT_HOLD), (0.7865, 1, Verdict.HOLDS),
-    (0.7863, 1, Verdict.DOES_NOT_HOLD), (0.8236, 10, Verdict.HOLDS), (0.8238, 10, Verdict.DOES_NOT_HOLD)])
-def test_verdict_band_is_two_std_of_the_difference_widened_by_the_rounding(expected, k, verdict):
+    (0.8596, 1, Verdict.HOLDS), (0.8598, 1, Verdict.DOES_NOT_HOLD), (0.7604, 1, Verdict.HOLDS),
+    (0.7602, 1, Verdict.DOES_NOT_HOLD), (0.8383, 10, Verdict.HOLDS), (0.8384, 10, Verdict.DOES_NOT_HOLD)])
+def test_verdict_is_the_prediction_interval_of_a_mean_of_k_runs(expected, k, verdict):
     vals = [0.80, 0.81, 0.82]
     assert statistics.stdev(vals) == pytest.approx(0.01)
-    e = T.judge(_claim(expected), _measured(vals), ("lenet5",), source_runs=k)
+    e = V.judge(_claim(expected), _measured(vals), ("lenet5",), source_runs_=k)
     assert e.verdict is verdict and "3 seeds" in e.detail, e.detail
     assert e.measured == pytest.approx(0.81)
+    assert e.stats["n"] == 3 and e.stats["k"] == k and e.stats["t"] == pytest.approx(4.3027, abs=1e-4)
+    assert f"source {k} run" in e.rule and "t = 4.303" in e.rule
 
 
 def test_at_least_and_about_claims():
     # "98%+" (at least 0.98): seeds 0.989, 0.990, 0.991 are above it
     c = replace(_claim(0.98), compare="at_least")
-    assert T.judge(c, _measured([0.989, 0.990, 0.991]), ("lenet5",)).verdict is Verdict.HOLDS
-    assert T.judge(c, _measured([0.95, 0.951, 0.952]), ("lenet5",)).verdict is Verdict.DOES_NOT_HOLD
+    assert V.judge(c, _measured([0.989, 0.990, 0.991]), ("lenet5",)).verdict is Verdict.HOLDS
+    assert V.judge(c, _measured([0.95, 0.951, 0.952]), ("lenet5",)).verdict is Verdict.DOES_NOT_HOLD
     # "about 0.9" (10%): 0.82 is within 0.09 of it even with no spread
     from archscope.claims.schema import ABOUT
 
     c = replace(_claim(0.9), tolerance=ABOUT)
-    assert T.judge(c, _measured([0.82, 0.82]), ("lenet5",)).verdict is Verdict.HOLDS
-    assert T.judge(c, _measured([0.80, 0.80]), ("lenet5",)).verdict is Verdict.DOES_NOT_HOLD
+    assert V.judge(c, _measured([0.82, 0.82]), ("lenet5",)).verdict is Verdict.HOLDS
+    assert V.judge(c, _measured([0.80, 0.80]), ("lenet5",)).verdict is Verdict.DOES_NOT_HOLD
 
 
-def test_best_of_with_an_exact_value():
-    # Table 7's "kernel 5 is best" (compare exact): the best row's kernel is 4 here
-    m = T.Measured("x", [{"setting": {"k": k}, "seed": 0, "ok": True, "test_accuracy": a}
-                         for k, a in ((3, 0.79), (4, 0.81), (5, 0.80))], {})
+def _table(rows):
+    return T.Measured("x", [{"setting": {"k": k}, "seed": s, "ok": True, "test_accuracy": a}
+                            for k, accs in rows for s, a in enumerate(accs)], {})
+
+
+def test_best_of_is_welchs_test_between_the_best_inside_and_outside():
+    # Table 7's "kernel 5 is best" (compare exact): kernel 4 is far ahead here (p < 0.001): does not hold;
+    # kernel 5 far ahead: holds; within the noise: not determined
     c = Claim("t", "5 best", "here", "training", "training", (("lenet5",),), expected=5, compare="exact",
               experiment="x", args={"best_of": "k"})
-    e = T.judge(c, m, ("lenet5",))
-    assert e.verdict is Verdict.DOES_NOT_HOLD and e.measured == 4
+    e = V.judge(c, _table([(3, [0.79, 0.78, 0.80]), (4, [0.90, 0.91, 0.92]), (5, [0.80, 0.81, 0.82])]), ("lenet5",))
+    assert e.verdict is Verdict.DOES_NOT_HOLD and e.measured == 4 and e.stats["p"] < 0.05
+    e = V.judge(c, _table([(3, [0.79, 0.78, 0.80]), (4, [0.80, 0.81, 0.82]), (5, [0.90, 0.91, 0.92])]), ("lenet5",))
+    assert e.verdict is Verdict.HOLDS and e.measured == 5
+    e = V.judge(c, _table([(3, [0.79, 0.78, 0.80]), (4, [0.80, 0.82, 0.84]), (5, [0.81, 0.82, 0.83])]), ("lenet5",))
+    assert e.verdict is Verdict.NOT_DETERMINED and "Welch" in e.rule and "cannot tell" in e.rule
+
+
+def test_best_of_a_range():
+    c = Claim("t", "best lr 1.2-1.4", "here", "training", "training", (("lenet5",),), expected=[1.2, 1.4],
+              compare="range", experiment="x", args={"best_of": "lr"})
+    m = T.Measured("x", [{"setting": {"lr": lr}, "seed": s, "ok": True, "test_accuracy": acc}
+                         for lr, accs in ((0.9, [0.80, 0.81, 0.79]), (1.3, [0.90, 0.89, 0.91]),
+                                          (1.7, [0.70, 0.72, 0.71]))
+                         for s, acc in enumerate(accs)], {})
+    e = V.judge(c, m, ("lenet5",))
+    assert e.verdict is Verdict.HOLDS and e.measured == 1.3
+    assert e.stats["inside"]["setting"] == {"lr": 1.3} and e.stats["outside"]["setting"] == {"lr": 0.9}
 
 
 def test_unpublished_data_gives_no_verdict():
     m = _measured([0.8, 0.81])
     for r in m.runs:
         r["data_verified"] = ["not the published files (read as given)"]
-    assert T.judge(_claim(0.8), m, ("lenet5",)).verdict is Verdict.CANNOT_CHECK
+    assert V.judge(_claim(0.8), m, ("lenet5",)).verdict is Verdict.CANNOT_CHECK
 
 
-def test_one_seed_has_only_the_rounding():
-    e = T.judge(_claim(0.8105), _measured([0.81]), ("lenet5",))
-    assert e.verdict is Verdict.HOLDS and "one seed" in e.detail
-    assert T.judge(_claim(0.8106), _measured([0.81]), ("lenet5",)).verdict is Verdict.DOES_NOT_HOLD
-
-
-def test_best_of_reads_the_best_rows_setting():
-    m = T.Measured("x", [{"setting": {"lr": lr}, "seed": s, "ok": True, "test_accuracy": acc}
-                         for lr, accs in ((0.9, [0.80, 0.81]), (1.3, [0.83, 0.82]), (1.7, [0.70, 0.90]))
-                         for s, acc in enumerate(accs)], {})
-    c = Claim("t", "best lr 1.2-1.4", "here", "training", "training", (("lenet5",),), expected=[1.2, 1.4],
-              compare="range", experiment="x", args={"best_of": "lr"})
-    e = T.judge(c, m, ("lenet5",))
-    assert e.verdict is Verdict.HOLDS and e.measured == 1.3
+def test_one_seed_is_not_determined():
+    # one run says nothing about the spread (issue 23: 002-lenet-epoch-50-accuracy was judged with +-0.005)
+    e = V.judge(_claim(0.81), _measured([0.81]), ("lenet5",))
+    assert e.verdict is Verdict.NOT_DETERMINED and "at least 2" in e.detail
+    assert e.stats["n"] == 1 and e.stats["band"] is None
 
 
 # ---- claims --train end to end (a tiny synthetic experiment) ------------------------------------------
@@ -350,9 +365,9 @@ def test_claims_train_runs_saves_with_provenance_and_gives_verdicts(tiny_experim
     assert len(saved["runs"]) == 4 and {x["seed"] for x in saved["runs"]} == {0, 1}
     p = saved["provenance"]
     assert p["torch"] == torch.__version__ and p["device"] and p["date"].startswith("20") and "archscope" in p
-    assert "tiny-acc" in r.output and "(n=2)" in r.output and "2 s sqrt(1/n + 1/k)" in r.output
+    assert "tiny-acc" in r.output and "(n=2)" in r.output and "95% prediction interval" in r.output
     # plain `claims` now shows the measured verdict
-    e = T.evaluate_training(tiny_experiment[0], ("lenet5",))
+    e = V.evaluate_training(tiny_experiment[0], ("lenet5",))
     assert e.verdict in (Verdict.HOLDS, Verdict.DOES_NOT_HOLD) and "measured" in e.detail
 
 
@@ -374,7 +389,7 @@ def test_claims_train_ctrl_c_keeps_finished_runs(tiny_experiment, monkeypatch):
 
 
 def test_claims_train_bad_input():
-    for args, message in ((["--claim", "002-lenet-fmnist"], "--claim goes with --train"),
+    for args, message in ((["--claim", "002-lenet-fmnits"], "did you mean 002-lenet-fmnist"),
                           (["--train", "--claim", "002-lenet-fmnits"], "did you mean 002-lenet-fmnist"),
                           (["--train", "--claim", "000-vgg16-3x-alexnet"], "not a training claim"),
                           (["--train", "--repeats", "0"], "--repeats must be a positive integer")):
@@ -384,7 +399,7 @@ def test_claims_train_bad_input():
 
 def test_uncheckable_training_claims_say_why():
     by_id = {c.id: c for c in CLAIMS}
-    e = T.evaluate_training(by_id["000-alexnet-flowers-accuracy"], ("alexnet.tutorial",))
+    e = V.evaluate_training(by_id["000-alexnet-flowers-accuracy"], ("alexnet.tutorial",))
     assert e.verdict is Verdict.CANNOT_CHECK and "oxflower17" in e.detail
 
 
@@ -504,5 +519,5 @@ def test_a_best_over_part_of_the_table_gives_no_verdict(monkeypatch):
     m = T.Measured("part", [{"setting": {"batch_size": 32}, "seed": 0, "ok": True, "test_accuracy": 0.88}], {})
     c = Claim("t", "8 or 16 best", "here", "training", "training", (("lenet5",),), expected=[8, 16],
               compare="range", experiment="part", args={"best_of": "batch_size"})
-    r = T.judge(c, m, ("lenet5",))
+    r = V.judge(c, m, ("lenet5",))
     assert r.verdict is Verdict.CANNOT_CHECK and "missing batch_size=8, batch_size=16" in r.detail

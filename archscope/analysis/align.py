@@ -11,8 +11,9 @@ normalisation 8, any other call 4, a region the sum of its calls; two calls of o
 when their settings agree, else a quarter of a gap for the pairing and one per differing setting, and always
 less than leaving both unpaired (one changed layer is one difference where two one-sided layers are two; a
 conv whose kernel turned from 1x7 to 7x1 pairs with its counterpart rather than with a like-shaped
-neighbour). A long sequence is first anchored with ``difflib`` on the layers' geometry (the DP is
-quadratic), then paired in the gaps between the anchors. A region whose kind of merge the other sequence has
+neighbour). A long sequence is first anchored on the layers' geometry by Myers' O(ND) difference algorithm
+(``opcodes``; the DP is quadratic, and so is difflib on the few distinct layers a deep network repeats),
+then paired in the gaps between the anchors. A region whose kind of merge the other sequence has
 none of (a residual sum against a plain network) is opened into its calls first.
 
 Two paired regions pair their branches by the assignment of least total cost (identity preferred on a tie), so
@@ -25,7 +26,6 @@ short run of one-sided layers are paired: the same layer, which the two trees ho
 
 from __future__ import annotations
 
-import difflib
 import heapq
 import itertools
 from collections import Counter
@@ -34,11 +34,80 @@ from dataclasses import dataclass, field
 # what leaving a call unpaired costs: a layer with weights most, a normalisation (its scale and shift) more
 # than a parameter-free call, so that of a ReLU and a batch norm swapped it is the ReLU that is one-sided
 GAP_WEIGHT, GAP_NORM, GAP_OTHER = 12, 8, 4
-_DP_CELLS = 4096  # a segment with more cells is anchored with difflib first
+_DP_CELLS = 4096  # a segment with more cells is anchored with Myers' algorithm first (opcodes)
 _TWIN_RUN = 4  # twins are looked for in runs of at most this many one-sided calls per side
 _MAX_BRANCHES = 6  # branch assignments are searched exhaustively up to this many branches (6! = 720)
 _MERGES = {"add", "add_", "cat", "mul", "mul_", "sub", "stack"}  # functional ops that merge tensors
 _ORDERED = {"cat", "stack", "sub"}  # merges whose input order changes the result (a sum's does not)
+
+
+def opcodes(a: list, b: list, max_edits: int | None = None) -> list[tuple[str, int, int, int, int]] | None:
+    """``difflib.SequenceMatcher(None, a, b).get_opcodes()``, computed by Myers' greedy algorithm (Myers 1986,
+    "An O(ND) Difference Algorithm and Its Variations", Algorithmica 1, Sec. 2-3): a longest common
+    subsequence in O((N + M) D) time and O(D^2) memory, D the number of elements on one side only. Two builds
+    of one network differ in few layers, so this is close to linear in their depth where difflib's
+    longest-match search is O(N M) per match on the few distinct layers a deep network repeats. None when D
+    would pass ``max_edits``: the sequences have too little in common to be paired this way."""
+    n, m = len(a), len(b)
+    limit = n + m if max_edits is None else min(n + m, max_edits)
+    v = {1: 0}
+    trace = []
+    done = None
+    for d in range(limit + 1):
+        vd = {}
+        for k in range(-d, d + 1, 2):
+            x = v[k + 1] if k == -d or (k != d and v[k - 1] < v[k + 1]) else v[k - 1] + 1
+            y = x - k
+            while x < n and y < m and a[x] == b[y]:
+                x, y = x + 1, y + 1
+            vd[k] = x
+            if x >= n and y >= m:
+                done = d
+                break
+        trace.append(vd)
+        v = vd
+        if done is not None:
+            break
+    if done is None:
+        return None
+    # walk back: each step is one element on one side, then a run of equal elements (a "snake")
+    pairs: list[tuple[int, int]] = []
+    x, y = n, m
+    for d in range(done, 0, -1):
+        prev = trace[d - 1]
+        k = x - y
+        down = k == -d or (k != d and prev[k - 1] < prev[k + 1])
+        pk = k + 1 if down else k - 1
+        px = prev[pk]
+        py = px - pk
+        sx, sy = (px, py + 1) if down else (px + 1, py)
+        while x > sx and y > sy:
+            x, y = x - 1, y - 1
+            pairs.append((x, y))
+        x, y = px, py
+    while x > 0 and y > 0:
+        x, y = x - 1, y - 1
+        pairs.append((x, y))
+    pairs.reverse()
+    out = []
+    i = j = 0
+    for pi, pj in pairs + [(n, m)]:
+        if pi > i or pj > j:
+            tag = "replace" if pi > i and pj > j else "delete" if pi > i else "insert"
+            out.append((tag, i, pi, j, pj))
+        if pi < n or pj < m:
+            if out and out[-1][0] == "equal" and out[-1][2] == pi and out[-1][4] == pj:
+                t, a1, _, b1, _ = out[-1]
+                out[-1] = (t, a1, pi + 1, b1, pj + 1)
+            else:
+                out.append(("equal", pi, pi + 1, pj, pj + 1))
+        i, j = pi + 1, pj + 1
+    return out
+
+
+# Myers' search is bounded: past this many one-sided elements (two networks that share little) the coarser
+# keys are tried, and then the rest is left one-sided rather than spending minutes on it
+_MAX_EDITS = 2_000
 
 
 def _gap_of(kind: str) -> int:
@@ -306,10 +375,11 @@ class Aligner:
             return self._dp(xs, ys)[1]
         if level == 2:
             return [(x, None) for x in xs] + [(None, y) for y in ys]
-        sm = difflib.SequenceMatcher(None, self._keys(self.a, xs, level), self._keys(self.b, ys, level),
-                                     autojunk=False)
+        ops = opcodes(self._keys(self.a, xs, level), self._keys(self.b, ys, level), _MAX_EDITS)
+        if ops is None:  # too different on these keys: the coarser ones, or one-sided
+            return self._align(xs, ys, level + 1)
         out = []
-        for tag, a1, a2, b1, b2 in sm.get_opcodes():
+        for tag, a1, a2, b1, b2 in ops:
             if tag == "equal":
                 out.extend(zip(xs[a1:a2], ys[b1:b2]))
             else:

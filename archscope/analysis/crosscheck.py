@@ -603,7 +603,7 @@ def crosscheck(spec, a: Analysis, *, tools=TOOLS, args: dict | None = None) -> l
     from archscope.errors import ArchscopeError
 
     if len(a.inputs) > 1 or any(i["dtype"] != a.dtype for i in a.inputs):
-        raise ArchscopeError("--crosscheck compares models with one floating input; this one has "
+        raise ArchscopeError("`crosscheck` compares models with one floating input; this one has "
                              + ", ".join(f"{'x'.join(map(str, i['shape']))} {i['dtype']}" for i in a.inputs))
 
     unknown = set(tools) - set(TOOLS)

@@ -25,14 +25,13 @@ modules that never ran) is listed as such.
 
 from __future__ import annotations
 
-import difflib
 import math
 from dataclasses import asdict, dataclass, field
 
 import torch
 from torch import nn
 
-from archscope.analysis.align import Aligner, Side
+from archscope.analysis.align import _MAX_EDITS, Aligner, Side, opcodes
 from archscope.analysis.modules import layer_kind
 from archscope.analysis.receptive import RF, rf_to_dict
 from archscope.analysis.result import Analysis
@@ -40,6 +39,15 @@ from archscope.analysis.result import Analysis
 # Settings that follow from the layer's input rather than define the layer: a
 # different value is a consequence of a difference upstream, not one of its own.
 _FROM_INPUT = {"in_channels", "in_features", "num_features"}
+# Settings that must equal the input's width and give the output the same (a LayerNorm's normalized_shape,
+# attention's embed_dim): a layer's own difference, shown and charged its own cost, but never the cause of a
+# knock-on downstream (the layer that changed the width is; a width 32 -> 48 diff charged the attention's
+# +15.73M MACs to its LayerNorm).
+_FOLLOWS_INPUT = {"normalized_shape", "embed_dim", "kdim", "vdim", "num_channels"}
+# Modules whose ``__constants__`` leave their geometry out: the attributes that define them.
+_SETTINGS: tuple[tuple[type, tuple[str, ...]], ...] = (
+    (nn.MultiheadAttention, ("embed_dim", "num_heads", "dropout", "add_zero_attn")),
+)
 _IGNORED = {"inplace", "return_indices", "_reversed_padding_repeated_twice"}
 # Functional ops in a forward that are calls of their own even without a cost (merges).
 _MERGES = {"add", "add_", "cat", "mul", "mul_", "sub", "stack"}
@@ -100,8 +108,11 @@ class Diff:
     same: bool
     totals: dict  # quantity -> [A, B]
     changes: list
-    unattributed: dict  # quantity -> B minus A that no call accounts for (e.g. modules that never ran)
+    unattributed: dict  # quantity -> B minus A that no row accounts for
     notes: list = field(default_factory=list)
+    # quantity -> the modules where the unattributed part lies: blocks whose own forward computes on tensors
+    # the trace does not follow (MACs, FLOPs)
+    unattributed_in: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -137,6 +148,15 @@ def layer_config(module: nn.Module) -> dict:
         cfg[n] = list(v) if isinstance(v, tuple) else v
     if isinstance(module, (nn.modules.conv._ConvNd, nn.Linear)):
         cfg["bias"] = module.bias is not None
+    for cls, attrs in _SETTINGS:
+        if isinstance(module, cls):
+            cfg.update({n: getattr(module, n, None) for n in attrs})
+            names = names or list(attrs)
+    if isinstance(module, nn.MultiheadAttention):
+        if not module._qkv_same_embed_dim:  # keys and values of their own widths
+            cfg.update(kdim=module.kdim, vdim=module.vdim)
+        cfg["bias"] = module.in_proj_bias is not None
+        cfg["add_bias_kv"] = module.bias_k is not None
     if not names:
         extra = module.extra_repr()
         if extra:
@@ -157,25 +177,65 @@ def _geometry(call: Call) -> tuple:
     return (call.kind, *(repr(call.config.get(k)) for k in _SHAPE))
 
 
+def units(analysis: Analysis) -> set[str]:
+    """The modules that are one call each: those that ran with no module inside them running (a leaf layer;
+    nn.MultiheadAttention, whose out_proj is read through F.linear and never runs). The model itself is none."""
+    ran = [l.name for l in analysis.layers if l.calls and l.name]
+    above = {n.rsplit(".", i)[0] for n in ran for i in range(1, n.count(".") + 1)}
+    return {n for n in ran if n not in above}
+
+
+def charged_params(analysis: Analysis) -> dict[str, int]:
+    """Each module's parameters, counted once each (analysis/rows.py): those charged to it and to the modules
+    inside it."""
+    out: dict[str, int] = {}
+    for c in analysis.charges:
+        parts = c.row.split(".") if c.row else []
+        for i in range(1, len(parts) + 1):
+            key = ".".join(parts[:i])
+            out[key] = out.get(key, 0) + c.numel
+    return out
+
+
+def _remainders(analysis: Analysis) -> dict[str, tuple[int, int]]:
+    """MACs and FLOPs a module issued on tensors the trace does not follow (arithmetic on its weights only):
+    its own cost less its own ops in the flow."""
+    seen: dict[str, list[int]] = {}
+    for f in analysis.flow:
+        if f.stack:
+            own = seen.setdefault(f.stack[-1], [0, 0])
+            own[0] += f.macs
+            own[1] += f.flops
+    out = {}
+    for l in analysis.layers:
+        macs, flops = seen.get(l.name, (0, 0))
+        if l.own_macs != macs or l.own_flops != flops:
+            out[l.name] = (l.own_macs - macs, l.own_flops - flops)
+    return out
+
+
 def calls_of(analysis: Analysis, model: nn.Module) -> list[Call]:
-    """The network as its sequence of calls, from the analysis' data flow."""
-    by_name = {l.name: l for l in analysis.layers}
+    """The network as its sequence of calls, from the analysis' data flow: a call of each unit (``units``),
+    with the parameters charged to it (its first call) and all it computed, and a call of each functional op
+    written in a forward that merges tensors or costs something."""
     modules = dict(model.named_modules())
     itemsize = getattr(torch, analysis.dtype).itemsize
+    unit = units(analysis)
+    params = charged_params(analysis)
+    rest = _remainders(analysis)
     calls: list[Call] = []
     seen: set[str] = set()
     current: Call | None = None
     for i, f in enumerate(analysis.flow):
         name = f.stack[-1] if f.stack else ""
-        layer = by_name.get(name)
-        leaf = layer is not None and layer.is_leaf and name in modules and name != ""
-        if leaf:
+        if name in unit and name in modules:
             if current is None or current.module != name or current.call != f.call:
                 m = modules[name]
                 current = Call(name, _kind(m), layer_config(m), i, call=f.call, reused=name in seen)
                 if name not in seen:
                     seen.add(name)
-                    current.params = sum(p.numel() for p in m.parameters())
+                    current.params = params.get(name, 0)
+                    current.macs, current.flops = rest.get(name, (0, 0))
                 current.in_shape = analysis.tensor_shapes.get(f.inputs[0]) if f.inputs else None
                 calls.append(current)
             call = current
@@ -199,14 +259,29 @@ def calls_of(analysis: Analysis, model: nn.Module) -> list[Call]:
 
 def _silent_modules(analysis: Analysis, model: nn.Module) -> list[Call]:
     """Leaf modules that issued no op in the traced forward (dropout in eval mode, heads that only run in
-    training), in definition order: compared by their settings and parameters alone. An ``nn.Identity`` is
-    left out: it computes nothing and has no setting, so a network holding one as a placeholder (VGG's
-    ``avgpool`` where torchvision has an adaptive pool) does not differ by it."""
+    training), in definition order: compared by their settings and parameters alone. Left out: an
+    ``nn.Identity`` (it computes nothing and has no setting, so a network holding one as a placeholder,
+    VGG's ``avgpool`` where torchvision has an adaptive pool, does not differ by it) and a module inside a
+    unit that ran (attention's out_proj: its parameters are the attention's)."""
     active = {f.stack[-1] for f in analysis.flow if f.stack}
+    inside = units(analysis)
+    params = charged_params(analysis)
     out = []
     for name, m in model.named_modules():
-        if name and next(m.children(), None) is None and name not in active and not isinstance(m, nn.Identity):
-            out.append(Call(name, _kind(m), layer_config(m), -1, params=sum(p.numel() for p in m.parameters())))
+        if name and next(m.children(), None) is None and name not in active and not isinstance(m, nn.Identity) \
+                and not any(name.startswith(u + ".") for u in inside):
+            out.append(Call(name, _kind(m), layer_config(m), -1, params=params.get(name, 0)))
+    return out
+
+
+def _held_by_blocks(analysis: Analysis) -> dict[str, int]:
+    """Parameters charged to a module that is no call (a block or the model holding a weight it uses itself,
+    a position embedding): module -> how many."""
+    unit = units(analysis)
+    out: dict[str, int] = {}
+    for c in analysis.charges:
+        if c.row not in unit and not any(c.row.startswith(u + ".") for u in unit) and c.how != "unused":
+            out[c.row] = out.get(c.row, 0) + c.numel
     return out
 
 
@@ -216,7 +291,7 @@ def _align(ca: list[Call], cb: list[Call]) -> list[tuple[int | None, int | None]
     out: list[tuple[int | None, int | None]] = []
     # geometry first: layers that agree on type, kernel and stride are the same layer (their other settings
     # are compared after); exact signatures first would cut a port that changed every bias into thousands
-    # of tiny blocks, and SequenceMatcher is quadratic in them
+    # of tiny blocks
     passes = (_geometry, lambda c: c.kind)
 
     def align(level, i1, i2, j1, j2):
@@ -225,9 +300,11 @@ def _align(ca: list[Call], cb: list[Call]) -> list[tuple[int | None, int | None]
             out.extend((None, j) for j in range(j1, j2))
             return
         key = passes[level]
-        sm = difflib.SequenceMatcher(None, [key(c) for c in ca[i1:i2]], [key(c) for c in cb[j1:j2]],
-                                     autojunk=False)
-        for tag, a1, a2, b1, b2 in sm.get_opcodes():
+        ops = opcodes([key(c) for c in ca[i1:i2]], [key(c) for c in cb[j1:j2]], _MAX_EDITS)
+        if ops is None:  # too different on these keys: the coarser ones, or one-sided
+            align(level + 1, i1, i2, j1, j2)
+            return
+        for tag, a1, a2, b1, b2 in ops:
             if tag == "equal":
                 out.extend(zip(range(i1 + a1, i1 + a2), range(j1 + b1, j1 + b2)))
             else:
@@ -259,9 +336,15 @@ def _connections(pairs, a: Side, b: Side) -> dict[tuple[int, int], tuple[list[st
 
 
 def _changes_shape(change_pair: tuple[Call | None, Call | None]) -> bool:
-    """Whether a difference changes the tensors downstream (a width, a size): only those cause knock-ons."""
+    """Whether a difference changes the tensors downstream (a width, a size): only those cause knock-ons.
+    A layer whose only changed settings follow its input's width (``_FOLLOWS_INPUT``) passes a change on
+    rather than making one."""
     x, y = change_pair
     if x is not None and y is not None:
+        da, db = _defining(x.config), _defining(y.config)
+        changed = {k for k in set(da) | set(db) if da.get(k) != db.get(k)}
+        if changed and changed <= _FOLLOWS_INPUT and x.reused == y.reused:
+            return False
         return x.out_shape != y.out_shape
     one = x or y
     return one.out_shape != one.in_shape
@@ -310,21 +393,43 @@ def _shown(a: Analysis) -> str:
     return ", ".join("x".join(map(str, s)) for s in shapes) if len(a.inputs) > 1 else "x".join(map(str, shapes))
 
 
-def diff(spec_a, spec_b, input_shape=None) -> Diff:
-    """Compare two models archscope can analyse (zoo names, ``module:callable`` specs, or
-    ``(name, nn.Module, (C, H, W))`` triples)."""
-    from archscope.analysis.engine import _resolve, analyze
+def side_name(spec, args: dict | None) -> str:
+    """How a side is named: its spec, with the knobs it was built with (``inception_v1[reductions=False]``)."""
+    return f"{spec}[{', '.join(f'{k}={v!r}' if isinstance(v, str) else f'{k}={v}' for k, v in args.items())}]" \
+        if args else str(spec)
 
-    sides = []
-    for spec in (spec_a, spec_b):
+
+def _side(label: str, spec, input_shape, args: dict | None):
+    """(name, model, analysis, calls) of one side; an error names the side and its model."""
+    from archscope.analysis.engine import _resolve, analyze
+    from archscope.errors import ArchscopeError
+
+    shown = spec[0] if isinstance(spec, tuple) else side_name(spec, args)
+    try:
         if isinstance(spec, tuple):
             name, model, shape = spec
         else:
-            model, name, shape, _ = _resolve(spec, input_shape)
+            model, name, shape, _ = _resolve(spec, input_shape, args)
+            name = side_name(name, args)
         a = analyze(model, input_shape if input_shape is not None else tuple(shape))
-        a.model = name
-        sides.append((name, model, a, calls_of(a, model)))
-    (na, ma, aa, ca), (nb, mb, ab, cb) = sides
+    except ArchscopeError as e:
+        raise ArchscopeError(f"side {label} ({shown}): {e}") from None
+    a.model = name
+    return name, model, a, calls_of(a, model)
+
+
+def diff(spec_a, spec_b, input_shape=None, *, args_a: dict | None = None, args_b: dict | None = None,
+         progress=None) -> Diff:
+    """Compare two models archscope can analyse (zoo names, ``module:callable`` specs, or
+    ``(name, nn.Module, (C, H, W))`` triples); ``args_a``/``args_b`` are builder knobs for each side (a
+    model against itself with other knobs: ``diff("googlenet", "googlenet", args_b={"reductions": False})``).
+    ``progress(step, done, total)`` is called as the work goes (the alignment reports its share)."""
+    report = progress or (lambda *_: None)
+    report("analysing A", 0, 3)
+    na, ma, aa, ca = _side("A", spec_a, input_shape, args_a)
+    report("analysing B", 1, 3)
+    nb, mb, ab, cb = _side("B", spec_b, input_shape, args_b)
+    report("aligning", 2, 3)
 
     side_a, side_b = Side(ca, aa.flow, _defining, _geometry), Side(cb, ab.flow, _defining, _geometry)
     aligner = Aligner(side_a, side_b)
@@ -424,6 +529,18 @@ def diff(spec_a, spec_b, input_shape=None) -> Diff:
                               {"params": (y.params if y else 0) - (x.params if x else 0), "macs": 0, "flops": 0,
                                "activation_bytes": 0}))
 
+    # parameters a block or the model holds and uses itself (no call carries them): compared by name
+    ha, hb = _held_by_blocks(aa), _held_by_blocks(ab)
+    for name in sorted(set(ha) | set(hb), key=lambda n: (n not in ha, n)):
+        pa, pb = ha.get(name), hb.get(name)
+        if pa == pb:
+            continue
+        where = name or "<model>"
+        changes.append(Change("changed" if pa is not None and pb is not None else "only_a" if pb is None else "only_b",
+                              where if pa is not None else None, where if pb is not None else None, None, None,
+                              {"parameters it holds": [pa or 0, pb or 0]},
+                              {"params": (pb or 0) - (pa or 0), "macs": 0, "flops": 0, "activation_bytes": 0}))
+
     ta, tb = aa.totals, ab.totals
     totals = {"params": [ta.params, tb.params], "macs": [ta.macs, tb.macs], "flops": [ta.flops, tb.flops],
               "activation_bytes": [sum(c.activation_bytes for c in ca), sum(c.activation_bytes for c in cb)],
@@ -438,12 +555,17 @@ def diff(spec_a, spec_b, input_shape=None) -> Diff:
     notes = []
     if list(aa.input_shape) != list(ab.input_shape):
         notes.append(f"the inputs differ: {_shown(aa)} and {_shown(ab)} (give --input to compare both on one)")
+    where = {}
     if unattributed:
-        notes.append("part of the totals' difference is in no traced call nor leaf module (parameters held by a "
-                     "container module itself, or ops on tensors the trace does not follow): listed as unattributed")
+        unit_a, unit_b = units(aa), units(ab)
+        blocks = sorted({n or "<model>" for a, u in ((aa, unit_a), (ab, unit_b)) for n in _remainders(a)
+                         if n not in u})
+        where = {q: blocks for q in unattributed if q != "params"}
+        if "params" in unattributed:
+            where["params"] = sorted({c.row or "<model>" for a in (aa, ab) for c in a.charges if c.how == "unused"})
     same = not changes and not unattributed and totals["params"][0] == totals["params"][1]
-    return Diff(na, nb, _unbatched(aa), _unbatched(ab), same, totals, changes, unattributed,
-                notes)
+    report("done", 3, 3)
+    return Diff(na, nb, _unbatched(aa), _unbatched(ab), same, totals, changes, unattributed, notes, where)
 
 
-__all__ = ["Call", "Change", "Diff", "calls_of", "diff", "layer_config"]
+__all__ = ["Call", "Change", "Diff", "calls_of", "diff", "layer_config", "side_name"]

@@ -15,13 +15,10 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
-import importlib
-import importlib.util
 import re
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 
 import torch
 from torch import nn
@@ -31,6 +28,7 @@ from archscope.analysis.inputs import InputSpec, parse_input, parse_inputs
 from archscope.analysis.modules import layer_kind
 from archscope.analysis.opargs import as_ints, ntuple
 from archscope.analysis.result import Analysis, LayerStats, Totals
+from archscope.analysis.rows import complete as complete_rows
 from archscope.analysis.tracer import ForwardError, all_subtree_params, cost_pass, saved_tensor_bytes
 from archscope.errors import ArchscopeError
 
@@ -53,35 +51,12 @@ def load_model(spec: str, *, meta: bool = True, kwargs: dict | None = None) -> n
 
     With ``meta`` the callable runs on the meta device (no weight allocated). A constructor that reads
     tensor values (torchvision's RegNet calls ``.tolist()`` on a tensor of widths) cannot run there; the
-    error names ``--build-device cpu`` rather than archscope calling it again on the CPU by itself: the
+    error names ``build_device="cpu"`` rather than archscope calling it again on the CPU by itself: the
     callable is called once (a second call would repeat whatever else the user's code does: files
     written, weights downloaded), and a CPU build allocates every weight, which the user should choose."""
-    mod_name, _, attr = spec.partition(":")
-    if not mod_name or not attr:
-        raise ArchscopeError(f"expected module.path:callable, got {spec!r}")
-    try:
-        if mod_name.endswith(".py") or "/" in mod_name:
-            path = Path(mod_name)
-            if not path.is_file():
-                raise ArchscopeError(f"no such file: {mod_name}")
-            module_spec = importlib.util.spec_from_file_location(path.stem, path)
-            module = importlib.util.module_from_spec(module_spec)
-            module_spec.loader.exec_module(module)
-        else:
-            if "" not in sys.path:
-                sys.path.insert(0, "")
-            module = importlib.import_module(mod_name)
-    except ArchscopeError:
-        raise
-    except (Exception, SystemExit) as e:
-        raise ArchscopeError(f"cannot import {mod_name!r}: {type(e).__name__}: {e}") from None
-    obj = module
-    for part in attr.split("."):
-        if not hasattr(obj, part):
-            raise ArchscopeError(f"{mod_name!r} has no attribute {part!r}")
-        obj = getattr(obj, part)
-    if not callable(obj):
-        raise ArchscopeError(f"{spec!r} is not callable")
+    from archscope.models import import_callable  # what a reference means: archscope.models, one place
+
+    obj = import_callable(spec)
     try:  # called once: a second call would repeat whatever else the user's code does
         with (_meta_build() if meta else contextlib.nullcontext()):
             model = obj(**(kwargs or {}))
@@ -89,7 +64,7 @@ def load_model(spec: str, *, meta: bool = True, kwargs: dict | None = None) -> n
         raise ArchscopeError(f"{spec}() called sys.exit({e.code!r}) instead of returning a model") from None
     except Exception as e:
         where = (" on the meta device (archscope builds models there, with no weight allocated; a constructor "
-                 "that reads tensor values cannot run there: build it on the CPU with --build-device cpu)"
+                 "that reads tensor values cannot run there: build it on the CPU with `build_device` cpu)"
                  ) if meta and _meta_specific(e) else ""
         call = f"{spec}({', '.join(f'{k}={v!r}' for k, v in (kwargs or {}).items())})"
         raise ArchscopeError(f"{call} failed{where}: {type(e).__name__}: {_first_line(e)}") from None
@@ -133,7 +108,7 @@ def _check_size(batch: int, shape, dtype) -> None:
     nbytes = n * torch.empty((), dtype=dtype, device="meta").element_size()
     if nbytes >= 2**62:
         raise ArchscopeError(f"input {batch}x{'x'.join(map(str, shape))} is {nbytes:.3g} bytes, beyond what a tensor "
-                             "can address (2**62 bytes here); give a smaller --batch or --input")
+                             "can address (2**62 bytes here); give a smaller `batch` or `input_size`")
 
 
 def _tensor_attributes(model: nn.Module):
@@ -200,20 +175,28 @@ def pruning_notes(model: nn.Module) -> list[str]:
     return notes
 
 
+_BUILT_ON_CPU = "built on the CPU (build device cpu, as asked), analysed on meta"
+
+
 def _resolve(model_or_name, input_shape, args: dict | None = None, build_device: str = "meta"):
     """-> (model on meta if possible, display name, default input, notes)"""
+    if build_device != "meta" and ":" not in str(model_or_name if isinstance(model_or_name, str) else ""):
+        what = "a built module is already built" if isinstance(model_or_name, nn.Module) else \
+            "zoo models are built on meta"
+        raise ArchscopeError(f"`build_device` {build_device} is for a module:callable reference whose constructor "
+                             f"reads tensor values; {what}, so it would change nothing")
     if isinstance(model_or_name, nn.Module):
         name = type(model_or_name).__name__
         if input_shape is None:
-            raise ArchscopeError("an nn.Module needs input_shape (C, H, W)")
+            raise ArchscopeError("an nn.Module needs `input_size` (C, H, W)")
         if args:
             raise ArchscopeError("builder arguments apply to a zoo name or module:callable, not to a built model")
         return model_or_name, name, None, []
     spec = str(model_or_name)
     if ":" in spec:
         if input_shape is None:
-            raise ArchscopeError(f"{spec}: give --input CxHxW for a model that is not in the zoo")
-        notes = [] if build_device == "meta" else ["built on the CPU (--build-device cpu), analysed on meta"]
+            raise ArchscopeError(f"{spec}: give `input_size` (C, H, W) for a model that is not in the zoo")
+        notes = [] if build_device == "meta" else [_BUILT_ON_CPU]
         return load_model(spec, kwargs=args, meta=build_device == "meta"), spec, None, notes
     from archscope.zoo import get_model, model_info
 
@@ -221,9 +204,6 @@ def _resolve(model_or_name, input_shape, args: dict | None = None, build_device:
     default = tuple(info.input_shape)
     if args and "in_channels" in args and isinstance(args["in_channels"], int):
         default = (args["in_channels"], *default[1:])  # the default input follows the channels asked for
-    if build_device == "cpu":
-        return get_model(info.name, **(args or {})), info.name, default, ["built on the CPU (--build-device cpu), "
-                                                                           "analysed on meta"]
     return get_model(info.name, device="meta", **(args or {})), info.name, default, []
 
 
@@ -255,7 +235,7 @@ def analyze(model_or_name, input_shape=None, batch: int = 1, dtype: torch.dtype 
     if device not in ("meta", "cpu"):
         raise ArchscopeError(f"device must be 'meta' or 'cpu', got {device!r}")
     if build_device not in ("meta", "cpu"):
-        raise ArchscopeError(f"build_device must be 'meta' or 'cpu', got {build_device!r}")
+        raise ArchscopeError(f"`build_device` must be 'meta' or 'cpu', got {build_device!r}")
     if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
         raise ArchscopeError(f"batch must be a positive integer, got {batch!r}")
     if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
@@ -401,6 +381,7 @@ def _analyze(model_or_name, model, name, default_input, notes, input_shape, batc
     a.training.update(frozen=list(frozen), frozen_params=sum(p.numel() for n, p in work.named_parameters()
                                                              if n in frozen_names),
                       input_grad=input_grad)
+    complete_rows(a, work, xs)  # issue 27: each parameter charged to one row; conv/pool padding, dilation, groups
     return a
 
 
@@ -410,7 +391,7 @@ def _patterns(frozen) -> list[str]:
     out = []
     for p in frozen or ():
         if not isinstance(p, str) or not p.strip():
-            raise ArchscopeError(f"frozen takes glob patterns over parameter names (e.g. 'layer1.*'); got {p!r}")
+            raise ArchscopeError(f"`frozen` takes glob patterns over parameter names (e.g. 'layer1.*'); got {p!r}")
         out.append(p.strip())
     return out
 
@@ -425,7 +406,7 @@ def match_frozen(model: nn.Module, patterns: Sequence[str]) -> set[str]:
         hit = {n for n in names if fnmatch.fnmatchcase(n, pat) or fnmatch.fnmatchcase(n, pat + ".*")}
         if not hit:
             some = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
-            raise ArchscopeError(f"frozen pattern {pat!r} matches no parameter of the model "
+            raise ArchscopeError(f"`frozen` pattern {pat!r} matches no parameter of the model "
                                  f"(its parameters are named {some or 'nothing: it has none'})")
         chosen |= hit
     return chosen
@@ -530,7 +511,7 @@ def _kernel_stride(module: nn.Module):
         return None, None
     n = len(k) if isinstance(getattr(module, "kernel_size", None), (tuple, list)) or len(k) > 1 else 2
     s = ntuple(getattr(module, "stride", None), n)
-    return list(ntuple(k, n)), (list(s) if s else None)
+    return list(k * n if len(k) == 1 else k), (list(s) if s else None)
 
 
 def _assemble(model, name, input_shape, dtype, device, result, saved, notes, inputs=None) -> Analysis:

@@ -380,7 +380,7 @@ TRAINING_RULE = (
     "loss (computed from every output) depends on its result (not through a detach). Each convolution or matrix product "
     "costs, per operand that needs a gradient, one product of the forward's size (the input's gradient, the "
     "weight's gradient), a bias's gradient 1 per output element; every other op 2 x its training-mode forward "
-    "FLOPs where its result needs a gradient, else 0. Frozen parameters (requires_grad=False, or --frozen) get no gradient."
+    "FLOPs where its result needs a gradient, else 0. Frozen parameters (requires_grad=False, or named frozen) get no gradient."
 )
 
 

@@ -46,12 +46,12 @@ def parse_spec(spec) -> InputSpec:
         text, colon, dtype_name = spec.strip().partition(":")
         dtype_name = dtype_name.strip().lower()
         if colon and not dtype_name:
-            raise ArchscopeError(f"--input {spec!r}: nothing after ':' (a dtype such as long)")
+            raise ArchscopeError(f"`input_size` {spec!r}: nothing after ':' (a dtype such as long)")
         if dtype_name and dtype_name not in DTYPES:
-            raise ArchscopeError(f"--input {spec!r}: unknown dtype {dtype_name!r}; one of {', '.join(DTYPES)}")
+            raise ArchscopeError(f"`input_size` {spec!r}: unknown dtype {dtype_name!r}; one of {', '.join(DTYPES)}")
         parts = re.split(r"\s*[x,×*]\s*|\s+", text.strip().lower())
         if not all(re.fullmatch(r"[0-9]+", p) for p in parts):  # ASCII digits, no empty size ("3x", "3xx4")
-            raise ArchscopeError(f"--input must be sizes joined by x, e.g. 3x224x224 or 77:long; got {spec!r}")
+            raise ArchscopeError(f"`input_size` must be sizes joined by x, e.g. 3x224x224 or 77:long; got {spec!r}")
         dims = tuple(int(p) for p in parts)
         dtype = DTYPES[dtype_name] if dtype_name else None
     else:
@@ -138,7 +138,7 @@ class _Reader:
 
     def error(self, why: str) -> ArchscopeError:
         shown = self.text if len(self.text) <= 40 else self.text[:37] + "..."
-        return ArchscopeError(f"--arg {self.key}={shown}: {why} (a value is a number, True/False/None, a quoted "
+        return ArchscopeError(f"`args` {self.key}={shown}: {why} (a value is a number, True/False/None, a quoted "
                               "string, a list/tuple/dict of those, or a bare word taken as text)")
 
     def peek(self):
@@ -224,7 +224,7 @@ def parse_value(text: str, key: str = "value"):
     true/false in any case are booleans."""
     t = text.strip()
     if len(t) > MAX_VALUE_CHARS:
-        raise ArchscopeError(f"--arg {key}: a value of {len(t):,} characters (at most {MAX_VALUE_CHARS:,})")
+        raise ArchscopeError(f"`args` {key}: a value of {len(t):,} characters (at most {MAX_VALUE_CHARS:,})")
     if t.lower() in ("true", "false"):
         return t.lower() == "true"
     if t in _WORDS:
@@ -241,9 +241,9 @@ def parse_args(items) -> dict:
         key, sep, value = item.partition("=")
         key = key.strip().replace("-", "_")
         if not sep or not key.isidentifier():
-            raise ArchscopeError(f"--arg needs KEY=VALUE with KEY a Python name; got {item!r}")
+            raise ArchscopeError(f"`args` needs KEY=VALUE with KEY a Python name; got {item!r}")
         if key in out:
-            raise ArchscopeError(f"--arg {key} is given twice")
+            raise ArchscopeError(f"`args` {key} is given twice")
         out[key] = parse_value(value, key)
     return out
 

@@ -79,6 +79,14 @@ def ntuple(v, n: int) -> tuple[int, ...] | None:
     return ints * n if len(ints) == 1 else ints
 
 
+def _axes(v, n: int) -> tuple[int, ...]:
+    """``ntuple`` of an aten op's window argument, which always holds integers (an op's schema types it)."""
+    ints = ntuple(v, n)
+    if ints is None:
+        raise TypeError(f"expected integers for a window argument, got {v!r}")
+    return ints
+
+
 class Window(NamedTuple):
     """A sliding window over the spatial axes: a convolution's or a pooling's."""
 
@@ -100,8 +108,8 @@ def conv_window(args, kwargs=None) -> Window:
     """aten.convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups)."""
     a = bind(aten.convolution, args, kwargs or {})
     n = a["weight"].dim() - 2
-    return Window(tuple(a["weight"].shape[2:]), ntuple(a["stride"], n), ntuple(a["padding"], n),
-                  ntuple(a["dilation"], n), False, bool(a["transposed"]), int(a["groups"]))
+    return Window(tuple(a["weight"].shape[2:]), _axes(a["stride"], n), _axes(a["padding"], n),
+                  _axes(a["dilation"], n), False, bool(a["transposed"]), int(a["groups"]))
 
 
 def pool_window(packet, args, kwargs=None) -> Window:
@@ -110,9 +118,9 @@ def pool_window(packet, args, kwargs=None) -> Window:
     stride means the kernel's (torch's documented default)."""
     a = bind(packet, args, kwargs or {})
     n = a["self"].dim() - 2
-    k = ntuple(a["kernel_size"], n)
-    stride = ntuple(a["stride"], n) if a.get("stride") else k
-    return Window(k, stride, ntuple(a.get("padding", 0), n), ntuple(a.get("dilation", 1), n),
+    k = _axes(a["kernel_size"], n)
+    stride = _axes(a["stride"], n) if a.get("stride") else k
+    return Window(k, stride, _axes(a.get("padding", 0), n), _axes(a.get("dilation", 1), n),
                   bool(a.get("ceil_mode", False)))
 
 

@@ -26,6 +26,9 @@ class LayerStats:
     activation_bytes: int = 0  # bytes of this module's output
     kernel: list | None = None
     stride: list | None = None
+    padding: list | str | None = None  # a convolution's or a pooling's, per axis ('same'/'valid' as torch keeps them)
+    dilation: list | None = None
+    groups: int | None = None  # a convolution's (AlexNet's two towers: 2; a depthwise convolution: its channels)
     # size and jump per axis and the centre of output element 0's field on the input (RF), GLOBAL after
     # global pooling or a fully connected layer, None off the spatial path (a module that never ran)
     receptive_field: RF | GlobalRF | None = None
@@ -38,6 +41,27 @@ class LayerStats:
     out_keys: list | None = None
     calls: int = 0
     is_leaf: bool = True
+    # the parameters this row is charged with: every parameter of the model is charged to exactly one
+    # module (analysis/rows.py says which), so these add up to the total over the rows, tied weights once
+    charged_params: int = 0
+
+
+@dataclass
+class ParamCharge:
+    """Where one parameter (a tensor, by identity: a tied weight is one) is counted: its row and how it got
+    there (``analysis/rows.py``)."""
+
+    name: str  # its qualified name, under its first holder (``attn.out_proj.weight``)
+    numel: int
+    row: str  # the module charged with it
+    # "holder": a module that holds it ran (the first to run, for a tied weight); "used": the module whose
+    # forward used it, its holder never running as a module (nn.MultiheadAttention's out_proj, read through
+    # F.linear); "unused": no call read it in the traced forward (an auxiliary head of a model in eval mode)
+    how: str
+    # the output shape of the first call that read it, where a call other than its row's own output decides
+    # its stage (a weight held by a block and used in a convolution the block writes out); None otherwise
+    shape: list | None = None
+    aliases: list = field(default_factory=list)  # its other names (a tied weight's)
 
 
 @dataclass
@@ -82,10 +106,12 @@ class Analysis:
     flow: list = field(default_factory=list, repr=False)
     tensor_shapes: dict = field(default_factory=dict, repr=False)
     output_keys: list = field(default_factory=list, repr=False)
+    # every parameter's row (analysis/rows.py); not part of the JSON contract (each layer's charged_params is)
+    charges: list = field(default_factory=list, repr=False)
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        for k in ("flow", "tensor_shapes", "output_keys"):
+        for k in ("flow", "tensor_shapes", "output_keys", "charges"):
             d.pop(k)
         d["layers"] = [{k: (rf_to_dict(layer.receptive_field) if k == "receptive_field" else v)
                         for k, v in l.items() if k not in ("in_keys", "out_keys")}

@@ -20,10 +20,21 @@ class Measurement:
 
 
 @functools.lru_cache(maxsize=None)
-def analysis(name: str, input_shape: tuple | None = None):
+def analysis(name: str, input_shape: tuple | None = None, knobs: tuple = ()):
+    """The analysis of a zoo model, built with ``knobs`` ((key, value) pairs: a what-if build) if given."""
     from archscope.analysis import analyze
 
-    return analyze(name, input_shape, training_memory=False)
+    return analyze(name, input_shape, training_memory=False, args=dict(knobs) or None)
+
+
+def _knobs(args) -> tuple:
+    return tuple(sorted(args.get("knobs", {}).items()))
+
+
+def _built(name: str, args) -> str:
+    """How a what-if build is named: ``googlenet[reductions=False]``."""
+    k = _knobs(args)
+    return f"{name}[{', '.join(f'{a}={b}' for a, b in k)}]" if k else name
 
 
 @functools.lru_cache(maxsize=None)
@@ -50,7 +61,7 @@ def _rf(layer) -> int:
 
 
 def _quantity(name: str, q: str, args) -> float:
-    a = analysis(name, _input(args))
+    a = analysis(name, _input(args), _knobs(args))
     if q == "params":
         if args.get("exclude_bn"):
             return a.totals.params - _bn_params(name)
@@ -74,8 +85,28 @@ def _bn_params(name: str) -> int:
 def single(q: str) -> Callable:
     def measure(models, args) -> Measurement:
         v = _quantity(models[0], q, args)
-        return Measurement(v, f"{models[0]}: {_fmt(v)}")
+        return Measurement(v, f"{_built(models[0], args)}: {_fmt(v)}")
     return measure
+
+
+def whatif_saving(models, args) -> Measurement:
+    """What a part of a network buys, on the whole network: 1 - quantity(model) / quantity(model built with
+    ``args["knobs"]``, the what-if without that part); e.g. GoogLeNet against itself without its 1x1
+    reductions (``reductions=False``)."""
+    q = args.get("of", "params")
+    plain = {k: v for k, v in args.items() if k != "knobs"}
+    a, b = _quantity(models[0], q, plain), _quantity(models[0], q, args)
+    return Measurement(1 - a / b, f"{models[0]} {_fmt(a)} / {_built(models[0], args)} {_fmt(b)}: "
+                                  f"{1 - a / b:.1%} fewer")
+
+
+def outputs_grow(models, args) -> Measurement:
+    """Whether each of ``args["layers"]`` (built with ``args["knobs"]``) outputs more maps than it takes in."""
+    a = analysis(models[0], _input(args), _knobs(args))
+    depths = [(a.layer(n).input_shape[1], a.layer(n).output_shape[1]) for n in _layers(models[0], args)]
+    return Measurement(all(o > i for i, o in depths),
+                       f"{_built(models[0], args)}: " + ", ".join(f"{n} {i}->{o}" for n, (i, o) in
+                                                                   zip(_layers(models[0], args), depths)))
 
 
 def ratio(models, args) -> Measurement:
@@ -175,9 +206,12 @@ def bottleneck_example(models, args) -> Measurement:
     with torch.device("meta"):
         direct = nn.Conv2d(56, 125, 5, padding=2, bias=False)
         reduced = nn.Sequential(nn.Conv2d(56, 28, 1, bias=False), nn.Conv2d(28, 125, 5, padding=2, bias=False))
-    assert direct(x).shape == reduced(x).shape == (1, 125, 100, 100)
     a = sum(p.numel() for p in direct.parameters())
     b = sum(p.numel() for p in reduced.parameters())
+    if args.get("shape"):  # the output both ways, [maps, height, width]
+        shapes = [list(direct(x).shape[1:]), list(reduced(x).shape[1:])]
+        return Measurement(shapes, f"direct {'x'.join(map(str, shapes[0]))}, with 1x1 reduction "
+                                   f"{'x'.join(map(str, shapes[1]))} (maps x height x width)")
     if args.get("saving"):
         return Measurement(1 - b / a, f"{b:,} / {a:,} = {b / a:.3f}: {1 - b / a:.1%} fewer")
     return Measurement([a, b], f"direct {a:,}, with 1x1 reduction {b:,} (weights, no biases)")
@@ -267,6 +301,35 @@ def module_types(models, args) -> Measurement:
     kind = _kinds()[args["kind"]]
     found = sorted({type(x).__name__ for r in roots for x in r.modules() if isinstance(x, kind)})
     return Measurement(found, f"{models[0]}: {args['kind']} {', '.join(found) or 'none'}")
+
+
+def activation_shapes(models, args) -> Measurement:
+    """The shapes of the model's activation functions, sorted: 'sigmoid' for
+    the S-shaped squashing functions (the logistic function, tanh, LeNet-5's
+    scaled tanh, which LeCun et al. 1998 call "a sigmoid squashing function",
+    Sec. II-B), 'relu' for the rectifiers."""
+    from archscope.zoo.layers import ScaledTanh
+
+    sigmoid = (nn.Sigmoid, nn.Tanh, ScaledTanh, nn.Hardtanh, nn.Hardsigmoid)
+    relu = (nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.ELU, nn.GELU, nn.SiLU)
+    layers = [(n, x) for n, x in meta_model(models[0]).named_modules() if isinstance(x, sigmoid + relu)]
+    kinds = sorted({"sigmoid" if isinstance(x, sigmoid) else "relu" for _, x in layers})
+    return Measurement(kinds, f"{models[0]}: activations " + ", ".join(sorted({type(x).__name__ for _, x in layers})))
+
+
+def pooling_kinds(models, args) -> Measurement:
+    """How the model's pooling layers pool: 'average' or 'max', sorted.
+    LeNet-5's subsampling layers average: "local averaging and sub-sampling"
+    (LeCun et al. 1998, Sec. II-A), the 2x2 mean times a trainable
+    coefficient plus a trainable bias (Sec. II-B) — an average pooling with
+    two parameters per map, as article 002 itself describes S2 (line 278)."""
+    from archscope.zoo.layers import Subsampling
+
+    averaging = (nn.AvgPool2d, nn.AdaptiveAvgPool2d, Subsampling)
+    maxing = (nn.MaxPool2d, nn.AdaptiveMaxPool2d)
+    layers = [(n, x) for n, x in meta_model(models[0]).named_modules() if isinstance(x, averaging + maxing)]
+    kinds = sorted({"average" if isinstance(x, averaging) else "max" for _, x in layers})
+    return Measurement(kinds, f"{models[0]}: " + ", ".join(f"{n} {type(x).__name__}" for n, x in layers))
 
 
 def has_modules(models, args) -> Measurement:
@@ -496,6 +559,14 @@ def googlenet_table1(models, args) -> Measurement:
     xa, xr = aux_heads((a,), {}).value, aux_heads((ref,), {}).value
     if xa != xr:
         out.append(f"{xa} auxiliary classifiers vs {xr}")
+    acts = (nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.ELU, nn.GELU, nn.SiLU, nn.Sigmoid, nn.Tanh)
+
+    def inception_acts(name):  # activations inside the Inception modules' branches
+        return sum(isinstance(x, acts) for n, x in meta_model(name).named_modules() if n.startswith("inception"))
+
+    na, nr = inception_acts(a), inception_acts(ref)
+    if na != nr:
+        out.append(f"{na} activations in the Inception modules' branches vs {nr}")
     return Measurement(out, "; ".join(out) or "layer for layer as the paper")
 
 
@@ -520,6 +591,175 @@ def lenet_paper(models, args) -> Measurement:
     if na != nr:
         out.append(f"{na:,} trainable parameters (paper: {nr:,})")
     return Measurement(out, "; ".join(out) or "layer for layer as the paper")
+
+
+# ---- residual blocks, as executed ----------------------------------------------------------------
+
+def _blocks(name: str) -> list[tuple[str, nn.Module]]:
+    """The residual blocks (modules with a ``shortcut``), outermost only, in registration order."""
+    out = []
+    for n, x in meta_model(name).named_modules():
+        if n and hasattr(x, "shortcut") and not any(n.startswith(b + ".") for b, _ in out):
+            out.append((n, x))
+    return out
+
+
+def _leaves(name: str) -> list:
+    """The leaf layers as the forward pass called them, padding and identities left out."""
+    return [l for l in analysis(name).layers if l.is_leaf and l.calls and l.type not in ("TFSamePad", "Identity")]
+
+
+def head_layers(models, args) -> Measurement:
+    """The layers after the last residual block, in the order they run, by
+    archscope's layer category (conv, norm, activation, pooling, flatten, linear)."""
+    last = _blocks(models[0])[-1][0]
+    leaves = _leaves(models[0])
+    i = max(j for j, l in enumerate(leaves) if l.name.startswith(last + "."))
+    out = [l.category for l in leaves[i + 1:]]
+    return Measurement(out, f"{models[0]} after {last}: " + ", ".join(f"{l.name} {l.type}" for l in leaves[i + 1:]))
+
+
+def stem_layers(models, args) -> Measurement:
+    """The layers before the first residual block (what the input goes through
+    before it splits into the residual path and the shortcut), by category."""
+    first = _blocks(models[0])[0][0]
+    leaves = _leaves(models[0])
+    i = min(j for j, l in enumerate(leaves) if l.name.startswith(first + "."))
+    out = [l.category for l in leaves[:i]]
+    return Measurement(out, f"{models[0]} before {first}: " + ", ".join(f"{l.name} {l.type}" for l in leaves[:i]))
+
+
+def _convs(m: nn.Module) -> list[nn.Conv2d]:
+    return [x for x in m.modules() if isinstance(x, nn.Conv2d)]
+
+
+def projection_placement(models, args) -> Measurement:
+    """[the blocks with a projection shortcut are exactly those that change the
+    number of maps or the resolution, every projection is a lone 1x1
+    convolution (linear: no batch norm, no activation)]."""
+    a = analysis(models[0])
+    rows, where, lone = [], True, True
+    for n, b in _blocks(models[0]):
+        lay = a.layer(n)
+        changes = list(lay.input_shape) != list(lay.output_shape)
+        proj = b.shortcut is not None and not isinstance(b.shortcut, nn.Identity)
+        where &= proj == changes
+        if proj:
+            leaf = [x for x in b.shortcut.modules() if not list(x.children())]
+            kinds = [type(x).__name__ for x in leaf]
+            is_lone = kinds == ["Conv2d"] and _pair(leaf[0].kernel_size) == 1
+            lone &= is_lone
+            rows.append(f"{n} {'+'.join(kinds)} {_pair(leaf[0].kernel_size)}x{_pair(leaf[0].kernel_size)}/"
+                        f"{_pair(leaf[0].stride)}" if leaf and isinstance(leaf[0], nn.Conv2d) else f"{n} {kinds}")
+    return Measurement([where, lone], f"{models[0]} projections: {'; '.join(rows) or 'none'}")
+
+
+def residual_kernels(models, args) -> Measurement:
+    """The distinct sequences of kernel sizes along the blocks' residual paths
+    (the shortcut's convolutions left out): [1, 3, 1] is a bottleneck unit."""
+    seqs = []
+    for _, b in _blocks(models[0]):
+        short = set(map(id, _convs(b.shortcut))) if b.shortcut is not None else set()
+        seq = [_pair(c.kernel_size) for c in _convs(b) if id(c) not in short]
+        if seq not in seqs:
+            seqs.append(seq)
+    return Measurement(seqs, f"{models[0]}: residual paths {seqs}")
+
+
+def add_then_activation(models, args) -> Measurement:
+    """Does every residual block add its shortcut before its last activation
+    (output = act(F(x) + shortcut(x)))? From each block's torch.fx graph: the
+    node before the output is an activation whose input is the sum."""
+    import operator
+
+    import torch.fx as fx
+
+    class Shallow(fx.Tracer):  # the block's own forward only: every submodule is one call
+        def is_leaf_module(self, m, qualname):
+            return True
+
+    acts = (nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.ELU, nn.GELU, nn.SiLU, nn.Sigmoid, nn.Tanh)
+    ok, blocks = 0, _blocks(models[0])
+    for _, b in blocks:
+        graph = Shallow().trace(b)
+        out = next(x for x in graph.nodes if x.op == "output")
+        last = out.args[0]
+        is_act = last.op == "call_module" and isinstance(b.get_submodule(last.target), acts)
+        src = last.args[0] if is_act and last.args else None
+        is_sum = src is not None and (src.op == "call_function" and src.target in (operator.add, torch.add)
+                                      or src.op == "call_method" and src.target == "add")
+        ok += bool(is_act and is_sum)
+    return Measurement(ok == len(blocks), f"{models[0]}: {ok} of {len(blocks)} blocks end with an activation of "
+                                          f"the sum")
+
+
+def stage_blocks(models, args) -> Measurement:
+    """[weight layers on the longest path, residual blocks per stage]: a stage
+    is a run of consecutive blocks with the same number of output maps."""
+    a = analysis(models[0])
+    counts, last = [], None
+    for n, _ in _blocks(models[0]):
+        maps = a.layer(n).output_shape[1]
+        if maps != last:
+            counts.append(0)
+            last = maps
+        counts[-1] += 1
+    return Measurement([a.totals.depth, counts], f"{models[0]}: depth {a.totals.depth}, blocks per stage "
+                                                 f"{'-'.join(map(str, counts))}")
+
+
+# ---- data sets, read from the real files -----------------------------------------------------------
+
+@functools.lru_cache(maxsize=None)
+def _dataset(name: str) -> dict:
+    """Counts, image size and classes of a data set, read from its files once
+    their published checksums verified; ``CannotCheck`` where the files are
+    not on this machine."""
+    import numpy as np
+
+    from archscope.claims.schema import CannotCheck
+    from archscope.datasets import locate, spec
+    from archscope.datasets.readers import check_content, decompressed, md5_of, parse_idx, read_cifar_batch
+    from archscope.errors import ArchscopeError
+
+    s = spec(name)
+    try:
+        found = locate(name, download=False)
+    except ArchscopeError:
+        raise CannotCheck(f"{name} is not on this machine (neither archscope's cache nor a system package has it): "
+                          f"`archscope data fetch {name}` brings it" if s.downloadable else
+                          f"{name} cannot be had here: {s.note}") from None
+    arrays = {}
+    for f in s.files:
+        p = found.files[f.name]
+        if s.format == "idx":
+            content = decompressed(p, f.size)  # never read past the published size
+            check_content(p, content, f)
+            arrays[f.name] = parse_idx(content, p)
+        else:
+            if f.md5 and md5_of(p, f.size) != f.md5:
+                raise ArchscopeError(f"{p}: checksum mismatch (md5)")
+            arrays[f.name] = read_cifar_batch(p)
+    if s.format == "idx":
+        train, test = arrays["train-images-idx3-ubyte.gz"], arrays["t10k-images-idx3-ubyte.gz"]
+        labels = np.concatenate([arrays["train-labels-idx1-ubyte.gz"], arrays["t10k-labels-idx1-ubyte.gz"]])
+        n_train, n_test, shape = len(train), len(test), [1, *train.shape[1:]]
+    else:
+        n_train = sum(len(arrays[n][0]) for n in arrays if n.startswith("data_batch"))
+        n_test = len(arrays["test_batch"][0])
+        labels = np.concatenate([y for _, y in arrays.values()])
+        shape = [3, 32, 32]  # 3072 values a row: 1024 red, 1024 green, 1024 blue (the data set's README)
+    return {"train": n_train, "test": n_test, "total": n_train + n_test, "channels": shape[0], "height": shape[1],
+            "width": shape[2], "classes": int(len(np.unique(labels)))}
+
+
+def dataset_facts(models, args) -> Measurement:
+    """``args["facts"]`` of the data set ``args["dataset"]`` (train, test, total,
+    channels, height, width, classes), read from its verified files."""
+    d = _dataset(args["dataset"])
+    values = [d[f] for f in args["facts"]]
+    return Measurement(values, f"{args['dataset']}'s files (checksums verified): "
+                               + ", ".join(f"{f} {d[f]:,}" for f in args["facts"]))
 
 
 def residual_change_example(models, args) -> Measurement:
@@ -548,6 +788,8 @@ MEASURES: dict[str, Callable[..., Measurement]] = {
     "gmacs": single("gmacs"),
     "depth": single("depth"),
     "ratio": ratio,
+    "whatif_saving": whatif_saving,
+    "outputs_grow": outputs_grow,
     "layer_params": layer_params,
     "connections": connections,
     "output_shapes": output_shapes,
@@ -563,6 +805,15 @@ MEASURES: dict[str, Callable[..., Measurement]] = {
     "input_shape": input_shape,
     "module_types": module_types,
     "has_modules": has_modules,
+    "pooling_kinds": pooling_kinds,
+    "activation_shapes": activation_shapes,
+    "head_layers": head_layers,
+    "stem_layers": stem_layers,
+    "projection_placement": projection_placement,
+    "residual_kernels": residual_kernels,
+    "add_then_activation": add_then_activation,
+    "stage_blocks": stage_blocks,
+    "dataset_facts": dataset_facts,
     "towers": towers,
     "pool_windows": pool_windows,
     "layer_config": layer_config,

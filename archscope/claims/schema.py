@@ -11,9 +11,15 @@ from typing import Any
 class Verdict(str, Enum):
     HOLDS = "holds"
     DOES_NOT_HOLD = "does not hold"
+    NOT_DETERMINED = "not determined"  # measured, but too little data to decide (archscope.claims.stats)
     INCONSISTENT = "inconsistent"  # the source's own figures do not recompute
     CANNOT_CHECK = "cannot be checked here"
     ERROR = "error"
+
+
+class CannotCheck(Exception):
+    """A measurement that needs what is not here (a data set, hardware): the
+    verdict is "cannot be checked here", with this message as the reason."""
 
 
 @dataclass(frozen=True)
@@ -61,22 +67,55 @@ class Claim:
     experiment: str | None = None  # training claims: the id of the experiment that measures them
     inconsistent: str | None = None  # the source's own numbers disagree: explanation
     note: str = ""
+    # Which build the verdict is about: the model sets of ``models`` it is judged on (empty: every set), and
+    # why those — the source's own code is judged on its tutorial build, prose about a published network on
+    # the paper's. The other sets are measured and shown beside it ("also on ..."), never as the verdict.
+    on: tuple[tuple[str, ...], ...] = ()
+    build: str = ""
+
+    def judged_sets(self) -> tuple[tuple[str, ...], ...]:
+        return tuple(ms for ms in self.models if not self.on or ms in self.on)
+
+    def other_sets(self) -> tuple[tuple[str, ...], ...]:
+        return tuple(ms for ms in self.models if self.on and ms not in self.on)
 
 
 @dataclass
 class Evaluation:
+    """One verdict: the claim judged on one model set, with the rule that
+    gave it in words (``rule``), the numbers behind it (``stats``: n, k, mean,
+    std, t, band, p, ... for a training claim), why this build (``build``),
+    the other builds measured beside it (``also``: models, measured, outcome,
+    detail) and, for a training claim, which measurement it used
+    (``measurement``: files, dates, runs)."""
+
     claim: Claim
     models: tuple[str, ...]
     verdict: Verdict
     measured: Any = None
     detail: str = ""
-    spread: dict | None = None  # training claims: {"std", "n", "band": [lo, hi]} over the seeds
+    rule: str = ""
+    stats: dict | None = None
+    build: str = ""
+    also: list = field(default_factory=list)
+    measurement: dict | None = None
+
+    @property
+    def outcome(self) -> str:
+        return self.verdict.value
+
+    def involves(self) -> set[str]:
+        """Every model this evaluation measured: its own and the builds shown beside it."""
+        return {m for m in self.models if m} | {m for a in self.also for m in a["models"] if m}
 
     def to_dict(self) -> dict:
-        c = self.claim
+        c, st = self.claim, self.stats or {}
         return {
             "id": c.id, "statement": c.statement, "source": c.source, "kind": c.kind, "quantity": c.quantity,
             "models": list(self.models), "expected": c.expected, "measured": self.measured,
-            "verdict": self.verdict.value, "detail": self.detail, "tolerance": c.tolerance.wording,
-            "convention": c.convention, "note": c.note, "spread": self.spread,
+            "outcome": self.verdict.value, "rule": self.rule, "detail": self.detail,
+            "tolerance": c.tolerance.wording, "convention": c.convention,
+            "n": st.get("n"), "k": st.get("k"), "band": st.get("band"), "stats": self.stats,
+            "build": list(self.models), "build_reason": self.build, "also": self.also,
+            "measurement": self.measurement, "note": c.note,
         }

@@ -1,19 +1,14 @@
-"""Training claims: run the experiments they name, keep the measurements with
-their provenance, and give verdicts.
+"""Training claims: run the experiments they name and keep the measurements
+with their provenance. (Their verdicts: ``archscope.claims.verdicts``.)
 
-The verdict rule (stated in the output and the README): with n seeds, mean m
-and sample standard deviation s, and a claimed figure c that is itself the
-mean of k runs (k = 1 for a single run; article 002 averaged 10), the band is
-m +- (2 s sqrt(1/n + 1/k) + w), w the wording's slack (half a unit of the
-last printed digit, or 10% for "about"). The claim *holds* when it agrees
-with the band — c lies in it (a figure), the band reaches above c ("at
-least"), or meets the range — else it *does not hold*, by how much. With one
-seed s is taken as 0 and the verdict says so.
-
-Measurements live as JSON, one file per experiment:
-``$ARCHSCOPE_HOME/training/ID.json`` (default ``~/.cache/archscope``) for a
-user's runs, and ``archscope/claims/measured/ID.json`` for the ones archscope
-ships (run for ``reports/``). ``archscope claims`` shows the newer of the two.
+Measurements live as JSON, one file per experiment: a results folder for a
+user's runs (``--results``; by default ``$ARCHSCOPE_HOME/training``, default
+``~/.cache/archscope/training``: ``user_dir``), and
+``archscope/claims/measured/ID.json`` for the ones archscope ships (run for
+``reports/``). A verdict reads both, merged run by run (``load_measured``): a
+run of the same setting and seed is one record, the newer; every other run
+of either file counts. So a partial rerun (``--repeats 1``, an interrupted
+``claims --train``) adds to the shipped seeds and never leaves fewer.
 """
 
 from __future__ import annotations
@@ -22,29 +17,23 @@ import datetime as _dt
 import functools
 import json
 import math
-import os
-import statistics
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archscope.claims.schema import Claim, Evaluation, Verdict
+from archscope.claims.schema import Claim
 from archscope.errors import ArchscopeError
 
 PACKAGED = Path(__file__).parent / "measured"
-RULE = ("holds when it lies within mean +- 2 s sqrt(1/n + 1/k) over n seeds (s the sample std, k the runs the "
-        "source averaged), widened by half a unit of its last printed digit")
-K_STD = 2.0
 
 
 def user_dir() -> Path:
-    """Where a user's measurements go: ``$ARCHSCOPE_HOME/training`` (the
-    ``--results`` folder of the current ``claims --train``, when given)."""
-    if os.environ.get("ARCHSCOPE_TRAINING_RESULTS"):
-        return Path(os.environ["ARCHSCOPE_TRAINING_RESULTS"])
-    home = os.environ.get("ARCHSCOPE_HOME") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") \
-        / "archscope"
-    return Path(home) / "training"
+    """The default results folder: ``$ARCHSCOPE_HOME/training`` (``archscope.home``
+    reads the variable, in one place). ``claims --train --results DIR`` and the
+    evaluation functions' ``results`` argument name another."""
+    from archscope.home import archscope_home
+
+    return archscope_home() / "training"
 
 
 def experiment_of(claim: Claim) -> str | None:
@@ -62,6 +51,7 @@ class Measured:
     runs: list = field(default_factory=list)  # dicts: setting, seed, ok, train_loss, train_accuracy, ...
     provenance: dict = field(default_factory=dict)  # device, torch, archscope, commit, date, data
     path: str = ""
+    sources: list = field(default_factory=list)  # merged measurements: the files, their dates, runs taken from each
 
     def values(self, setting: dict, metric: str) -> list[float]:
         return [r[metric] for r in self.runs if r.get("ok") and r["setting"] == setting
@@ -98,11 +88,53 @@ def _parse(path: str, mtime_ns: int, size: int) -> dict | None:
         return None
 
 
-def load_measured(exp_id: str, *, user: bool = True) -> Measured | None:
-    """The newer of the user's and the packaged measurements of ``exp_id``."""
-    found = [m for m in ((_read(user_dir() / f"{exp_id}.json") if user else None),
-                         _read(PACKAGED / f"{exp_id}.json")) if m]
-    return max(found, key=lambda m: m.provenance.get("date", "")) if found else None
+def _run_date(r: dict, m: Measured) -> str:
+    return (r.get("measured") or {}).get("date") or m.provenance.get("date", "")
+
+
+def _shown_path(m: Measured) -> str:
+    """The shipped file by its place in the package; a user's by its path (the home folder as ~)."""
+    p = Path(m.path)
+    if p.parent == PACKAGED:
+        return f"archscope/claims/measured/{p.name}"
+    try:
+        return "~/" + str(p.relative_to(Path.home()))
+    except ValueError:
+        return str(p)
+
+
+def merge(found: list[Measured]) -> Measured | None:
+    """The runs of several measurements of one experiment, merged run by run:
+    one record per (setting, seed) — a finished run before a failed one, then
+    the newer by its own date, the earlier file on a tie — and every other run
+    of each. ``sources`` says which file gave how many of the runs."""
+    found = [m for m in found if m]
+    if not found:
+        return None
+    chosen: dict[str, tuple[dict, Measured]] = {}
+    for m in found:
+        for r in m.runs:
+            key = json.dumps([r.get("setting"), r.get("seed")], sort_keys=True, default=str)
+            old = chosen.get(key)
+            if old is None or (bool(r.get("ok")), _run_date(r, m)) > (bool(old[0].get("ok")), _run_date(*old)):
+                chosen[key] = (r, m)
+    taken = {id(m): sum(1 for _, x in chosen.values() if x is m) for m in found}
+    newest = max(found, key=lambda m: m.provenance.get("date", ""))
+    out = Measured(found[0].experiment, [r for r, _ in chosen.values()], dict(newest.provenance), newest.path)
+    out.sources = [{"file": _shown_path(m), "date": m.provenance.get("date", "")[:10], "runs": len(m.runs),
+                    "used": taken[id(m)]} for m in found]
+    return out
+
+
+def load_measured(exp_id: str, results: Path | str | None = None, *, user: bool = True) -> Measured | None:
+    """Every measured run of ``exp_id``: the shipped file and the one in the
+    results folder (``results``, default ``user_dir()``), merged run by run
+    (``merge``); ``user=False``: the shipped file alone."""
+    shipped = _read(PACKAGED / f"{exp_id}.json")
+    mine = _read(Path(results if results is not None else user_dir()) / f"{exp_id}.json") if user else None
+    if mine is not None and shipped is not None and Path(mine.path).resolve() == Path(shipped.path).resolve():
+        mine = None  # --results pointed at the shipped folder: one file, not two
+    return merge([shipped, mine])
 
 
 @functools.lru_cache(maxsize=1)
@@ -133,162 +165,6 @@ def save_measured(m: Measured, folder: Path) -> Path:
     return path
 
 
-# ---- the verdict ------------------------------------------------------------------------
-
-def slack(claim: Claim) -> float:
-    """What the claim's wording allows on top of the noise: half a unit of
-    the printed figure (``printed(d)``), or a relative tolerance ("about")."""
-    t, e = claim.tolerance, claim.expected
-    rel = t.rel * abs(e) if t.rel is not None and isinstance(e, (int, float)) else 0.0
-    return max(t.abs or 0.0, rel)
-
-
-def band(values: list[float], claim: Claim, source_runs: int = 1) -> tuple[float, float, float, int]:
-    """(mean, sample std, half-width of the band, n). The claimed figure is
-    itself a mean of ``source_runs`` runs (article 002 averaged 10), so the
-    difference between it and our mean of n has std s * sqrt(1/n + 1/k):
-    the band is twice that, plus the wording's slack."""
-    n = len(values)
-    mean = statistics.fmean(values)
-    std = statistics.stdev(values) if n >= 2 else 0.0
-    return mean, std, K_STD * std * math.sqrt(1 / n + 1 / max(1, source_runs)) + slack(claim), n
-
-
-def _select(m: Measured, claim: Claim) -> tuple[dict | None, str]:
-    from archscope.probe.experiments import EXPERIMENTS
-
-    want = claim.args.get("setting", {})
-    if want == "best" or "best_of" in claim.args:
-        # among the settings the source's table has (another reading measured beside them does not compete)
-        e = EXPERIMENTS.get(m.experiment)
-        pool = [s for s in m.settings() if e is None or s in e.to_check()]
-        rows = [(s, m.values(s, "test_accuracy")) for s in pool]
-        if e is not None:  # a best over part of the table says nothing about the rest
-            from archscope.probe.experiments import setting_label
-
-            missing = [s for s in e.to_check() if not m.values(s, "test_accuracy")]
-            if missing:
-                return None, (f"not every setting of the source's table is measured here (missing "
-                              f"{', '.join(setting_label(s) for s in missing)})")
-        rows = [(s, v) for s, v in rows if v]
-        if not rows:
-            return None, "no successful run"
-        best = max(rows, key=lambda sv: statistics.fmean(sv[1]))[0]
-        return best, "the best setting by mean test accuracy"
-    return dict(want), ""
-
-
-def _checked(m: Measured) -> list:
-    from archscope.probe.experiments import EXPERIMENTS
-
-    e = EXPERIMENTS.get(m.experiment)
-    return e.to_check() if e is not None else m.settings()
-
-
-def _consistent(claim: Claim, lo: float, hi: float) -> tuple[bool, str]:
-    """Does the measured band [lo, hi] agree with what the claim asserts?
-    ``approx``: the claimed figure lies in it; ``at_least``/``greater``: some of
-    the band reaches above the figure; ``less``: below it; ``range``: the band
-    meets the range."""
-    e, how = claim.expected, claim.compare
-    if how in ("approx", "exact", "equal"):
-        ok = lo - 1e-12 <= e <= hi + 1e-12
-        return ok, "" if ok else f"outside it by {max(lo - e, e - hi):.2g}"
-    if how == "at_least":
-        return hi >= e - 1e-12, "" if hi >= e - 1e-12 else f"below {e:g} by {e - hi:.4f}"
-    if how == "greater":
-        return hi > e, "" if hi > e else f"not above {e:g}"
-    if how == "less":
-        return lo < e, "" if lo < e else f"not below {e:g}"
-    if how == "range":
-        a, b = e
-        ok = hi >= a and lo <= b
-        return ok, "" if ok else f"outside {a:g}..{b:g}"
-    raise ValueError(f"{claim.id}: unknown comparison {how!r} for a training claim")
-
-
-def _provenance_text(prov: dict) -> str:
-    return (f"measured {prov.get('date', '?')[:10]} on {prov.get('device', '?')}, torch {prov.get('torch', '?')}, "
-            f"archscope {prov.get('archscope', '?')}" + (f" ({prov['commit']})" if prov.get("commit") else ""))
-
-
-def judge(claim: Claim, m: Measured, models: tuple, source_runs: int | None = None) -> Evaluation:
-    """The verdict on ``claim`` from the measurements ``m`` (see the module
-    docstring). ``source_runs``: how many runs the claimed figure averages
-    (default: the experiment's ``repeats``)."""
-    from archscope.claims.evaluate import compare
-    from archscope.probe.experiments import EXPERIMENTS, setting_label
-
-    if source_runs is None:
-        e = EXPERIMENTS.get(m.experiment)
-        source_runs = e.repeats if e is not None else 1
-    where = _provenance_text(m.provenance)
-    setting, how = _select(m, claim)
-    if setting is None:
-        return Evaluation(claim, models, Verdict.CANNOT_CHECK, detail=f"{how}; {where}")
-    unverified = sorted({v for r in m.runs if r["setting"] == setting for v in r.get("data_verified") or []
-                         if not v.startswith(("sha256", "md5", "size only"))})
-    if unverified:
-        return Evaluation(claim, models, Verdict.CANNOT_CHECK,
-                          detail=f"measured on data that is not the published data set ({', '.join(unverified)}); "
-                                 f"{where}")
-    if "best_of" in claim.args:
-        key = claim.args["best_of"]
-        value = setting.get(key)
-        n = len(m.values(setting, "test_accuracy"))
-        if value is None:
-            ok, why = False, f"the best setting does not set {key}"
-        else:
-            ok, why = compare(claim, value)
-        return Evaluation(claim, models, Verdict.HOLDS if ok else Verdict.DOES_NOT_HOLD, value,
-                          f"{how}: {setting_label(setting)} (mean of {n} seeds; {why}); among "
-                          f"{', '.join(setting_label(s) for s in m.settings() if s in _checked(m))}; {where}")
-    metric = claim.args.get("metric", "test_accuracy")
-    values = m.values(setting, metric)
-    if not values:
-        return Evaluation(claim, models, Verdict.CANNOT_CHECK,
-                          detail=f"no successful run of {setting_label(setting)} measured {metric}; {where}")
-    mean, std, half, n = band(values, claim, source_runs)
-    seeds = f"{n} seed{'s' if n != 1 else ''}" + (" (one seed: no spread, only the wording's slack)" if n == 1 else "")
-    ok, why = _consistent(claim, mean - half, mean + half)
-    text = (f"{setting_label(setting)}{' (' + how + ')' if how else ''}: {metric} {mean:.4f} +- {std:.4f} over "
-            f"{seeds}; the source's figure averages {source_runs} run(s); band {mean - half:.4f}..{mean + half:.4f}"
-            + (f"; {why}" if why else "") + f"; {where}")
-    return Evaluation(claim, models, Verdict.HOLDS if ok else Verdict.DOES_NOT_HOLD, round(mean, 6), text,
-                      spread={"std": round(std, 6), "n": n, "band": [round(mean - half, 6), round(mean + half, 6)]})
-
-
-def evaluate_training(claim: Claim, models: tuple) -> Evaluation:
-    """The verdict of a training claim from the last measurement, or why it
-    cannot be checked here."""
-    exp = experiment_of(claim)
-    if exp is None:
-        return Evaluation(claim, models, Verdict.CANNOT_CHECK, detail=f"needs {claim.requires or 'a training run'}")
-    m = load_measured(exp)
-    if m is None:
-        return Evaluation(claim, models, Verdict.CANNOT_CHECK, detail=_why_not(claim, exp))
-    return judge(claim, m, models)
-
-
-def _why_not(claim: Claim, exp_id: str) -> str:
-    from archscope.probe.experiments import EXPERIMENTS
-
-    e = EXPERIMENTS.get(exp_id)
-    if e is None:
-        return f"needs {claim.requires or 'its experiment'} (experiment {exp_id!r} is not defined yet)"
-    parts = [f"not measured yet: `archscope claims --train --claim {claim.id}`"]
-    if e.config.dataset != "synthetic":
-        from archscope.datasets.store import data_home, find_files, spec
-
-        s = spec(e.config.dataset)
-        places = [data_home() / s.name, *map(Path, s.system_dirs)]
-        if not any(all(find_files(s, p).values()) for p in places):
-            parts.append(f"needs {e.config.dataset} (`archscope data fetch {e.config.dataset}`, or --data-dir)")
-    if e.needs:
-        parts.append(e.needs)
-    return "; ".join(parts)
-
-
 # ---- running them --------------------------------------------------------------------------
 
 @dataclass
@@ -315,6 +191,7 @@ def plan_jobs(claims: list[Claim]) -> list[Job]:
         want = c.args.get("setting")
         needed = e.to_check() if (want in (None, "best") or "best_of" in c.args) and e.factors else \
             [dict(want) if isinstance(want, dict) else {}]
+        needed += [dict(alt) for alt in c.args.get("also_settings", ())]  # the other readings, shown beside
         for s in needed:
             if s not in job.settings:
                 job.settings.append(s)
@@ -349,44 +226,35 @@ TRAIN_IMAGES = {"mnist": 60_000, "fashion-mnist": 60_000, "cifar10": 50_000}
 
 
 def estimate_seconds(exp_id: str, setting: dict | None = None, device: str = "auto", threads: int | None = None,
-                     _cache: dict | None = None) -> float | None:
-    """Seconds one run of the experiment's ``setting`` takes here, from a
-    20-step timing run on generated data of the same shape at the same batch
-    size, capped at 64 to keep it short (images per second change little
-    above that; below it, per-step overhead matters and is timed as it is):
-    training images x epochs / measured images per second, plus 10% for the
-    evaluation. Ctrl-C during it propagates. ``_cache`` shares timings
-    between settings that differ only where speed does not (lr, seed)."""
+                     _cache: dict | None = None, seeds: int = 1) -> float | None:
+    """Seconds one seed's run of the experiment's ``setting`` takes here,
+    ``seeds`` seeds of it being measured: the training path
+    ``archscope.probe.paths.choose`` picks for them, from its timings of each
+    path at the run's batch size and threads (kept in
+    ``$ARCHSCOPE_HOME/paths.json``), times the run's steps, plus 5% for the
+    per-epoch evaluations. Ctrl-C during it propagates. ``_cache`` is kept
+    for callers that pass one (the timings are cached by ``paths``)."""
     from dataclasses import replace
 
+    from archscope.probe import paths
     from archscope.probe.experiments import get_experiment
-    from archscope.probe.train import run
 
     cfg = get_experiment(exp_id).config_for(setting or {})
-    n = TRAIN_IMAGES.get(cfg.dataset)
-    if n is None or cfg.epochs is None:
+    if cfg.dataset not in TRAIN_IMAGES or cfg.epochs is None:
         return None
-    probe_cfg = replace(cfg, dataset="synthetic", device=device, epochs=None, steps=20, lr=1e-3,
-                        batch_size=min(cfg.batch_size or 64, 64), overfit_check=False, eval_train=False,
-                        threads=threads)  # timed on the threads the runs will have
-    key = repr(replace(probe_cfg, seed=0))
-    if _cache is not None and key in _cache:
-        ips = _cache[key]
-    else:
-        r = run(probe_cfg)
-        if r.interrupted:
-            raise KeyboardInterrupt
-        ips = r.images_per_s
-        if _cache is not None:
-            _cache[key] = ips
-    if not ips:
-        return None
-    return 1.1 * cfg.epochs * n / ips
+    cfg = replace(cfg, device=device, threads=threads or cfg.threads or 1, overfit_check=False)
+    choice = paths.choose(cfg, seeds)
+    if choice.seconds_per_seed is None:  # the plain path's own: time it
+        step, _ = paths.timed(cfg, 1, ("plain",))["plain"]
+        return 1.05 * paths.steps_of(cfg) * step
+    return 1.05 * choice.seconds_per_seed
 
 
 def config_key(exp_id: str, setting: dict) -> str:
     """Identical runs across experiments share one key: the resolved settings
-    of the experiment's config with the setting applied (seed excluded)."""
+    of the experiment's config with the setting applied (seed excluded).
+    Each run record keeps it (``config``), so a resumed measurement reuses a
+    run only when the configuration it ran is the one asked for now."""
     from archscope.probe.experiments import get_experiment
 
     from archscope.zoo import model_info
@@ -399,8 +267,28 @@ def config_key(exp_id: str, setting: dict) -> str:
     return json.dumps(d, sort_keys=True, default=str)
 
 
+def _without_epochs(key: str) -> str:
+    d = json.loads(key)
+    d.pop("epochs", None)
+    d.pop("steps", None)
+    return json.dumps(d, sort_keys=True)
+
+
+def _epochs_of(key: str) -> int | None:
+    return json.loads(key).get("epochs")
+
+
+def finished(rec: dict) -> bool:
+    """A run that needs no rerun: it succeeded, or failed of its own accord
+    (a loss that stopped being finite, which a rerun of the same seed would
+    repeat). Runs stopped by Ctrl-C or a dead worker are run again."""
+    return bool(rec.get("ok")) or str(rec.get("error") or "").startswith("non-finite loss")
+
+
 def _pool(folders) -> dict:
-    """(config key, seed) -> a finished run, from every measurement file in ``folders``."""
+    """(config key, seed) -> a finished run, from every measurement file in
+    ``folders``: only runs that recorded the configuration they ran
+    (``config``) and whose configuration is still the experiment's."""
     from archscope.probe.experiments import EXPERIMENTS
 
     pool = {}
@@ -410,100 +298,266 @@ def _pool(folders) -> dict:
             if m is None or m.experiment not in EXPERIMENTS:
                 continue
             for r in m.runs:
-                if r.get("ok"):
-                    pool.setdefault((config_key(m.experiment, r["setting"]), r["seed"]),
-                                    {**r, "from": m.experiment, "_prov": m.provenance})
+                if not finished(r) or "config" not in r:
+                    continue
+                try:
+                    key = config_key(m.experiment, r["setting"])
+                except Exception:  # a setting the experiment no longer builds
+                    continue
+                if json.dumps(r["config"], sort_keys=True, default=str) != key:
+                    continue
+                pool.setdefault((key, r["seed"]), {**r, "from": m.experiment, "_prov": m.provenance})
     return pool
 
 
-def run_jobs(jobs: list[Job], *, repeats: int, device: str = "auto", data_dir=None, download: bool = True,
-             out_dir: Path | None = None, on_run=None, notice=None, backend=None,
-             threads: int | None = None) -> tuple[list[Measured], bool]:
-    """Run every job's settings with seeds 0..repeats-1 and merge them into
-    the saved measurements (a new run of a setting and seed replaces the old
-    one), saving each experiment's file as each of its runs finishes, so
-    Ctrl-C keeps every run that finished. A run whose whole configuration and
-    seed another experiment measured (article 002's baseline is a row of
-    seven tables) is taken from there, not run again: from the files already
-    saved, or from the run another job of this call makes. ``backend``
-    (``archscope.probe.parallel.Backend``, default this process) says where the
-    runs go; each run gets ``threads`` CPU threads (default one), whatever the
-    backend, so the figures do not depend on it. Returns the measurements (one
-    per job) and whether it was interrupted."""
+def _prefix(rec: dict, epochs: int) -> dict:
+    """The record of the first ``epochs`` epochs of the run ``rec``: with a
+    constant learning rate and no schedule, an epoch's data order and the
+    random numbers it draws do not depend on how many epochs follow
+    (``archscope.probe.train.batches``: one permutation per epoch from the
+    seed's generator), so the first E epochs of a longer run *are* the run
+    of E epochs, bit for bit (tests/test_grouped.py checks it on both
+    paths); its history gives the figures after epoch E."""
+    h = list(rec.get("history") or [])[:epochs]
+    out = {k: v for k, v in rec.items() if k not in ("from", "_prov", "shared_with")}
+    out["history"] = h
+    out["prefix_of"] = {"epochs": len(rec.get("history") or []), "seconds": rec.get("seconds"),
+                        "experiment": rec.get("from"), "setting": rec.get("setting")}
+    out["seconds"] = None
+    if len(h) == epochs:
+        last = h[-1]
+        out.update(ok=True, error=None, train_loss=last["train_loss"], train_accuracy=last["train_accuracy"],
+                   test_accuracy=last["test_accuracy"])
+    else:
+        out.update(ok=False, train_loss=None, train_accuracy=None, test_accuracy=None)
+    return out
+
+
+def _prefix_ok(cfg) -> bool:
+    """Runs of ``cfg`` may be read off a longer run's history: whole epochs,
+    and no figure measured only at the end (the eval-mode train accuracy)."""
+    return cfg.epochs is not None and not cfg.eval_train
+
+
+@dataclass
+class Progress:
+    """What ``run_jobs`` tells ``on_run`` besides the counts: the predicted
+    seconds left (the paths' timings, scaled by how long the finished runs
+    took against their prediction, over the runs going at once)."""
+
+    eta_seconds: float | None = None
+
+
+@dataclass
+class RunPlan:
+    """What ``claims --train`` will do for its jobs, before anything runs:
+    the records it can write at once (copies of runs another experiment
+    made, runs of E epochs read off a longer run) and the runs to make, each
+    with the experiments that take its record."""
+
+    total: int = 0  # (setting, seed) records the jobs need
+    saved: int = 0  # already in the results folder (resumed)
+    now: list = field(default_factory=list)  # (experiment, record, provenance) to write at once
+    configs: list = field(default_factory=list)  # the TrainConfigs to run
+    keys: list = field(default_factory=list)  # (setting, seed) of each
+    tasks: list = field(default_factory=list)  # (experiment, config key) of each
+    takers: list = field(default_factory=list)  # [(experiment, setting, config key, epochs or None)] of each
+
+
+def plan_runs(jobs: list[Job], *, repeats: int, out_dir: Path, device: str = "auto", data_dir=None,
+              download: bool = True, threads: int | None = None) -> RunPlan:
+    """The plan of ``run_jobs`` (see there)."""
     from dataclasses import replace
 
     from archscope.probe.config import with_setting
     from archscope.probe.experiments import get_experiment
-    from archscope.probe.sweep import run_planned
 
-    out_dir = Path(out_dir) if out_dir is not None else user_dir()
     pool = _pool([out_dir])
-    measured: dict[str, Measured] = {}
-    for job in jobs:
-        prev = _read(out_dir / f"{job.experiment}.json")
-        measured[job.experiment] = Measured(job.experiment, list(prev.runs) if prev else [],
-                                            dict(prev.provenance) if prev else {})
-    total = sum(len(j.settings) for j in jobs) * repeats
-    done = [0]
+    by_prefix: dict = {}
+    for (key, seed), rec in pool.items():
+        if rec.get("history"):
+            by_prefix.setdefault((_without_epochs(key), seed), []).append((_epochs_of(key) or 0, rec))
+    plan = RunPlan(total=sum(len(j.settings) for j in jobs) * repeats)
 
-    def record(exp_id: str, rec: dict, prov: dict | None = None) -> None:
-        m = measured[exp_id]
-        m.runs = [x for x in m.runs if not (x["setting"] == rec["setting"] and x["seed"] == rec["seed"])] + [rec]
-        m.runs.sort(key=_plan_order(exp_id))  # plan order, whichever run finished first
-        if prov is not None:
-            m.provenance = prov
-        save_measured(m, out_dir)
-        done[0] += 1
-        if on_run:
-            on_run(done[0], total, exp_id, rec["setting"], rec["seed"])
+    def clean(rec: dict) -> dict:
+        return {k: v for k, v in rec.items() if k not in ("from", "_prov", "shared_with", "prefix_of")}
 
-    # the plan: each (configuration, seed) run once; later experiments needing it take its record
-    configs, keys, tasks, takers, planned = [], [], [], [], {}
+    # what each (experiment, setting, seed) needs: nothing (saved), a copy, a prefix, or a run
+    wanted = []  # (experiment, setting, seed, key, cfg) still to run
     for job in jobs:
         e = get_experiment(job.experiment)
         cfg = replace(e.config, device=device, data_dir=data_dir, download=download,
                       threads=threads or e.config.threads or 1)
         for s in job.settings:
+            key = config_key(e.id, s)
+            run_cfg = with_setting(cfg, s)
             for rep in range(repeats):
-                key = (config_key(e.id, s), rep)
-                shared = pool.get(key)
-                if shared is not None and shared["from"] != e.id:  # measured before, by another experiment
-                    m = measured[e.id]
-                    if not m.provenance:
-                        m.provenance = dict(shared["_prov"])
-                    record(e.id, {**{k: v for k, v in shared.items() if k not in ("from", "_prov", "shared_with")},
-                                  "setting": s, "shared_with": shared.get("shared_with") or shared["from"]})
-                elif key in planned:  # run in this call for an earlier experiment
-                    takers[planned[key]].append((e.id, s))
+                have = pool.get((key, rep))
+                longer = [(n, r) for n, r in by_prefix.get((_without_epochs(key), rep), [])
+                          if n >= run_cfg.epochs] if _prefix_ok(run_cfg) else []
+                if have is not None and have["from"] == e.id and have["setting"] == s:
+                    plan.saved += 1  # in this experiment's file already: nothing to do
+                elif have is not None:  # measured before, by another experiment (or under another label)
+                    plan.now.append((e.id, {**clean(have), "setting": s,
+                                            "shared_with": have.get("shared_with") or have["from"]}, have["_prov"]))
+                elif longer:
+                    n, r = max(longer, key=lambda x: x[0])
+                    plan.now.append((e.id, {**_prefix(r, run_cfg.epochs), "setting": s, "config": json.loads(key)},
+                                     r["_prov"]))
                 else:
-                    planned[key] = len(configs)
-                    configs.append(replace(with_setting(cfg, s), seed=rep, overfit_check=False).validate())
-                    keys.append((s, rep))
-                    tasks.append(e.id)
-                    takers.append([])
+                    wanted.append((e.id, s, rep, key, run_cfg))
 
-    def finished(i: int, out) -> None:
+    # each (configuration, seed) run once: the longest run of a configuration and seed is made, and
+    # every other experiment or shorter run needing it takes its record
+    first = []
+    head: dict = {}  # (configuration, seed) and (configuration without epochs, seed) -> the run made for it
+    for k in sorted(range(len(wanted)), key=lambda k: -(wanted[k][4].epochs or 0)):  # the longest first
+        exp_id, s, rep, key, run_cfg = wanted[k]
+        exact = (key, rep)
+        base = (_without_epochs(key), rep) if _prefix_ok(run_cfg) else exact
+        if exact in head:
+            plan.takers[head[exact]].append((exp_id, s, key, None))
+        elif base in head:
+            plan.takers[head[base]].append((exp_id, s, key, run_cfg.epochs))
+        else:
+            head[exact] = head[base] = len(plan.configs)
+            plan.configs.append(replace(run_cfg, seed=rep, overfit_check=False).validate())
+            plan.keys.append((s, rep))
+            plan.tasks.append((exp_id, key))
+            plan.takers.append([])
+            first.append(k)
+    # back in plan order (experiments, settings, seeds), so runs start in the order a reader expects
+    perm = sorted(range(len(plan.configs)), key=lambda j: first[j])
+    for name in ("configs", "keys", "tasks", "takers"):
+        setattr(plan, name, [getattr(plan, name)[j] for j in perm])
+    return plan
+
+
+def estimate_plan(plan: RunPlan, *, jobs_at_once: int = 1, notice=None) -> float | None:
+    """Predicted wall seconds of the plan's runs on this machine: each
+    setting's training path chosen and timed as the run will
+    (``archscope.probe.sweep.plan_tasks``), run ``jobs_at_once`` at a time."""
+    from archscope.probe.sweep import plan_tasks
+
+    if not plan.configs:
+        return 0.0
+    tasks, costs = plan_tasks(plan.configs, notice=notice)
+    if all(c is None for c in costs):
+        return None
+    # the tasks' lengths, longest first onto the least loaded of the workers; a run left untimed is one too
+    # short to be worth timing (archscope.probe.paths.SHORT_RUNS) and counts as nothing
+    loads = [0.0] * max(1, jobs_at_once)
+    for path, idx in sorted(tasks, key=lambda t: -sum(costs[i] or 0.0 for i in t[1])):
+        loads[loads.index(min(loads))] += sum(costs[i] or 0.0 for i in idx)
+    return max(loads)
+
+
+def run_jobs(jobs: list[Job], *, repeats: int, device: str = "auto", data_dir=None, download: bool = True,
+             out_dir: Path | None = None, on_run=None, notice=None, backend=None,
+             threads: int | None = None, on_failed=None) -> tuple[list[Measured], bool]:
+    """Run every job's settings with seeds 0..repeats-1 and merge them into
+    the saved measurements, saving each experiment's file as each of its
+    runs finishes, so Ctrl-C (or a crash) keeps every run that finished.
+
+    Resumable: a (setting, seed) already in ``out_dir`` with the same
+    configuration (its record's ``config``) that finished is not run again,
+    so running the same command after an interruption runs only what is
+    missing, and ``--repeats 10`` after ``--repeats 5`` adds seeds 5..9. A
+    run whose whole configuration and seed another experiment measured
+    (article 002's baseline is a row of seven tables) is taken from there; a
+    run of E epochs is read off a longer run of the same configuration and
+    seed (``_prefix``), saved or made in this call.
+
+    ``backend`` (``archscope.probe.parallel.Backend``, default this process)
+    says where the runs go; each run gets ``threads`` CPU threads (default
+    one), whatever the backend, so the figures do not depend on it; seeds of
+    a setting may train together (``archscope.probe.sweep.plan_tasks``).
+    ``on_run(done, total, experiment, setting, seed, progress)`` reports
+    progress (``Progress``: the time left; experiment None before the first
+    run); ``on_failed(experiment, setting, seed, error)`` is told of each run
+    of this call that failed (it is saved too, with its error). Returns the
+    measurements (one per job) and whether it was interrupted."""
+    from archscope.probe.sweep import run_planned
+
+    out_dir = Path(out_dir) if out_dir is not None else user_dir()
+    plan = plan_runs(jobs, repeats=repeats, out_dir=out_dir, device=device, data_dir=data_dir, download=download,
+                     threads=threads)
+    measured: dict[str, Measured] = {}
+    for job in jobs:
+        prev = _read(out_dir / f"{job.experiment}.json")
+        measured[job.experiment] = Measured(job.experiment, list(prev.runs) if prev else [],
+                                            dict(prev.provenance) if prev else {})
+    done = [plan.saved]
+    progress = Progress()
+
+    def tell(exp_id, setting, seed):
+        if on_run:
+            on_run(done[0], plan.total, exp_id, setting, seed, progress)
+
+    def record(exp_id: str, rec: dict, prov: dict | None = None) -> None:
+        m = measured[exp_id]
+        m.runs = [x for x in m.runs if not (x["setting"] == rec["setting"] and x["seed"] == rec["seed"])] + [rec]
+        m.runs.sort(key=_plan_order(exp_id))  # plan order, whichever run finished first
+        if prov is not None and (not m.provenance or not rec.get("prefix_of") and not rec.get("shared_with")):
+            m.provenance = dict(prov)
+        save_measured(m, out_dir)
+        done[0] += 1
+        tell(exp_id, rec["setting"], rec["seed"])
+
+    for exp_id, rec, prov in plan.now:
+        record(exp_id, rec, prov)
+    tell(None, None, None)
+
+    configs, keys, tasks, takers = plan.configs, plan.keys, plan.tasks, plan.takers
+    costs: list = [None] * len(configs)
+    ended: dict = {}  # index -> seconds it took (a grouped run's share)
+    workers = max(1, min(getattr(backend, "jobs", None) or 1, len(configs) or 1))
+
+    def update_eta() -> None:
+        known = [i for i in range(len(configs)) if costs[i]]
+        if not known:
+            return
+        left = sum(costs[i] for i in known if i not in ended)
+        pred = sum(costs[i] for i in known if i in ended)
+        took = sum(ended[i] for i in known if i in ended)
+        scale = took / pred if pred > 0 and took > 0 else 1.0
+        progress.eta_seconds = left * scale / workers
+
+    def planned(ts, cs) -> None:
+        costs[:] = cs
+        update_eta()
+        tell(None, None, None)
+
+    def finished_run(i: int, out) -> None:
         r = out.run
+        exp_id, key = tasks[i]
         prov = provenance(out.device or "", out.data, out.settings)
         rec = {"setting": r.setting, "seed": r.seed, "ok": r.ok, "train_loss": r.epoch_loss,
                "train_accuracy": r.epoch_accuracy, "test_accuracy": r.test_accuracy,
                "examples_per_s": r.examples_per_s, "seconds": r.seconds, "error": r.error,
-               "data_verified": list(out.data.get("verified") or []),
+               "history": list(r.history or []), "train_seconds": r.train_seconds, "step_seconds": r.step_seconds,
+               "path": r.path, "threads": r.threads, "group": list(r.group or []), "machine": dict(r.machine or {}),
+               "config": json.loads(key), "data_verified": list(out.data.get("verified") or []),
                "measured": {k: prov[k] for k in ("date", "device", "torch", "archscope", "commit")}}
-        record(tasks[i], rec, prov)
-        for exp_id, s in takers[i]:
-            m = measured[exp_id]
-            if not m.provenance:
-                m.provenance = dict(prov)
-            # the same configuration and seed: its figures (or its failure, which a rerun would repeat)
-            record(exp_id, {**rec, "setting": s, **({"shared_with": tasks[i]} if r.ok else {})})
+        ended[i] = (r.seconds or 0.0) / max(1, len(r.group or [1]))
+        update_eta()
+        record(exp_id, rec, prov)
+        if not r.ok and on_failed:
+            on_failed(exp_id, r.setting, r.seed, r.error or "failed")
+        for other, s, other_key, epochs in takers[i]:
+            if epochs is not None:
+                record(other, {**_prefix({**rec, "from": exp_id}, epochs), "setting": s,
+                               "config": json.loads(other_key)}, prov)
+            else:
+                # the same configuration and seed: its figures (or its failure, which a rerun would repeat)
+                record(other, {**rec, "setting": s, "config": json.loads(other_key),
+                               **({"shared_with": exp_id} if r.ok else {})}, prov)
 
     def started(i: int) -> None:
-        if on_run:
-            on_run(done[0], total, tasks[i], *keys[i])
+        tell(tasks[i][0], *keys[i])
 
     _, interrupted = run_planned(configs, keys, backend, notice=notice, on_start=started,
-                                 on_outcome=lambda i, o: finished(i, o))
+                                 on_outcome=lambda i, o: finished_run(i, o), on_plan=planned)
     return [measured[j.experiment] for j in jobs], interrupted
 
 

@@ -152,7 +152,7 @@ CLAIMS: list[Claim] = [
           "GoogLeNet's lower one did not hurt.", f"{V3}, Sec. 4 and Fig. 8", "count", "aux_heads", V3_MODELS,
           expected=1, compare="exact"),
     Claim("rethinking-googlenet-5m", "GoogLeNet employed only 5 million parameters.", f"{V3}, Sec. 1", "count",
-          "params", (("googlenet",), ("googlenet.torchvision",)), expected=5e6, tolerance=ABOUT, convention=PARAMS,
+          "params", (("inception_v1",), ("inception_v1.torchvision",)), expected=5e6, tolerance=ABOUT, convention=PARAMS,
           note="GoogLeNet's own Table 1 sums to 6.8M; torchvision publishes 6,624,904."),
     Claim("rethinking-vgg-3x-alexnet", "VGGNet employed about 3 times more parameters than AlexNet.",
           f"{V3}, Sec. 1", "ratio", "ratio", (("vgg16", "alexnet"), ("vgg19", "alexnet")), expected=3.0,

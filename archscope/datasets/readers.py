@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import os
 import pickle
 import struct
 import zlib
@@ -16,18 +17,71 @@ import numpy as np
 from archscope.errors import ArchscopeError
 
 
-def decompressed(path: Path) -> bytes:
-    """The file's content, gunzipped when it is a gzip file."""
+def _catalog_name(name: str) -> str:
+    """A file's name as the catalog writes it, without .gz (``train-images.idx3-ubyte`` too)."""
+    stem = name[:-3] if name.endswith(".gz") else name
+    return stem.replace(".idx", "-idx")
+
+
+def known_size(path) -> int:
+    """The most bytes a data file named like ``path`` holds decompressed: the
+    largest published size of a catalog file of that name (MNIST's and
+    Fashion-MNIST's share names and sizes), else the largest of any catalog
+    file. Every read of a data file stops there."""
+    from archscope.datasets.catalog import CATALOG
+
+    files = [f for s in CATALOG.values() for f in s.files if f.size]
+    mine = [f.size for f in files if _catalog_name(f.name) == _catalog_name(Path(path).name)]
+    return max(mine or [f.size for f in files])
+
+
+def _open(path: Path):
     try:
-        data = path.read_bytes()
+        return open(path, "rb")
     except OSError as e:
         raise ArchscopeError(f"cannot read {path}: {e.strerror or e}") from None
-    if data[:2] != b"\x1f\x8b":
-        return data
-    try:
-        return gzip.decompress(data)
-    except (OSError, EOFError, zlib.error) as e:
-        raise ArchscopeError(f"{path} is a corrupt or truncated gzip file ({e})") from None
+
+
+def decompressed(path: Path, limit: int | None = None) -> bytes:
+    """The file's content, gunzipped when it is a gzip file, and never more
+    than ``limit`` bytes of it (default ``known_size``): a file larger than
+    that, or a gzip that inflates past it (a decompression bomb), is refused
+    naming the file, having read at most ``limit + 1`` bytes of content."""
+    path = Path(path)
+    limit = known_size(path) if limit is None else limit
+    with _open(path) as f:
+        try:
+            size = os.fstat(f.fileno()).st_size
+            head = f.read(2)
+            f.seek(0)
+        except OSError as e:
+            raise ArchscopeError(f"cannot read {path}: {e.strerror or e}") from None
+        if head != b"\x1f\x8b":
+            if size > limit:
+                raise ArchscopeError(f"{path}: {size:,} bytes, more than the {limit:,} of the published file; not "
+                                     "read (not this data set's file)")
+            return f.read()
+        # deflate never makes data much larger (stored blocks: 5 bytes a 64 KiB block); twice is beyond any gzip
+        if size > 2 * limit + 65536:
+            raise ArchscopeError(f"{path}: {size:,} bytes compressed, more than any gzip of the published file "
+                                 f"({limit:,} bytes) can be; not read")
+        try:
+            data = gzip.GzipFile(fileobj=f, mode="rb").read(limit + 1)
+        except (OSError, EOFError, zlib.error) as e:
+            raise ArchscopeError(f"{path} is a corrupt or truncated gzip file ({e})") from None
+    if len(data) > limit:
+        raise ArchscopeError(f"{path}: decompresses to more than {limit:,} bytes, the size of the published file; "
+                             "stopped there (a decompression bomb, or not this data set's file)")
+    return data
+
+
+def md5_of(path: Path, size: int | None = None) -> str | None:
+    """The file's MD5, read in blocks; None without reading when its size is
+    not ``size`` (it cannot be the published file then)."""
+    with _open(Path(path)) as f:
+        if size is not None and os.fstat(f.fileno()).st_size != size:
+            return None
+        return hashlib.file_digest(f, "md5").hexdigest()
 
 
 def check_content(path: Path, content: bytes, expected) -> str:
@@ -43,8 +97,7 @@ def check_content(path: Path, content: bytes, expected) -> str:
                                  f"{expected.sha256[:16]}...)")
         return "sha256 of the content"
     if expected.md5 and path.suffix == ".gz":
-        got = hashlib.md5(path.read_bytes()).hexdigest()
-        if got == expected.md5:
+        if md5_of(path, expected.download_size) == expected.md5:
             return "md5 of the published .gz"
     return "size only (no checksum of the content is published)"
 
@@ -64,8 +117,8 @@ def parse_idx(content: bytes, path: Path) -> np.ndarray:
     return body.reshape(dims)
 
 
-def read_idx(path: Path) -> np.ndarray:
-    return parse_idx(decompressed(Path(path)), Path(path))
+def read_idx(path: Path, limit: int | None = None) -> np.ndarray:
+    return parse_idx(decompressed(Path(path), limit), Path(path))
 
 
 def check_labels(y: np.ndarray, classes: int, path) -> None:
@@ -88,9 +141,13 @@ class _SafeUnpickler(pickle.Unpickler):
         raise ArchscopeError(f"refusing to unpickle {module}.{name}: a CIFAR batch holds only numpy arrays")
 
 
-def read_cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
+def read_cifar_batch(path: Path, limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """One CIFAR-10 python batch; a file larger than ``limit`` (default: the
+    published batch's size, ``known_size``) is refused unread."""
+    path = Path(path)
+    data = decompressed(path, known_size(path) if limit is None else limit)
     try:
-        d = _SafeUnpickler(io.BytesIO(Path(path).read_bytes()), encoding="bytes").load()
+        d = _SafeUnpickler(io.BytesIO(data), encoding="bytes").load()
     except ArchscopeError:
         raise
     except Exception as e:

@@ -10,29 +10,39 @@
 
 Downloads go through pooch (download, hash check, cache): a file is moved
 into the cache only after its published MD5 matched, so a failed, truncated
-or interrupted download leaves nothing a later run would trust; the
-decompressed content is then checked too, and a file that fails is deleted.
+or interrupted download (Ctrl-C or SIGTERM) leaves nothing a later run would
+trust, and no temporary file; the decompressed content is then checked too,
+and a file that fails is deleted. pooch's downloader is archscope's own
+(``_Download``), which holds a download to what the publisher serves: never
+more bytes than the published size, a Content-Length that is not that size
+refused at once, and curl's two time limits (``DownloadLimits``). A mirror
+is checked to be an http(s) URL before anything is fetched.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import shutil
 import tarfile
 import tempfile
+import time
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from archscope.datasets.catalog import DataSpec, spec
-from archscope.datasets.readers import check_content, decompressed
+from archscope.datasets.catalog import DataFile, DataSpec, spec
+from archscope.datasets.readers import check_content, decompressed, md5_of
 from archscope.errors import ArchscopeError
 
 
 def data_home() -> Path:
     """``$ARCHSCOPE_HOME/data``; ``ARCHSCOPE_HOME`` defaults to ``~/.cache/archscope``."""
-    home = os.environ.get("ARCHSCOPE_HOME") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") \
-        / "archscope"
-    return Path(home) / "data"
+    from archscope.home import archscope_home
+
+    return archscope_home() / "data"
 
 
 def offline() -> bool:
@@ -74,7 +84,7 @@ def _folders(s: DataSpec, data_dir) -> list[tuple[str, Path]]:
 def _missing_message(s: DataSpec, searched: list[Path], download: bool) -> str:
     where = ", ".join(str(p) for p in searched)
     ways = [f"`archscope data fetch {s.name}`" if s.downloadable else None,
-            "--data-dir FOLDER holding " + ", ".join(f.name for f in s.files) if s.files else None]
+            "`data_dir` FOLDER holding " + ", ".join(f.name for f in s.files) if s.files else None]
     hint = " or ".join(w for w in ways if w)
     why = "" if download or not s.downloadable else " (downloads are off)"
     return f"{s.name} not found in {where}{why}; get it with {hint}" if hint else \
@@ -105,72 +115,231 @@ def locate(name: str, data_dir=None, *, download: bool = True, notice=None) -> L
     return Located(name, "download", folder, find_files(s, folder))
 
 
-def _pooch_get(url: str, md5: str, folder: Path, fname: str) -> Path:
+# ---- downloads -------------------------------------------------------------------------------
+
+def _env_seconds(name: str, default):
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        v = float(raw)
+    except ValueError:
+        v = math.nan
+    if not math.isfinite(v) or v <= 0:
+        raise ArchscopeError(f"{name} must be a positive number of seconds, got {raw!r}")
+    return v
+
+
+@dataclass(frozen=True)
+class DownloadLimits:
+    """How long a download may take, as curl's options put it: a download
+    that brings fewer than ``min_rate`` bytes/s over the last ``stall_s``
+    seconds is too slow (``--speed-limit 1024 --speed-time 30``), and none
+    may take longer than ``deadline_s`` (``--max-time``; default 60 s plus
+    the published size at 32 KiB/s: 6 minutes for MNIST's largest file, 90
+    for CIFAR-10's archive). ``ARCHSCOPE_DOWNLOAD_STALL`` and
+    ``ARCHSCOPE_DOWNLOAD_DEADLINE`` (seconds) change the defaults."""
+
+    stall_s: float = 30.0
+    min_rate: float = 1024.0
+    deadline_s: float | None = None
+    connect_s: float = 30.0
+
+    @classmethod
+    def from_env(cls) -> "DownloadLimits":
+        return cls(stall_s=_env_seconds("ARCHSCOPE_DOWNLOAD_STALL", 30.0),
+                   deadline_s=_env_seconds("ARCHSCOPE_DOWNLOAD_DEADLINE", None))
+
+    def deadline_for(self, size: int | None) -> float:
+        if self.deadline_s is not None:
+            return self.deadline_s
+        return 60.0 + (size / 32768 if size else 3540.0)
+
+
+def mirror_base(url) -> str:
+    """``--mirror``: the base URL of a folder holding the files, checked
+    before anything is fetched (an http:// or https:// URL with a host;
+    no query or fragment, which a file name cannot follow)."""
+    def bad(why: str) -> ArchscopeError:
+        return ArchscopeError(f"invalid mirror URL {url!r}: {why}")
+
+    if not isinstance(url, str) or not url.strip():
+        raise bad("it is empty; give the http:// or https:// address of a folder holding the files")
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        raise bad("it holds spaces or control characters")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises on a port that is not a number in 0..65535)
+    except ValueError as e:
+        raise bad(str(e)) from None
+    if parts.scheme.lower() not in ("http", "https") or "://" not in url:
+        raise bad("it must start with http:// or https://")
+    if not parts.hostname:
+        raise bad("it names no host")
+    if parts.query or parts.fragment:
+        raise bad("a folder's address takes no ?query or #fragment")
+    return url.rstrip("/") + "/"
+
+
+def _reason(e: BaseException) -> str:
+    """A short reason from requests'/urllib3's long exception texts."""
+    text = str(e)
+    for pattern, said in ((r"Connection refused", "connection refused"),
+                          (r"Failed to resolve|Name or service not known|nodename nor servname", "unknown host"),
+                          (r"Network is unreachable", "network unreachable"),
+                          (r"Connection reset", "connection reset"),
+                          (r"Connection aborted|RemoteDisconnected", "the server closed the connection"),
+                          (r"CERTIFICATE_VERIFY_FAILED|SSLError|SSL", "TLS failed"),
+                          (r"timed out", "timed out")):
+        if re.search(pattern, text):
+            return said
+    first = text.strip().splitlines()[0] if text.strip() else type(e).__name__
+    return f"{type(e).__name__}: {first[:160]}"
+
+
+class _Download:
+    """A pooch downloader (``downloader(url, output_file, pooch)``) that
+    streams with requests and holds the download to the published file: its
+    size (a Content-Length that differs is refused at once; the stream is
+    stopped past it), and ``DownloadLimits``. ``progress(name, done, total)``
+    is told as the bytes come."""
+
+    def __init__(self, name: str, size: int | None, limits: DownloadLimits, progress=None):
+        self.name, self.size, self.limits, self.progress = name, size, limits, progress
+
+    def __call__(self, url, output_file, pooch=None, check_only=False):
+        import requests
+
+        lim = self.limits
+        start = time.monotonic()
+        deadline = start + lim.deadline_for(self.size)
+        try:
+            r = requests.get(url, stream=True, timeout=(lim.connect_s, lim.stall_s))
+        except requests.exceptions.ConnectTimeout:
+            raise ArchscopeError(f"connection failed: {url} (no answer in {lim.connect_s:g} s)") from None
+        except requests.exceptions.ReadTimeout:
+            raise ArchscopeError(f"download stalled: {url} sent nothing for {lim.stall_s:g} s") from None
+        except (requests.exceptions.ConnectionError, requests.exceptions.InvalidURL,
+                requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema) as e:
+            raise ArchscopeError(f"connection failed: {url} ({_reason(e)})") from None
+        with r:
+            if r.status_code >= 400:
+                raise ArchscopeError(f"{url}: HTTP {r.status_code} {r.reason or ''}".rstrip())
+            announced = r.headers.get("Content-Length", "")
+            if self.size and announced.isdigit() and not r.headers.get("Content-Encoding") \
+                    and int(announced) != self.size:
+                raise ArchscopeError(f"{url}: the mirror announces {int(announced):,} bytes; the published file has "
+                                     f"{self.size:,}; nothing fetched")
+            total = self.size or (int(announced) if announced.isdigit() else None)
+            read = getattr(r.raw, "read1", None)  # urllib3 2: whatever has come, so the limits are checked in time
+            done, window = 0, deque([(start, 0)])
+            with open(output_file, "wb") as out:
+                while True:
+                    try:
+                        chunk = read(65536, decode_content=True) if read else r.raw.read(8192, decode_content=True)
+                    except Exception as e:  # urllib3's read errors, wrapped in several ways by version
+                        if "timed out" in str(e) or "Read timed out" in repr(e):
+                            raise ArchscopeError(f"download stalled: {url} sent nothing for {lim.stall_s:g} s after "
+                                                 f"{done:,} bytes; nothing kept") from None
+                        of = f" of {int(announced):,}" if announced.isdigit() else ""
+                        raise ArchscopeError(f"{url}: the mirror closed the connection after {done:,}{of} bytes "
+                                             f"({_reason(e)}); nothing kept") from None
+                    if not chunk:
+                        break
+                    done += len(chunk)
+                    if self.size and done > self.size:
+                        raise ArchscopeError(f"{url}: more than the published {self.size:,} bytes; stopped there, "
+                                             "nothing kept")
+                    out.write(chunk)
+                    now = time.monotonic()
+                    if self.progress:
+                        self.progress(self.name, done, total)
+                    if now > deadline:
+                        raise ArchscopeError(f"download not done after {deadline - start:g} s (the overall deadline): "
+                                             f"{url} sent {done:,}" + (f" of {total:,}" if total else "")
+                                             + " bytes; nothing kept")
+                    window.append((now, done))
+                    while len(window) > 1 and window[1][0] <= now - lim.stall_s:
+                        window.popleft()
+                    since, before = window[0]
+                    if now - start >= lim.stall_s and done - before < lim.min_rate * (now - since):
+                        raise ArchscopeError(f"download too slow: {url} sent {done - before:,} bytes in "
+                                             f"{now - since:.1f} s, under the floor of {lim.min_rate:,.0f} bytes/s "
+                                             f"over {lim.stall_s:g} s; nothing kept")
+        if self.size and done != self.size:
+            raise ArchscopeError(f"{url}: the mirror sent {done:,} bytes; the published file has {self.size:,}; "
+                                 "nothing kept")
+
+
+def _pooch_get(url: str, f: DataFile, folder: Path, limits: DownloadLimits, progress=None) -> Path:
     import pooch
-    import requests
 
     try:
-        return Path(pooch.retrieve(url, known_hash=f"md5:{md5}", fname=fname, path=folder, progressbar=False))
+        return Path(pooch.retrieve(url, known_hash=f"md5:{f.md5}", fname=f.name, path=folder, progressbar=False,
+                                   downloader=_Download(f.name, f.download_size, limits, progress)))
     except ValueError:  # pooch: hash mismatch (its temporary file is already gone)
-        raise ArchscopeError(f"{url}: checksum mismatch (md5 expected {md5}), nothing kept") from None
-    except requests.exceptions.RequestException as e:
-        raise ArchscopeError(f"{url}: download failed ({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
+        raise ArchscopeError(f"{url}: checksum mismatch (md5 expected {f.md5}), nothing kept") from None
     except OSError as e:
-        raise ArchscopeError(f"{url}: cannot write {folder / fname}: {e.strerror or e}") from None
+        raise ArchscopeError(f"{url}: cannot write {folder / f.name}: {e.strerror or e}") from None
 
 
-def fetch(name: str, mirror: str | None = None) -> Path:
+def fetch(name: str, mirror: str | None = None, *, progress=None, limits: DownloadLimits | None = None) -> Path:
     """Download ``name`` into the cache with every checksum verified; return
-    the folder. ``mirror``: a base URL to use instead of the official ones."""
+    the folder. ``mirror``: a base URL to use instead of the official ones
+    (checked first: an empty or non-http(s) one is refused).
+    ``progress(file, done_bytes, total_bytes)`` is told as bytes come;
+    ``limits``: ``DownloadLimits`` (default: from the environment)."""
     import pooch
 
-    pooch.get_logger().setLevel("ERROR")  # archscope says what it downloads itself, once
+    from archscope.outputs import sigterm_unwinds
+
+    pooch.get_logger().setLevel("ERROR")  # archscope says what goes wrong itself, once
     s = spec(name)
     if not s.downloadable:
         raise ArchscopeError(f"{name} cannot be downloaded: {s.note}")
+    bases = [mirror_base(mirror)] if mirror is not None else list(s.mirrors)
+    limits = limits or DownloadLimits.from_env()
     folder = data_home() / name
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise ArchscopeError(f"cannot create the cache folder {folder}: {e.strerror or e}") from None
-    bases = [mirror.rstrip("/") + "/"] if mirror else list(s.mirrors)
-    if s.archive is not None:
-        _fetch_archive(s, folder, bases)
-        return folder
-    for f in s.files:
-        target = folder / f.name
-        if target.is_file():  # already cached: kept only if it still verifies
+    with sigterm_unwinds():  # SIGTERM unwinds like Ctrl-C: pooch's temporary file is removed
+        if s.archive is not None:
+            _fetch_archive(s, folder, bases, limits, progress)
+            return folder
+        for f in s.files:
+            target = folder / f.name
+            if target.is_file():  # already cached: kept only if it still verifies
+                try:
+                    check_content(target, decompressed(target, f.size), f)
+                    continue
+                except ArchscopeError:
+                    target.unlink(missing_ok=True)
+            err = None
+            for base in bases:
+                try:
+                    path = _pooch_get(base + f.name, f, folder, limits, progress)
+                    break
+                except ArchscopeError as e:
+                    err = e
+            else:
+                raise err
             try:
-                check_content(target, decompressed(target), f)
-                continue
+                check_content(path, decompressed(path, f.size), f)
             except ArchscopeError:
-                target.unlink(missing_ok=True)
-        err = None
-        for base in bases:
-            try:
-                path = _pooch_get(base + f.name, f.md5, folder, f.name)
-                break
-            except ArchscopeError as e:
-                err = e
-        else:
-            raise err
-        try:
-            check_content(path, decompressed(path), f)
-        except ArchscopeError:
-            path.unlink(missing_ok=True)
-            raise
+                path.unlink(missing_ok=True)
+                raise
     return folder
 
 
-def _fetch_archive(s: DataSpec, folder: Path, bases: list[str]) -> None:
-    import hashlib
-
+def _fetch_archive(s: DataSpec, folder: Path, bases: list[str], limits: DownloadLimits, progress=None) -> None:
     if all(p is not None for p in find_files(s, folder).values()):
         return
     err = None
     for base in bases:
         try:
-            archive = _pooch_get(base + s.archive.name, s.archive.md5, folder, s.archive.name)
+            archive = _pooch_get(base + s.archive.name, s.archive, folder, limits, progress)
             break
         except ArchscopeError as e:
             err = e
@@ -187,7 +356,7 @@ def _fetch_archive(s: DataSpec, folder: Path, bases: list[str]) -> None:
         src = Path(tmp) / s.folder
         for f in s.files:
             p = src / f.name
-            if not p.is_file() or (f.md5 and hashlib.md5(p.read_bytes()).hexdigest() != f.md5):
+            if not p.is_file() or (f.md5 and md5_of(p, f.size) != f.md5):
                 raise ArchscopeError(f"{s.archive.name}: {f.name} missing or with a wrong checksum; nothing kept")
         dest = folder / s.folder
         if dest.exists():
@@ -234,19 +403,16 @@ def status(data_dir=None, verify: bool = True) -> list[Status]:
                 for f in s.files:
                     p = files[f.name]
                     if s.format == "idx":
-                        hows.add(check_content(p, decompressed(p), f))
+                        hows.add(check_content(p, decompressed(p, f.size), f))
                     elif f.md5:
-                        if hashlib_md5(p) != f.md5:
-                            raise ArchscopeError(f"{p}: checksum mismatch (md5)")
+                        if md5_of(p, f.size) != f.md5:
+                            raise ArchscopeError(f"{p}: checksum mismatch (md5)" if f.size is None or
+                                                 p.stat().st_size == f.size else
+                                                 f"{p}: {p.stat().st_size:,} bytes, the published file has "
+                                                 f"{f.size:,}")
                         hows.add("md5 of each file")
                 how = "verified (" + "; ".join(sorted(hows)) + ")"
             except ArchscopeError as e:
                 how = f"FAILED: {e}"
         out.append(Status(name, s.title, where, str(folder), size, how, s.downloadable))
     return out
-
-
-def hashlib_md5(p: Path) -> str:
-    import hashlib
-
-    return hashlib.md5(p.read_bytes()).hexdigest()

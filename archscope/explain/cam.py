@@ -96,7 +96,7 @@ def default_layer(model: nn.Module, x: torch.Tensor) -> str:
     layers = [n for n in feature_layers(model, x)
               if any(isinstance(m, nn.Conv2d) for m in modules[n].modules())]  # not a pool or an Identity
     if not layers:
-        raise ArchscopeError("the model has no convolution with a spatial output (N, C, h, w): nothing to map")
+        raise ArchscopeError("the model has no convolution with a spatial output (N, C, h, w): give `layer`, a module whose output is one")
     return layers[-1]
 
 
@@ -118,7 +118,7 @@ def cam_head(model: nn.Module, x: torch.Tensor):
     pools = [i for i, (_, m, inp, out) in enumerate(calls)
              if isinstance(m, POOLS) and _is_map(inp) and out.dim() == 4 and out.shape[-2:] == (1, 1)]
     why = ("CAM needs a network that ends in global average pooling and one linear layer (NiN, GoogLeNet, "
-           "ResNet); use --method gradcam")
+           "ResNet); use `method` gradcam")
     if not pools:
         raise ArchscopeError(f"{why}: no global average pooling found")
     i = pools[-1]
@@ -154,7 +154,7 @@ def geometry(model: nn.Module, shape, layer: str) -> tuple[float, tuple[float, f
         rows[tuple(shape)] = {l.name: l.receptive_field for l in a.layers if isinstance(l.receptive_field, RF)}
     rf = rows[tuple(shape)].get(layer)
     if rf is None:
-        raise ArchscopeError(f"{layer} has no receptive-field geometry; use --upsample bilinear")
+        raise ArchscopeError(f"{layer} has no receptive-field geometry; use `upsample` bilinear")
     return float(rf.jump[0]), (float(rf.start[0]), float(rf.start[1]))
 
 
@@ -185,7 +185,7 @@ def _source(calls, tensor) -> str | None:
 
 def _resize(model, x, layer, raw, how: str):
     if how not in ("aligned", "bilinear"):
-        raise ArchscopeError(f"--upsample must be aligned or bilinear, got {how!r}")
+        raise ArchscopeError(f"`upsample` must be aligned or bilinear, got {how!r}")
     if how == "bilinear" or layer not in dict(model.named_modules()):
         return upsample(raw, x.shape[-2:]), "bilinear"
     return upsample(raw, x.shape[-2:], geometry(model, x.shape[1:], layer)), "aligned"

@@ -96,13 +96,13 @@ def run_cam(name: str, weights, *, method: str = "both", layer: str | None = Non
     from archscope.zoo import get_model, model_info, resolve
 
     if method not in (*METHODS, "both"):
-        raise ArchscopeError(f"--method must be cam, gradcam or both, got {method!r}")
+        raise ArchscopeError(f"`method` must be cam, gradcam or both, got {method!r}")
     if not isinstance(count, int) or count < 1:
-        raise ArchscopeError(f"--count must be a positive integer, got {count!r}")
+        raise ArchscopeError(f"`count` must be a positive integer, got {count!r}")
     from archscope.analysis import analyze
 
     info = model_info(name)
-    sd, meta = read_weights(weights)
+    sd, meta = read_weights(weights) if weights is not None else (None, {})  # None: the built module's own
     if meta.get("model") and resolve(meta["model"]) != info.name:
         raise ArchscopeError(f"{weights} holds weights for {meta['model']}, not {info.name}")
     overrides = dict(meta.get("overrides") or {})
@@ -111,10 +111,12 @@ def run_cam(name: str, weights, *, method: str = "both", layer: str | None = Non
         model = get_model(info.name, **overrides)
     except (TypeError, ValueError) as e:
         raise ArchscopeError(f"{weights}: its knob overrides {overrides!r} do not build {info.name}: {e}") from None
-    check_match(model, sd, info.name)
+    if sd is not None:
+        check_match(model, sd, info.name)
+    sd = sd if sd is not None else model.state_dict()
     bad = next((k for k, v in sd.items() if v.is_floating_point() and not torch.isfinite(v).all()), None)
     if bad is not None:  # maps of such a model are NaN: every score would be meaningless
-        raise ArchscopeError(f"{weights}: {bad} holds NaN or infinite values (did the training diverge?)")
+        raise ArchscopeError(f"{weights or info.name}: {bad} holds NaN or infinite values (did the training diverge?)")
     model.load_state_dict(sd)
     try:  # a shape the model cannot take is refused here, in one line
         analyze(model, shape, training_memory=False)
@@ -129,7 +131,7 @@ def run_cam(name: str, weights, *, method: str = "both", layer: str | None = Non
         x, src = load_images(images, shape), "images"
     elif dataset == "synthetic":
         if not 0 <= spread <= 1:
-            raise ArchscopeError(f"--spread must be between 0 and 1, got {spread}")
+            raise ArchscopeError(f"`spread` must be between 0 and 1, got {spread}")
         s = datasets.synthetic(count, shape, seed=seed, with_mask=True, spread=spread)
         x, y, masks, src, names = s.x, s.y, s.mask, "synthetic", datasets.SYNTHETIC_NAMES
     else:
@@ -139,7 +141,7 @@ def run_cam(name: str, weights, *, method: str = "both", layer: str | None = Non
     with torch.no_grad():
         logits = _logits(model(x))
     acc = float((logits.argmax(-1).cpu() == y).float().mean()) if y is not None else None
-    report = CamReport(info.name, str(weights), list(shape), src, len(x), acc, x=x.cpu(), y=y, masks=masks,
+    report = CamReport(info.name, str(weights) if weights is not None else "(the module's own)", list(shape), src, len(x), acc, x=x.cpu(), y=y, masks=masks,
                        class_names=names)
     target = y.to(dev) if y is not None else None  # the true class, as the pointing game scores it
     todo = METHODS if method == "both" else (method,)
@@ -178,6 +180,9 @@ def summary_rows(report: CamReport) -> list[list[str]]:
 def summary_text(report: CamReport, fmt: str = "simple") -> str:
     from tabulate import tabulate
 
+    from archscope.render.table import md_escape
+
+    esc = md_escape if fmt == "github" else str  # markdown: the user's layer names and messages escaped
     acc = "" if report.classifier_accuracy is None else f"; classifier accuracy {report.classifier_accuracy:.3f}"
     if fmt == "github":  # markdown: every cell escaped
         from archscope.render.table import md_table
@@ -190,12 +195,12 @@ def summary_text(report: CamReport, fmt: str = "simple") -> str:
              "the true class where it is known (else the predicted one); a hit is the map's maximum on the object "
              "(no tolerance); chance is the object's share of the image; the centre baseline points at the "
              "image's centre."]
-    lines += [f"{m} skipped: {why}" for m, why in report.skipped.items()]
+    lines += [f"{m} skipped: {esc(why)}" for m, why in report.skipped.items()]
     for r in report.methods:
         if r.map_size and min(r.map_size) <= COARSE:
             finer = ("Grad-CAM at an earlier layer (--layer) is finer" if r.method == "cam"
                      else "an earlier layer (--layer) is finer")
-            lines.append(f"{r.method} at {r.layer}: its map has only {'x'.join(map(str, r.map_size))} positions, "
+            lines.append(f"{r.method} at {esc(r.layer)}: its map has only {'x'.join(map(str, r.map_size))} positions, "
                          f"too coarse to point at an object much smaller than the image; {finer}.")
     return "\n".join(lines)
 
@@ -230,7 +235,13 @@ def write_outputs(report: CamReport, out: Path, show: int = 16) -> list[Path]:
     path = out / "cam.json"
     write_atomic(path, (json.dumps(report.to_dict(), indent=2) + "\n").encode())
     written.append(path)
-    md = [f"# {report.model}: CAM / Grad-CAM", "", f"Weights: `{Path(report.weights).name}`.", "",
+    import re
+
+    from archscope.render.table import md_escape
+
+    name = Path(report.weights).name  # in a code span when plain; a code span cannot escape, so else escaped text
+    shown = f"`{name}`" if re.fullmatch(r"[\w.+ -]+", name, re.ASCII) else md_escape(name)
+    md = [f"# {md_escape(report.model)}: CAM / Grad-CAM", "", f"Weights: {shown}.", "",
           summary_text(report, "github"), ""]
     md += [f"![{p.stem}]({p.name})\n" for p in written if p.suffix == ".png"]
     path = out / "cam.md"

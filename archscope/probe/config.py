@@ -71,7 +71,7 @@ def _choice(enum, value, label):
     try:
         return enum(value.value if isinstance(value, Enum) else value)
     except ValueError:
-        raise ArchscopeError(f"--{label} must be one of {', '.join(e.value for e in enum)}, got {value!r}") from None
+        raise ArchscopeError(f"`{label}` must be one of {', '.join(e.value for e in enum)}, got {value!r}") from None
 
 
 @dataclass(frozen=True)
@@ -115,18 +115,18 @@ class TrainConfig:
         if self.precision is not None:
             _choice(Precision, self.precision, "precision")
         if self.steps is not None and self.epochs is not None:
-            raise ArchscopeError("give --steps or --epochs, not both")
-        for label, v in (("steps", self.steps), ("epochs", self.epochs), ("batch-size", self.batch_size),
+            raise ArchscopeError("give `steps` or `epochs`, not both")
+        for label, v in (("steps", self.steps), ("epochs", self.epochs), ("batch_size", self.batch_size),
                          ("threads", self.threads)):
             # 0 is not "the default": a run of zero steps or zero images is refused (None is the default)
             if v is not None and (not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= 2 ** 31):
-                raise ArchscopeError(f"--{label} must be a positive integer (at most 2^31), got {v!r}")
-        for label, v in (("lr", self.lr), ("weight-decay", self.weight_decay), ("momentum", self.momentum)):
+                raise ArchscopeError(f"`{label}` must be a positive integer (at most 2^31), got {v!r}")
+        for label, v in (("lr", self.lr), ("weight_decay", self.weight_decay), ("momentum", self.momentum)):
             if v is not None and (not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v)
                                   or v < 0 or v > 3.4e38):
-                raise ArchscopeError(f"--{label} must be a finite number from 0 to 3.4e38 (float32), got {v!r}")
+                raise ArchscopeError(f"`{label}` must be a finite number from 0 to 3.4e38 (float32), got {v!r}")
         if not isinstance(self.seed, int) or isinstance(self.seed, bool) or not 0 <= self.seed < 2 ** 63:
-            raise ArchscopeError(f"--seed must be a non-negative integer, got {self.seed!r}")
+            raise ArchscopeError(f"`seed` must be a non-negative integer, got {self.seed!r}")
         return self
 
     def resolve(self, info, dev) -> "TrainConfig":

@@ -29,26 +29,45 @@ def resolve_device(device: str) -> torch.device:
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device == "cuda" and not torch.cuda.is_available():
-        raise ArchscopeError("--device cuda: no CUDA device is available (torch.cuda.is_available() is False)")
+        raise ArchscopeError("`device` cuda: no CUDA device is available (torch.cuda.is_available() is False)")
     if device not in ("cpu", "cuda"):
-        raise ArchscopeError(f"--device must be auto, cuda or cpu, got {device!r}")
+        raise ArchscopeError(f"`device` must be auto, cuda or cpu, got {device!r}")
     return torch.device(device)
 
 
 def device_name(device: torch.device) -> str:
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
+    return f"{cpu_model()} ({torch.get_num_threads()} threads)"
+
+
+def cpu_model() -> str:
     import platform
 
     name = platform.processor() or platform.machine()
     try:
         for line in open("/proc/cpuinfo"):
             if line.startswith("model name"):
-                name = line.split(":", 1)[1].strip()
-                break
+                return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    return f"{name} ({torch.get_num_threads()} threads)"
+    return name
+
+
+def machine(device: torch.device | None = None) -> dict:
+    """Where a run ran, for its record: the CPU model, the logical cores of
+    the machine and those this process may use, and the GPU (a run's threads
+    are in its settings)."""
+    import os
+
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        usable = os.cpu_count()
+    out = {"cpu": cpu_model(), "cores": os.cpu_count(), "cores_usable": usable}
+    if device is not None and device.type == "cuda":
+        out["gpu"] = torch.cuda.get_device_name(device)
+    return out
 
 
 def known_peak(name: str, precision: str) -> float | None:

@@ -68,12 +68,12 @@ class Backend:
         if isinstance(self.kind, Enum):
             object.__setattr__(self, "kind", self.kind.value)
         if self.kind not in BACKENDS:
-            raise ArchscopeError(f"--backend must be one of {', '.join(BACKENDS)}, got {self.kind!r}")
+            raise ArchscopeError(f"`backend` must be one of {', '.join(BACKENDS)}, got {self.kind!r}")
         if self.jobs is not None and (not isinstance(self.jobs, int) or isinstance(self.jobs, bool)
                                       or not 1 <= self.jobs <= 4096):
-            raise ArchscopeError(f"--jobs must be a positive integer, got {self.jobs!r}")
+            raise ArchscopeError(f"`jobs` must be a positive integer, got {self.jobs!r}")
         if self.address is not None and self.kind != "ray":
-            raise ArchscopeError("--address names a Ray cluster: it goes with --backend ray")
+            raise ArchscopeError("`address` names a Ray cluster: it goes with `backend` ray")
         return self
 
     @property
@@ -196,14 +196,14 @@ def _worker_slots(jobs: int, threads: int, gpu: bool, notice) -> list[dict]:
     if gpu:
         ids = _gpu_ids()
         if not ids:
-            raise ArchscopeError("--jobs with CUDA runs: no GPU is visible")
+            raise ArchscopeError("`jobs` with CUDA runs: no GPU is visible")
         if jobs > len(ids) and notice:
-            notice(f"--jobs {jobs}: {len(ids)} GPU(s), one a worker: {len(ids)} at a time")
+            notice(f"`jobs` {jobs}: {len(ids)} GPU(s), one a worker: {len(ids)} at a time")
         return [{"CUDA_VISIBLE_DEVICES": g} for g in ids[:jobs]]
     cores = len(available_cores())
     fit = max(1, cores // max(1, threads))
     if jobs > fit and notice:
-        notice(f"--jobs {jobs}: {cores} CPU core(s) at {threads} thread(s) a run: {fit} at a time")
+        notice(f"`jobs` {jobs}: {cores} CPU core(s) at {threads} thread(s) a run: {fit} at a time")
     return [{} for _ in range(min(jobs, fit))]
 
 
@@ -306,7 +306,7 @@ def _ray():
     try:
         import ray
     except ImportError:
-        raise ArchscopeError(f"--backend ray needs Ray, which is not installed: {RAY_HINT}") from None
+        raise ArchscopeError(f"`backend` ray needs Ray, which is not installed: {RAY_HINT}") from None
     return ray
 
 
@@ -332,7 +332,7 @@ def check_reachable(address: str | None, timeout: float = 5.0) -> None:
     try:
         socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout).close()
     except OSError as e:
-        raise ArchscopeError(f"--address {address}: nothing answers at {host or '127.0.0.1'}:{port} "
+        raise ArchscopeError(f"`address` {address}: nothing answers at {host or '127.0.0.1'}:{port} "
                              f"({e.strerror or e})") from None
 
 
@@ -348,7 +348,7 @@ def _run_ray(fn, args, backend: Backend, threads: int, gpu: bool, on_done, notic
             ray.init(address=backend.address, include_dashboard=False, logging_level=logging.ERROR,
                      configure_logging=True)
         except ConnectionError as e:
-            raise ArchscopeError(f"--address {backend.address}: cannot connect to a Ray cluster ({e})") from None
+            raise ArchscopeError(f"`address` {backend.address}: cannot connect to a Ray cluster ({e})") from None
         started = True
     try:
         task = ray.remote(_ray_call).options(num_cpus=threads, num_gpus=1 if gpu else 0, max_retries=0)

@@ -28,6 +28,7 @@ of the last 10-step window and the eval-mode accuracy on the training split.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -84,12 +85,12 @@ def parse_vary(spec: str) -> tuple[str, list]:
     key, sep, values = spec.partition("=")
     key = key.strip().replace("-", "_")
     if not sep or not key or not values.strip():
-        raise ArchscopeError(f"--vary needs KEY=V1,V2,...; got {spec!r}")
+        raise ArchscopeError(f"`vary` needs KEY=V1,V2,...; got {spec!r}")
     vals = [_coerce(v) for v in values.split(",") if v.strip() != ""]
     if not vals:
-        raise ArchscopeError(f"--vary {key}: no values given")
+        raise ArchscopeError(f"`vary` {key}: no values given")
     if len(set(map(repr, vals))) != len(vals):
-        raise ArchscopeError(f"--vary {key}: a value is repeated in {values!r}")
+        raise ArchscopeError(f"`vary` {key}: a value is repeated in {values!r}")
     return key, vals
 
 
@@ -110,7 +111,7 @@ def check_factors(factors: dict[str, list], knobs: dict, model: str) -> dict[str
                 elif typ is str and isinstance(v, str):
                     checked.append(v)
                 else:
-                    raise ArchscopeError(f"--vary {key}: {v!r} is not a valid {typ.__name__}")
+                    raise ArchscopeError(f"`vary` {key}: {v!r} is not a valid {typ.__name__}")
             out[key] = checked
         elif key in knobs:
             out[key] = list(values)
@@ -136,7 +137,7 @@ def plan(factors: dict[str, list], base: dict, grid: bool = False) -> list[dict]
         return [dict(zip(keys, combo)) for combo in itertools.product(*(factors[k] for k in keys))]
     missing = [k for k in keys if k not in base]
     if len(keys) > 1 and missing:
-        raise ArchscopeError(f"no base value for {', '.join(missing)}: give it, or use --grid")
+        raise ArchscopeError(f"no base value for {', '.join(missing)}: give it, or use `grid`")
     settings, seen = [], set()
     if len(keys) > 1:
         settings.append({k: base[k] for k in keys})
@@ -169,6 +170,14 @@ class Run:
     epoch_loss: float | None = None  # the last epoch's running mean loss in training mode (d2l's "train loss")
     epoch_accuracy: float | None = None  # and its running accuracy (d2l's "train acc")
     examples_per_s: float | None = None  # images trained on / training-loop seconds
+    # runs of whole epochs: d2l's train_ch6 figures after every epoch (archscope.probe.train.ProbeResult.history)
+    history: list = field(default_factory=list)
+    step_seconds: float | None = None  # wall seconds of one training step (of the whole group on a grouped path)
+    path: str | None = None  # the training path (archscope.probe.paths): plain, grouped, grouped-compiled
+    threads: int | None = None  # CPU threads the run had
+    group: list = field(default_factory=list)  # the seeds trained at once with it (grouped paths)
+    machine: dict = field(default_factory=dict)  # CPU model and cores, GPU (archscope.probe.device.machine)
+    train_seconds: float | None = None  # the training loop's wall time (the per-epoch evaluations apart)
 
 
 @dataclass
@@ -285,7 +294,9 @@ def one_run(cfg, setting: dict, repeat: int, notice=None) -> Outcome:
         ok = p.stopped is None and p.test_accuracy is not None and p.retried_from_batch is None
         out.run = Run(setting, repeat, cfg.seed, ok, p.final_loss, p.train_accuracy, p.test_accuracy,
                       error=p.stopped, epoch_loss=p.last_epoch_loss, epoch_accuracy=p.last_epoch_accuracy,
-                      examples_per_s=p.examples_per_s)
+                      examples_per_s=p.examples_per_s, history=list(p.history), step_seconds=p.step_seconds,
+                      path=p.path, threads=p.settings.get("threads"), group=[cfg.seed], machine=dict(p.machine),
+                      train_seconds=p.train_seconds)
         if p.retried_from_batch is not None:
             out.run.error = f"out of memory at batch size {p.retried_from_batch} (its retry at half the " \
                             "batch is another setting)"
@@ -293,15 +304,92 @@ def one_run(cfg, setting: dict, repeat: int, notice=None) -> Outcome:
     return out
 
 
+def one_group(cfgs, keys, path: str, notice=None) -> list:
+    """The runs ``cfgs`` (one setting, several seeds; ``keys[i]`` = (setting,
+    repeat)) trained at once on a grouped path (``archscope.probe.grouped``):
+    one Outcome per seed, as ``one_run`` gives. A failure of the group is
+    every seed's."""
+    import time
+
+    from archscope.probe import grouped
+
+    t0 = time.perf_counter()
+    try:
+        g = grouped.train_group(cfgs, compiled=path == "grouped-compiled", notice=notice)
+    except ArchscopeError as e:
+        return [Outcome(Run(s, r, c.seed, False, error=str(e))) for c, (s, r) in zip(cfgs, keys)]
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as e:
+        return [Outcome(Run(s, r, c.seed, False, error=f"{type(e).__name__}: {e}")) for c, (s, r) in zip(cfgs, keys)]
+    seconds = time.perf_counter() - t0
+    seeds = [c.seed for c in cfgs]
+    from archscope.probe.device import machine, resolve_device
+
+    where = machine(resolve_device(cfgs[0].device))
+    outs = []
+    for c, (s, r), sr in zip(cfgs, keys, g.seeds):
+        ok = sr.stopped is None and sr.test_accuracy is not None
+        last = sr.history[-1] if sr.history else {}
+        run = Run(s, r, c.seed, ok, sr.final_loss, None, sr.test_accuracy, seconds, sr.stopped,
+                  epoch_loss=last.get("train_loss"), epoch_accuracy=last.get("train_accuracy"),
+                  examples_per_s=g.examples_per_s / len(cfgs) if g.examples_per_s else None,
+                  history=list(sr.history), step_seconds=g.step_seconds, path=path,
+                  threads=g.settings.get("threads"), group=seeds, machine=where, train_seconds=g.train_seconds)
+        outs.append(Outcome(run, g.device, g.chance, dict(g.data), _plain(dict(g.settings))))
+    return outs
+
+
+def _task(kind: str, payload: tuple, notice=None):
+    """A backend's unit of work: one run (``one_run``) or one group of seeds
+    (``one_group``, a list of outcomes)."""
+    if kind == "group":
+        return one_group(*payload, notice=notice)
+    return one_run(*payload, notice=notice)
+
+
+def plan_tasks(configs: list, notice=None) -> tuple[list, list]:
+    """How ``configs`` run: a list of tasks, each (path, [config indices]),
+    and each config's predicted seconds (None when not timed). The configs
+    that differ only in their seed form a setting; each setting's path is
+    chosen by ``archscope.probe.paths.choose`` from timings taken here, and
+    a grouped path's seeds go in tasks of up to its group size. The tasks
+    come longest first."""
+    from dataclasses import replace as _replace
+
+    from archscope.probe import paths
+
+    settings: dict = {}
+    for i, c in enumerate(configs):
+        settings.setdefault(repr(_replace(c, seed=0)), []).append(i)
+    tasks, costs = [], [None] * len(configs)
+    for idx in settings.values():
+        choice = paths.choose(configs[idx[0]], len(idx), notice=notice)
+        for i in idx:
+            costs[i] = choice.seconds_per_seed
+        if choice.path == "plain":
+            tasks.extend(("plain", [i]) for i in idx)
+        else:
+            # as even as possible: 10 seeds in groups of at most 10 is one task, 12 is two of 6
+            n = math.ceil(len(idx) / choice.group)
+            size = math.ceil(len(idx) / n)
+            tasks.extend((choice.path, idx[k:k + size]) for k in range(0, len(idx), size))
+    # the longest first (where timed): N workers then finish together rather than one ending alone on the
+    # longest run (the results go back in plan order whatever order the runs take)
+    tasks.sort(key=lambda t: -sum(costs[i] or 0.0 for i in t[1]))
+    return tasks, costs
+
+
 def run_planned(configs: list, keys: list[tuple], backend=None, *, on_start=None, on_outcome=None,
-                notice=None) -> tuple[list, bool]:
+                notice=None, on_plan=None) -> tuple[list, bool]:
     """Run ``configs`` (``keys[i]`` = (setting, repeat) of ``configs[i]``) on
     ``backend`` (default: this process, one after another); the outcomes in
     plan order (None where a run did not finish) and whether Ctrl-C stopped
-    it. ``on_start(i)`` is called as run i starts (serial and local backends),
-    ``on_outcome(i, outcome)`` as it ends, in whatever order the runs end."""
-    import functools
-
+    it. Seeds of one setting may train together on a grouped path
+    (``plan_tasks``); whatever the path, ``on_start(i)`` is called as run i
+    starts (serial and local backends), ``on_outcome(i, outcome)`` as it
+    ends, in whatever order the runs end, and ``on_plan(tasks, costs)``
+    once the paths are chosen (each config's predicted seconds)."""
     from archscope.probe.device import resolve_device
     from archscope.probe.parallel import Backend, run_tasks
 
@@ -309,20 +397,36 @@ def run_planned(configs: list, keys: list[tuple], backend=None, *, on_start=None
     outcomes: list = [None] * len(configs)
     gpu = bool(configs) and resolve_device(configs[0].device).type == "cuda"
     threads = max((c.threads or 1) for c in configs) if configs else 1
+    tasks, costs = plan_tasks(configs, notice=notice)
+    if on_plan:
+        on_plan(tasks, costs)
 
-    def finished(i, value, error):
-        if error is not None:  # the backend's failure (a worker that died), not the run's own
-            s, r = keys[i]
-            value = Outcome(Run(s, r, configs[i].seed, False, error=error))
-        outcomes[i] = value
-        if on_outcome:
-            on_outcome(i, value)
+    def finished(t, value, error):
+        path, idx = tasks[t]
+        values = value if path != "plain" and error is None else [value] * len(idx)
+        for i, v in zip(idx, values):
+            if error is not None:  # the backend's failure (a worker that died), not the run's own
+                s, r = keys[i]
+                v = Outcome(Run(s, r, configs[i].seed, False, error=error, path=path))
+            outcomes[i] = v
+            if on_outcome:
+                on_outcome(i, v)
 
+    def started(t):
+        if on_start:
+            for i in tasks[t][1]:
+                on_start(i)
+
+    args = []
+    for path, idx in tasks:
+        payload = (configs[idx[0]], *keys[idx[0]]) if path == "plain" else \
+            ([configs[i] for i in idx], [keys[i] for i in idx], path)
+        args.append(("plain" if path == "plain" else "group", payload))
     if backend.serial:
-        fn, args = functools.partial(one_run, notice=notice), [(c, *k) for c, k in zip(configs, keys)]
+        fn = functools.partial(_task, notice=notice)
     else:
-        fn, args = one_run, [(c, *k, _stderr_notice) for c, k in zip(configs, keys)]
-    interrupted = run_tasks(fn, args, backend, threads=threads, gpu=gpu, on_start=on_start, on_done=finished,
+        fn, args = _task, [(*a, _stderr_notice) for a in args]
+    interrupted = run_tasks(fn, args, backend, threads=threads, gpu=gpu, on_start=started, on_done=finished,
                             notice=notice)
     return outcomes, interrupted
 
@@ -349,7 +453,7 @@ def run_sweep(model, factors: dict[str, list], *, grid: bool = False, repeats: i
     from archscope.zoo import model_info
 
     if not isinstance(repeats, int) or isinstance(repeats, bool) or repeats < 1:
-        raise ArchscopeError(f"--repeats must be a positive integer, got {repeats!r}")
+        raise ArchscopeError(f"`repeats` must be a positive integer, got {repeats!r}")
     if isinstance(model, TrainConfig):
         cfg = model
     else:

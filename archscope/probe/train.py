@@ -66,6 +66,14 @@ class ProbeResult:
     num_classes: int | None = None
     epoch_losses: list = field(default_factory=list)  # running mean training loss of each whole epoch (train mode)
     epoch_accuracies: list = field(default_factory=list)  # running training accuracy of each whole epoch
+    # runs of whole epochs: after every epoch, d2l's train_ch6 figures (article 002, lines 400-415): that epoch's
+    # running train loss and accuracy (training mode) and the test accuracy (eval mode, the whole test split)
+    history: list = field(default_factory=list)  # {"epoch", "train_loss", "train_accuracy", "test_accuracy"}
+    step_losses: list = field(default_factory=list)  # the first `trace_steps` steps' losses (run(trace_steps=N))
+    step_seconds: float | None = None  # wall seconds a training step, the training loop's mean
+    eval_seconds: float = 0.0  # the per-epoch evaluations (not in train_seconds)
+    path: str = "plain"  # which training path ran it (archscope.probe.paths)
+    machine: dict = field(default_factory=dict)  # CPU model, cores, GPU (archscope.probe.device.machine)
     images_seen: int = 0
     train_seconds: float | None = None  # wall time of the training loop alone
     examples_per_s: float | None = None  # images_seen / train_seconds (d2l's "examples/sec")
@@ -193,13 +201,15 @@ def probe(name: str, *, input_shape=None, save=None, on_window=None, notice=None
 
 
 def run(cfg: TrainConfig, *, save=None, on_window=None, notice=None, _retry: bool = True,
-        ranks=None) -> ProbeResult:
-    """One probe run of ``cfg``. ``ranks`` (``archscope.probe.distributed``)
+        ranks=None, trace_steps: int = 0) -> ProbeResult:
+    """One probe run of ``cfg`` (``trace_steps``: keep the first N steps'
+    losses, for comparing training paths). ``ranks`` (``archscope.probe.distributed``)
     makes it one rank of a data-parallel run: the model wrapped in
     DistributedDataParallel, each rank its shard of every epoch, the ranks
     stopping together (NaN, Ctrl-C) at a window's end, and the evaluation,
     the overfit check and the saving done on rank 0 alone."""
     from archscope.analysis import analyze
+    from archscope.probe.device import machine
     from archscope.zoo import get_model, model_info
 
     cfg.validate()
@@ -210,7 +220,7 @@ def run(cfg: TrainConfig, *, save=None, on_window=None, notice=None, _retry: boo
     cfg = replace(cfg, model=name).resolve(info, dev)
     shape = cfg.input_shape
     result = ProbeResult(model=name, device=device_name(dev), device_type=dev.type, torch=torch.__version__,
-                         settings=cfg.settings(), steps=0)
+                         settings=cfg.settings(), steps=0, machine=machine(dev))
     stage = "the analysis"
     loop = None
     slots = contextlib.ExitStack()
@@ -259,7 +269,8 @@ def run(cfg: TrainConfig, *, save=None, on_window=None, notice=None, _retry: boo
 
         stage = "training"
         loop = _Loop(amp=Amp.for_precision(dev.type, cfg.precision))
-        _train(cfg, model, train, dev, steps, result, loop, on_window, ranks)
+        _train(cfg, model, train, dev, steps, result, loop, on_window, ranks,
+               test=test if lead and cfg.epochs is not None else None, trace_steps=trace_steps)
         finished = result.stopped is None
         amp, run_model = loop.amp, loop.eval_model
 
@@ -267,7 +278,9 @@ def run(cfg: TrainConfig, *, save=None, on_window=None, notice=None, _retry: boo
         # statistics, as at test time) and on the held-out split
         if finished and lead:
             stage = "the evaluation"
-            result.test_accuracy = evaluate(run_model, test, cfg.batch_size, dev, amp, cfg.channels_last)
+            # a run of whole epochs evaluated the test split after its last epoch: the same figure
+            result.test_accuracy = result.history[-1]["test_accuracy"] if len(result.history) == cfg.epochs else \
+                evaluate(run_model, test, cfg.batch_size, dev, amp, cfg.channels_last)
             if cfg.eval_train:
                 result.train_accuracy = evaluate(run_model, train, cfg.batch_size, dev, amp, cfg.channels_last)
         if save is not None and finished and lead:
@@ -305,6 +318,14 @@ def run(cfg: TrainConfig, *, save=None, on_window=None, notice=None, _retry: boo
             raise
         result.stopped = f"out of memory at batch size {cfg.batch_size}"
         _basic_checks(result, loop)
+    except Exception as e:  # a data-parallel rank whose peer died or went silent: keep what it finished
+        lost = ranks.lost(e) if ranks is not None else None
+        if not lost:
+            raise
+        result.interrupted = True
+        result.stopped = f"{lost} during {stage}" + (f" at step {result.steps}" if stage == "training" else "")
+        if not result.checks and result.chance is not None:
+            _basic_checks(result, loop)
     finally:
         slots.close()
     if result.stopped and result.stopped.startswith("out of memory") and _retry and cfg.batch_size > 1:
@@ -336,9 +357,13 @@ class _Loop:
     batch: int | None = None  # that step's batch
 
 
-def _train(cfg, model, train, dev, steps, result, loop: _Loop, on_window, ranks=None):
+def _train(cfg, model, train, dev, steps, result, loop: _Loop, on_window, ranks=None, test=None,
+           trace_steps: int = 0):
     """The training loop; fills ``result``'s losses, timing and memory. A
-    KeyboardInterrupt propagates after the figures so far are recorded."""
+    KeyboardInterrupt propagates after the figures so far are recorded.
+    With ``test``, the test split is evaluated after every epoch (d2l's
+    ``train_ch6``) into ``result.history``; that time is left out of the
+    training loop's."""
     if cfg.channels_last:
         model = model.to(memory_format=torch.channels_last)
     if ranks is not None:
@@ -386,9 +411,20 @@ def _train(cfg, model, train, dev, steps, result, loop: _Loop, on_window, ranks=
             losses_in_window.append(loss)
             result.steps = step + 1
             result.images_seen += n
+            if step < trace_steps:
+                result.step_losses.append(float(loss))
             if last_of_epoch:
                 result.epoch_losses.append(float(loss_sum) / seen_in_epoch)
                 result.epoch_accuracies.append(int(correct) / seen_in_epoch)
+                if test is not None and torch.isfinite(loss_sum):
+                    te = time.perf_counter()
+                    acc = evaluate(loop.eval_model, test, cfg.batch_size, dev, amp, cfg.channels_last)
+                    result.history.append({"epoch": epoch + 1, "train_loss": result.epoch_losses[-1],
+                                           "train_accuracy": result.epoch_accuracies[-1], "test_accuracy": acc})
+                    spent = time.perf_counter() - te
+                    result.eval_seconds += spent
+                    t_window += spent  # the evaluation is not training time
+                    t_start += spent
                 loss_sum.zero_()
                 correct.zero_()
                 seen_in_epoch = 0
@@ -423,6 +459,8 @@ def _train(cfg, model, train, dev, steps, result, loop: _Loop, on_window, ranks=
         result.train_seconds = time.perf_counter() - t_start
         if result.images_seen and result.train_seconds > 0:
             result.examples_per_s = result.images_seen / result.train_seconds
+        if result.steps:
+            result.step_seconds = result.train_seconds / result.steps
         result.losses = window_losses
         result.final_loss = window_losses[-1] if window_losses else None
         if window_times:

@@ -59,8 +59,8 @@ def to_dot(g: Graph, heat: str | None = None):
     import graphviz
 
     if heat not in (None, "params", "macs"):
-        raise ArchscopeError(f"--heat must be params or macs, got {heat!r}")
-    total = max(1, sum(getattr(n, heat) for n in g.nodes)) if heat else 1
+        raise ArchscopeError(f"`heat` must be params or macs, got {heat!r}")
+    total = max(1, sum(getattr(n, heat) * n.repeat for n in g.nodes)) if heat else 1  # a run of N blocks: N
     dot = graphviz.Digraph(name=_q(g.model), graph_attr={
         "rankdir": "TB", "nodesep": "0.25", "ranksep": "0.3", "fontname": "Helvetica", "fontsize": "10",
         "label": _q(f"{g.model} ({g.level} level)"), "labelloc": "t"},
@@ -101,8 +101,27 @@ def to_dot(g: Graph, heat: str | None = None):
     for sub in clusters.values():
         dot.subgraph(sub)
     for e in g.edges:
-        dot.edge(e.src, e.dst, label=_q(_shape(e.shape)))
+        if e.skip:  # a residual shortcut: a second path into the '+', with its projection written on it
+            dot.edge(e.src, e.dst, label=_q(e.label), style="dashed", color="#3c78d8", fontcolor="#3c78d8")
+        else:
+            dot.edge(e.src, e.dst, label=_q(_shape(e.shape)))
+    if heat:
+        _legend(dot, heat)
     return dot
+
+
+_LEGEND_STEPS = (0.0, 0.05, 0.1, 0.25, 0.5, 1.0)
+
+
+def _legend(dot, heat: str) -> None:
+    """What the shades mean: a node's share of the model's parameters or MACs (its count times its
+    repetitions), from white (none) to red (all of them)."""
+    what = "parameters" if heat == "params" else "multiply-adds (MACs)"
+    cells = "".join(f'<td bgcolor="{_heat(x)}" width="34">{x:.0%}</td>' for x in _LEGEND_STEPS)
+    dot.node("legend", label=f'<<table border="0" cellborder="1" cellspacing="0" cellpadding="3">'
+                             f'<tr><td colspan="{len(_LEGEND_STEPS)}">shade: the node\'s share of the model\'s '
+                             f'{_esc(what)}</td></tr><tr>{cells}</tr></table>>',
+             shape="plaintext", style="", fontsize="8")
 
 
 def _types(types: list[str]) -> str:
@@ -120,7 +139,7 @@ def render(g: Graph, path: Path, fmt: str = "svg", heat: str | None = None) -> P
     import graphviz
 
     if fmt not in FORMATS:
-        raise ArchscopeError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+        raise ArchscopeError(f"`format` must be one of {', '.join(FORMATS)}, got {fmt!r}")
     dot = to_dot(g, heat)
     source = dot.source.encode()
     if fmt == "dot":

@@ -116,12 +116,34 @@ def render_diff(d: Diff, fmt: str = "table") -> str:
                                             f"{delta:+d}"))
         trows.append([label, "-" if va is None else fmt_(va), "-" if vb is None else fmt_(vb), dtext])
     out += ["", table(trows, ["total", a, b, "difference"])]
-    listed = {q: sum(c.cost[q] for c in d.changes) for q in ("params", "macs", "flops")}
-    out.append("\nThe differences listed add up to the totals' difference"
-               + ("" if not d.unattributed else ", except: " + ", ".join(
-                   f"{q} {_signed(v)} not accounted for by any traced call" for q, v in d.unattributed.items()))
-               + f" (params {_signed(listed['params'])}, MACs {_signed(listed['macs'])}, "
-                 f"FLOPs {_signed(listed['flops'])}).")
+    out.append("")
+    out += accounting(d)
     for n in d.notes:
-        out.append(f"note: {n}")
+        out.append(f"note: {esc(n)}")
     return "\n".join(out)
+
+
+_NAMES = {"params": "parameters", "macs": "MACs", "flops": "FLOPs"}
+
+
+def accounting(d: Diff) -> list[str]:
+    """What the rows account for and what they do not, in plain words."""
+    listed = {q: sum(c.cost[q] for c in d.changes) for q in _NAMES}
+    total = {q: d.delta(q) for q in _NAMES}
+    lines = []
+    if not d.unattributed:
+        lines.append("Accounted for: the rows add up to the totals' difference in "
+                     + ", ".join(f"{_NAMES[q]} ({_signed(total[q])})" for q in _NAMES) + ".")
+    else:
+        lines.append("Accounted for: the rows add up to "
+                     + ", ".join(f"{_NAMES[q]} {_signed(listed[q])} of {_signed(total[q])}" for q in _NAMES) + ".")
+        for q, v in d.unattributed.items():
+            where = d.unattributed_in.get(q) or []
+            why = (f"parameters no call reads in the traced forward ({', '.join(where)})" if q == "params" else
+                   f"ops {'the forward of ' + ', '.join(where[:4]) if where else 'a block'} computes on tensors the "
+                   "trace does not follow (its own arithmetic on weights)")
+            lines.append(f"Not accounted for by any row: {_NAMES[q]} {_signed(v)}, {why}.")
+    lines.append("A row holds a layer's own parameters (and those its forward reads from a module that never runs "
+                 "itself, as attention reads its out_proj), the cost of every call of it, and the knock-ons it "
+                 "causes; training memory and depth are compared as totals only.")
+    return lines

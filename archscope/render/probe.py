@@ -44,8 +44,8 @@ def render_probe(results, detail: bool = False) -> str:
             out.append(f"  data set: {r.data_memory_bytes / 2**20:,.0f} MiB of tensors, apart from the above{where}")
         if r.epoch_losses:
             out.append(f"  last epoch (train mode, running means): loss {r.last_epoch_loss:.4f}, accuracy "
-                       f"{r.last_epoch_accuracy:.4f}; {r.images_seen:,} images in {r.train_seconds:.1f} s "
-                       f"({r.examples_per_s:,.0f} examples/s)")
+                       f"{r.last_epoch_accuracy:.4f}; {r.images_seen:,} images in {r.train_seconds:.1f} s"
+                       + ("" if r.examples_per_s is None else f" ({r.examples_per_s:,.0f} examples/s)"))
         if detail and r.time_split_s:
             s = r.time_split_s
             out.append("  per step: " + ", ".join(f"{k} {1000 * v:.2f} ms" for k, v in s.items()))

@@ -38,9 +38,12 @@ def model_page(name: str, a, info, stages, evals, diagram_file: str, against_pap
     from archscope.render.summary import render_summary, totals_lines
 
     lines = [f"# {name}", "", "[index](../index.md) · [families](../families.md) · [claims](../claims.md)", ""]
-    lines += [f"**{info.family}** ({info.year}) — *{info.paper}*", "",
-              f"- source of this variant: `{info.source}`",
-              f"- default input: {'x'.join(map(str, info.input_shape))}, {info.num_classes} classes"]
+    if info.source == "user":  # a user's model (archscope.models): no paper, year or default input
+        lines += ["**user model**", "", f"- input: {'x'.join(map(str, info.input_shape))}"]
+    else:
+        lines += [f"**{info.family}** ({info.year}) — *{info.paper}*", "",
+                  f"- source of this variant: `{info.source}`",
+                  f"- default input: {'x'.join(map(str, info.input_shape))}, {info.num_classes} classes"]
     if info.aliases:
         lines.append(f"- also known as: {', '.join(f'`{x}`' for x in info.aliases)}")
     for p in info.published:
@@ -149,17 +152,23 @@ def claims_page(all_evals, n_claims: int) -> str:
     """Every evaluation of the ``n_claims`` claims, with the verdicts counted."""
     from archscope.render.claims import render_evaluations, verdict_counts
 
+    from archscope.render.claims import rules_footer
+
     return ("# Claims and verdicts\n\n" + f"{len(all_evals)} evaluations of {n_claims} claims: "
-            f"{verdict_counts(all_evals)}.\n\nEach claim is checked on the paper-faithful models and on the "
-            "models its source built; `archscope claims` prints this table.\n\n"
+            f"{verdict_counts(all_evals)}.\n\nEach claim is judged on the build it is about — the source's own code "
+            "on its tutorial build, prose about a published network on the paper's — and the other builds are "
+            "measured beside it (\"also on\"), never as the verdict; the rule that gave each outcome is in its row. "
+            "`archscope claims` prints this table (`--claim ID`: one claim in full).\n\n"
+            + rules_footer(all_evals).replace("\n", " ") + "\n\n"
             + render_evaluations(all_evals, "markdown") + "\n" + FOOTER)
 
 
 def training_page(exp, measured, evals) -> str:
     """reports/training/ID.md: one experiment (``render.training.experiment_page``)."""
     from archscope.render.training import experiment_page
+    from archscope.render.training_charts import charts_markdown
 
-    return experiment_page(exp, measured, evals) + FOOTER
+    return experiment_page(exp, measured, evals) + charts_markdown(exp, measured) + FOOTER
 
 
 def training_index(items) -> str:

@@ -8,6 +8,7 @@ import math
 
 from archscope.probe.sweep import METRIC_LABELS, METRIC_TEXT, Row, SweepResult, label
 from archscope.probe.train import clear_margin
+from archscope.render.table import md_escape
 
 
 def _pm(row: Row, metric: str) -> str:
@@ -45,7 +46,7 @@ def render_table(result: SweepResult, fmt: str = "simple") -> str:
     if result.interrupted:
         notes.append("interrupted: the table holds the runs finished before Ctrl-C")
     if notes:
-        out.append("\n".join(("- " if fmt == "github" else "") + n for n in notes))
+        out.append("\n".join("- " + md_escape(n) if fmt == "github" else n for n in notes))
     return "\n\n".join(out)
 
 
@@ -57,15 +58,17 @@ def render_markdown(result: SweepResult) -> str:
     s = result.settings
     seed = result.seed
     mode = "grid" if result.grid else "one factor at a time around the base"
-    lines = [f"# Sweep: {result.model}", "",
-             f"Varied: {', '.join(f'{k} = {v}' for k, v in result.factors.items())} ({mode}; base "
-             f"{', '.join(f'{k}={v}' for k, v in result.base.items())}). "
+    lines = [f"# Sweep: {md_escape(result.model)}", "",
+             f"Varied: {md_escape(', '.join(f'{k} = {v}' for k, v in result.factors.items()))} ({mode}; base "
+             f"{md_escape(', '.join(f'{k}={v}' for k, v in result.base.items()))}). "
              f"{result.repeats} repeat(s) per setting, seeds {seed}..{seed + result.repeats - 1}"
              f" (the same seeds for every setting).", "",
-             f"Fixed: {', '.join(f'{k}={v}' for k, v in s.items() if v is not None)}. "
+             f"Fixed: {md_escape(', '.join(f'{k}={v}' for k, v in s.items() if v is not None))}. "
              f"Device: {result.device}; torch {result.torch}.", "",
-             *([f"The first run as the probe resolved it: "
-                f"{', '.join(f'{k}={v}' for k, v in result.first_run.items() if k not in ('seed', 'overrides'))}.",
+             *(["The first run as the probe resolved it: "
+                + md_escape(", ".join(f"{k}={v}" for k, v in result.first_run.items()
+                                      if k not in ("seed", "overrides")))
+                + ".",
                 ""] if result.first_run else []),
              _sentence("; ".join(METRIC_TEXT[m] for m in result.metrics)) +
              ". ± is the sample standard deviation over the repeats.", "",

@@ -11,6 +11,8 @@ from typing import Any, Sequence
 FORMATS = ("table", "markdown", "json", "csv")
 
 _HTML_START = re.compile(r"<(?=[A-Za-z/!?])")  # how raw HTML and autolinks begin (CommonMark 6.5, 6.6)
+# how an entity or numeric character reference begins (CommonMark 2.5): '&amp;' would render as '&'
+_ENTITY_START = re.compile(r"&(?=[A-Za-z][A-Za-z0-9]*;|#[0-9]+;|#[Xx][0-9A-Fa-f]+;)")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
@@ -19,13 +21,29 @@ class Markdown(str):
     link, an indent): ``md_table`` leaves it as it is."""
 
 
+def _unseen(c: str) -> bool:
+    """A character that must not reach a page raw: a control character (but
+    the line breaks, which become <br>), a format character (the bidi
+    overrides and isolates such as U+202E, which reorder what follows;
+    zero-width ones, which hide a difference), a lone surrogate, a line or
+    paragraph separator."""
+    import unicodedata
+
+    return c not in "\r\n" and unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp")
+
+
 def md_escape(text: Any) -> str:
-    """Plain text -> the text of one markdown table cell that renders as
-    itself: backslashes and pipes escaped (a pipe would end the cell), line
-    breaks as <br>, and every '<' that could open raw HTML or an autolink as
-    &lt; (a '<' before a space or a digit cannot, and stays)."""
-    text = str(text).replace("\\", "\\\\").replace("|", "\\|")
-    return _NEWLINE.sub("<br>", _HTML_START.sub("&lt;", text))
+    """Plain text -> markdown that renders as itself (the one escaping of
+    every markdown archscope writes: table cells and text alike). Control,
+    format (bidi, zero-width) and separator characters shown as their
+    escapes (U+202E as ``\\u202e``, as the DOT labels show them); backslashes
+    and pipes escaped (a pipe would end a table cell); every '&' that could
+    start an entity reference as &amp; (``amp&amp;`` renders as itself); every
+    '<' that could open raw HTML or an autolink as &lt; (a '<' before a space
+    or a digit cannot, and stays); line breaks as <br>."""
+    text = "".join(ascii(c)[1:-1] if _unseen(c) else c for c in str(text))
+    text = text.replace("\\", "\\\\").replace("|", "\\|")
+    return _NEWLINE.sub("<br>", _HTML_START.sub("&lt;", _ENTITY_START.sub("&amp;", text)))
 
 
 def md_table(rows: Sequence[Sequence[Any]], headers: Sequence[Any], **kw) -> str:

@@ -5,7 +5,6 @@ not run here, the command and what it needs."""
 
 from __future__ import annotations
 
-import html
 import statistics
 
 from archscope.render.table import md_escape, md_table
@@ -38,27 +37,42 @@ def rows_of(exp, measured) -> list[dict]:
     return out
 
 
-def _verdicts_for(evals, setting: dict) -> dict:
-    """metric -> verdict of the claim about this setting's cell."""
+def _verdicts_for(evals, setting: dict, exp=None) -> dict:
+    """metric -> verdict of the claim about this setting's cell (with its interval); a row read another way
+    says so (the verdict is the other reading's); the reprinted defaults' row is judged once, elsewhere."""
+    from archscope.probe.experiments import setting_label
+
     out = {}
     for e in evals:
         args = e.claim.args
-        if "best_of" in args or args.get("setting") == "best":
+        if "best_of" in args or "curve" in args or args.get("setting") == "best":
             continue
+        metric = args.get("metric", "test_accuracy")
         if dict(args.get("setting", {})) == setting:
-            out.setdefault(args.get("metric", "test_accuracy"), e.verdict.value)
+            st = e.stats or {}
+            band = f" ({st['band'][0]:.3f}..{st['band'][1]:.3f}, k = {st['k']})" if st.get("band") else ""
+            out[metric] = e.verdict.value + band
+        for a in e.also:
+            if a.get("setting") == setting_label(setting):
+                out.setdefault(metric, f"other reading: {a['outcome']} (not the verdict)")
+    if exp is not None and setting_label(setting) in exp.published_runs:
+        for m in _METRIC_LABEL:
+            out.setdefault(m, "one run, judged once: `002-lenet-fmnist*`")
     return out
 
 
 def experiment_page(exp, measured, evals) -> str:
-    from archscope.claims.training import RULE
+    from archscope.claims.stats import FIGURE_RULE, ORDER_RULE
+    from archscope.claims.verdicts import measurement_text
 
     lines = [f"# {exp.title}", "", "[all experiments](README.md) · [claims](../claims.md)", "",
              f"- source: {exp.source}", f"- experiment id: `{exp.id}`",
              f"- procedure: {_procedure(exp.config)}"]
     if exp.factors:
         lines.append("- varies: " + "; ".join(f"{k} = {', '.join(map(str, v))}" for k, v in exp.factors.items()))
-    lines.append(f"- the source ran each setting {exp.repeats} time(s)" + (" and averaged" if exp.repeats > 1 else ""))
+    lines.append(f"- the source ran each setting {exp.repeats} time(s)" + (" and averaged" if exp.repeats > 1 else "")
+                 + "".join(f"; its row {label} is {k} run{'s' if k != 1 else ''} (reprinted from Fig. 10, line 456: "
+                           f"see `002-baseline-row-is-one-run`)" for label, k in exp.published_runs.items()))
     if exp.note:
         lines.append(f"- note: {exp.note}")
     lines += ["", "Differences that remain between archscope's run and the source's:", ""]
@@ -66,8 +80,7 @@ def experiment_page(exp, measured, evals) -> str:
     lines += [""]
     if measured:
         p = measured.provenance
-        lines += [f"Measured {p.get('date', '?')[:10]} on {p.get('device', '?')}, torch {p.get('torch', '?')}, "
-                  f"archscope {p.get('archscope', '?')}" + (f" (commit {p['commit']})" if p.get("commit") else "")
+        lines += [measurement_text(measured)[0].upper() + measurement_text(measured)[1:]
                   + (f"; data: {p['data'].get('where')} copy at `{p['data'].get('folder')}`, "
                      f"{', '.join(p['data'].get('verified', []))}" if (p.get("data") or {}).get("where") else "")
                   + ".", ""]
@@ -78,7 +91,7 @@ def experiment_page(exp, measured, evals) -> str:
     rows = rows_of(exp, measured)
     table = []
     for r in rows:
-        v = _verdicts_for(evals, r["setting"])
+        v = _verdicts_for(evals, r["setting"], exp)
         cells = [r["label"], r["n"] or "-"]
         for m in _METRIC_LABEL:
             pub = r["published"].get(m)
@@ -88,13 +101,16 @@ def experiment_page(exp, measured, evals) -> str:
     for m in _METRIC_LABEL.values():
         headers += [f"{m} (source)", f"{m} (archscope)", "verdict"]
     lines += [md_table(table, headers), ""]
-    lines += [f"Verdict rule: a figure {RULE}. Train loss and train accuracy are the running means over the last "
+    lines += [f"Verdict rule: a figure {FIGURE_RULE} (the interval and k beside each verdict). An ordering: "
+              f"{ORDER_RULE}. Train loss and train accuracy are the running means over the last "
               "epoch in training mode (what d2l's `train_ch6` prints); test accuracy is over the whole test split "
               "in eval mode.", ""]
-    other = [e for e in evals if "best_of" in e.claim.args or e.claim.args.get("setting") == "best"]
+    other = [e for e in evals if "best_of" in e.claim.args or "curve" in e.claim.args
+             or e.claim.args.get("setting") == "best"]
     if other:
         lines += ["Claims about the experiment as a whole:", ""]
-        lines += [f"- `{e.claim.id}` ({md_escape(e.claim.statement)}): **{e.verdict.value}** — {md_escape(e.detail)}"
+        lines += [f"- `{e.claim.id}` ({md_escape(e.claim.statement)}): **{e.verdict.value}** — "
+                  f"{md_escape(e.rule or '')}" + (f"; {md_escape(e.detail)}" if e.detail != e.rule else "")
                   for e in other]
         lines += [""]
     if measured and any(r["n"] for r in rows):
@@ -105,8 +121,8 @@ def experiment_page(exp, measured, evals) -> str:
                   + ", ".join(r["label"] for r in missing) + ". To run them: "
                   + (f"`archscope sweep --recipe {exp.id}`" if exp.factors else
                      f"`archscope probe --recipe {exp.id}`")
-                  + f", or `archscope claims --train --claim <id>` for the claims listed in "
-                  f"[the claims](../claims.md) (it prints an estimate of the time before it starts).", ""]
+                  + ", or `archscope claims --train --claim <id>` for the claims listed in "
+                  "[the claims](../claims.md) (it prints an estimate of the time before it starts).", ""]
     return "\n".join(lines) + "\n"
 
 
@@ -118,66 +134,6 @@ def _procedure(cfg) -> str:
     if cfg.input_shape:
         parts.append("input " + "x".join(map(str, cfg.input_shape)))
     return ", ".join(parts)
-
-
-def experiment_svg(exp, measured) -> str:
-    """Three panels (train loss, train accuracy, test accuracy) over the
-    settings: archscope's mean ± std (blue) and the source's figure (red ×)."""
-    rows = [r for r in rows_of(exp, measured)]
-    pw, ph, left, top, bottom = 250, 200, 56, 40, 120
-
-    def short(setting):  # the varied keys' values alone; other keys spelled out
-        return ", ".join(str(v) if k in exp.factors else f"{k}={v}" for k, v in setting.items()) or "base"
-
-    w, h = len(_METRIC_LABEL) * (pw + left) + 20, top + ph + bottom
-    out = []
-    n = len(rows)
-    for i, (m, title) in enumerate(_METRIC_LABEL.items()):
-        x0 = left + i * (pw + left)
-        vals = [r["published"][m] for r in rows if r["published"].get(m) is not None]
-        for r in rows:
-            v = r["ours"][m]
-            if v:
-                s = statistics.stdev(v) if len(v) > 1 else 0.0
-                vals += [statistics.fmean(v) - s, statistics.fmean(v) + s]
-        out.append(f'<text x="{x0 + pw / 2:.1f}" y="{top - 14}" text-anchor="middle" font-size="13" '
-                   f'font-weight="bold">{title}</text>')
-        out.append(f'<rect x="{x0}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#333"/>')
-        if not vals:
-            continue
-        lo, hi = min(vals), max(vals)
-        pad = (hi - lo) * 0.1 or 0.01
-        lo, hi = lo - pad, hi + pad
-        from archscope.render.sweep import nice_ticks
-
-        def y(v, lo=lo, hi=hi):
-            return top + ph - (v - lo) / (hi - lo) * ph
-
-        for t in nice_ticks(lo, hi):
-            out.append(f'<line x1="{x0}" y1="{y(t):.1f}" x2="{x0 + pw}" y2="{y(t):.1f}" stroke="#e4e4e4"/>')
-            out.append(f'<text x="{x0 - 5}" y="{y(t) + 3.5:.1f}" text-anchor="end" font-size="10">{t:g}</text>')
-        for j, r in enumerate(rows):
-            x = x0 + pw * (j + 0.5) / n
-            out.append(f'<text x="{x:.1f}" y="{top + ph + 14}" text-anchor="end" font-size="10" '
-                       f'transform="rotate(-35 {x:.1f} {top + ph + 14})">{html.escape(short(r["setting"]))}</text>')
-            v = r["ours"][m]
-            if v:
-                mean = statistics.fmean(v)
-                s = statistics.stdev(v) if len(v) > 1 else 0.0
-                if s:
-                    out.append(f'<line x1="{x:.1f}" y1="{y(mean - s):.1f}" x2="{x:.1f}" y2="{y(mean + s):.1f}" '
-                               'stroke="#3465a4" stroke-width="1.5"/>')
-                out.append(f'<circle cx="{x:.1f}" cy="{y(mean):.1f}" r="3.5" fill="#3465a4"/>')
-            pub = r["published"].get(m)
-            if pub is not None:
-                yy = y(pub)
-                out.append(f'<path d="M{x - 4:.1f},{yy - 4:.1f} L{x + 4:.1f},{yy + 4:.1f} M{x - 4:.1f},{yy + 4:.1f} '
-                           f'L{x + 4:.1f},{yy - 4:.1f}" stroke="#cc0000" stroke-width="1.8"/>')
-    xs = ", ".join(exp.factors) or "setting"
-    note = (f'<text x="10" y="{h - 8}" font-size="10" fill="#555">{html.escape(exp.id)} (x: {html.escape(xs)}): '
-            'blue, archscope (mean, bar ± 1 std over the seeds); red ×, the figure the source printed</text>')
-    return ('<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="Helvetica, Arial, '
-            'sans-serif"><rect width="100%%" height="100%%" fill="white"/>%s%s</svg>\n' % (w, h, "".join(out), note))
 
 
 def _not_run(exp) -> str:
@@ -192,7 +148,7 @@ def _not_run(exp) -> str:
 
 def index_page(items) -> str:
     """``items``: (experiment, measured or None, evaluations)."""
-    from archscope.claims.training import RULE
+    from archscope.claims.stats import FIGURE_RULE, ORDER_RULE
 
     rows = []
     for exp, m, evals in items:
@@ -207,5 +163,6 @@ def index_page(items) -> str:
             "Each experiment reproduces its source's whole procedure (initialisation, data scaling, shuffling, "
             "optimizer, schedule, evaluation); each page lists what still differs, the source's printed figures "
             "beside archscope's mean ± std over seeds, and the verdicts. `archscope claims --train` runs them "
-            f"(measurements shipped in `archscope/claims/measured/`). A figure {RULE}.\n\n"
+            f"(measurements shipped in `archscope/claims/measured/`, merged run by run with yours). A figure "
+            f"{FIGURE_RULE}. An ordering: {ORDER_RULE}.\n\n"
             + md_table(rows, ["experiment", "what", "runs measured", "verdicts", "why not measured here"]) + "\n")

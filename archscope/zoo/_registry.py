@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from archscope.errors import ArchscopeError, UnknownModelError
-
-SOURCES = ("paper", "torchvision", "keras", "timm", "d2l", "tutorial")
+from archscope.sources import SOURCES  # one definition, light: the CLI offers exactly these
 
 
 @dataclass(frozen=True)
@@ -217,7 +216,16 @@ def list_models(pattern: str | None = None, *, source: str | None = None) -> lis
     return sorted(names, key=_natural_key)
 
 
+def _user(name: str):
+    """A user's model (``archscope.models``): a module:callable reference, or a module the api registered."""
+    from archscope.models import user_info
+
+    return user_info(name)
+
+
 def resolve(name: str) -> str:
+    if (user := _user(name)) is not None:
+        return user.name
     key = name.strip().lower()
     if key in _REGISTRY:
         return key
@@ -232,7 +240,8 @@ def resolve(name: str) -> str:
 
 
 def model_info(name: str) -> ModelInfo:
-    return _REGISTRY[resolve(name)]
+    user = _user(name)
+    return user if user is not None else _REGISTRY[resolve(name)]
 
 
 def get_model(name: str, *, device=None, **overrides):
@@ -245,6 +254,8 @@ def get_model(name: str, *, device=None, **overrides):
     ``device="meta"`` builds without allocating a single weight.
     """
     info = model_info(name)
+    if hasattr(info, "build"):  # a user's model builds itself (archscope.models.UserModel)
+        return info.build(device=device, **overrides)
     requested = dict(overrides)  # as the caller gave them, for an error message
     knobs = info.knobs()
     kwargs = dict(info.arch_kwargs)

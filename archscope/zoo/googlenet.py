@@ -9,6 +9,16 @@ conv2; 3x3/2 max pools between the stages; 7x7 average pool, dropout 0.4 and
 one linear layer. The two auxiliary classifiers (Sec. 5) sit on 4a and 4d;
 they are off by default (``aux_logits=True`` adds them) and exist only for
 training.
+
+What-if knobs for teaching what the 1x1 convolutions buy (Sec. 4, Fig. 2):
+``reductions=False`` drops the 1x1 reductions before the 3x3 and 5x5
+convolutions, which then read the module's whole input (Table 1's "#3x3
+reduce" and "#5x5 reduce" columns gone, every output width kept);
+``pool_proj=False`` drops the 1x1 projection after the pooling branch, which
+then passes all its input channels on, so the widths grow from module to
+module (the paper's "inevitable increase in the number of outputs from stage
+to stage"). Both off is Fig. 2(a), the "naive" Inception module. `archscope
+diff googlenet googlenet --arg-b reductions=False` shows the difference.
 """
 
 from __future__ import annotations
@@ -21,7 +31,8 @@ from torch import nn
 from archscope.zoo._registry import ModelInfo, Published, changed, only_paper, only_variant, register, replaced
 from archscope.zoo.layers import CaffeLRN, TFSamePad, keras_conv, keras_max_pool
 
-__all__ = ["TABLE1", "Inception", "GoogLeNet", "googlenet", "googlenet_torchvision", "googlenet_tutorial"]
+__all__ = ["TABLE1", "Inception", "GoogLeNet", "googlenet", "googlenet_torchvision", "googlenet_tutorial",
+           "out_channels", "widths"]
 
 PAPER = "Going Deeper with Convolutions (Szegedy et al., 2014)"
 
@@ -41,9 +52,20 @@ TABLE1: dict[str, tuple[int, int, int, int, int, int]] = {
 ConvFactory = Callable[[int, int, int], nn.Module]
 
 
-def out_channels(row) -> int:
+def out_channels(row, in_ch: int | None = None, pool_proj: bool = True) -> int:
+    """A module's output width: its four branches concatenated; without the pool projection the pooling
+    branch passes its ``in_ch`` input channels on."""
     c1, _, c3, _, c5, pp = row
-    return c1 + c3 + c5 + pp
+    return c1 + c3 + c5 + (pp if pool_proj else in_ch)
+
+
+def widths(in_ch: int = 192, pool_proj: bool = True) -> dict[str, tuple[int, int]]:
+    """(input, output) channels of each Inception module, from Table 1 (the stem gives 192)."""
+    out = {}
+    for name, row in TABLE1.items():
+        out[name] = (in_ch, out_channels(row, in_ch, pool_proj))
+        in_ch = out[name][1]
+    return out
 
 
 def _paper_conv(i: int, o: int, k: int, stride: int = 1) -> nn.Module:
@@ -61,15 +83,23 @@ class BasicConv2d(nn.Sequential):
 
 
 class Inception(nn.Module):
-    """Four parallel branches concatenated on channels (Fig. 2b)."""
+    """Four parallel branches concatenated on channels (Fig. 2b); without ``reductions`` the 3x3 and 5x5
+    convolutions read the input directly, without ``pool_proj`` the pooling branch has no 1x1 projection
+    (both off: Fig. 2a, the naive module)."""
 
-    def __init__(self, in_ch: int, row, conv: ConvFactory, k5: int = 5, pool_ceil: bool = False):
+    def __init__(self, in_ch: int, row, conv: ConvFactory, k5: int = 5, pool_ceil: bool = False, *,
+                 reductions: bool = True, pool_proj: bool = True):
         super().__init__()
         c1, r3, c3, r5, c5, pp = row
         self.branch1 = conv(in_ch, c1, 1)
-        self.branch2 = nn.Sequential(conv(in_ch, r3, 1), conv(r3, c3, 3))
-        self.branch3 = nn.Sequential(conv(in_ch, r5, 1), conv(r5, c5, k5))
-        self.branch4 = nn.Sequential(nn.MaxPool2d(3, 1, padding=1, ceil_mode=pool_ceil), conv(in_ch, pp, 1))
+        if reductions:
+            self.branch2 = nn.Sequential(conv(in_ch, r3, 1), conv(r3, c3, 3))
+            self.branch3 = nn.Sequential(conv(in_ch, r5, 1), conv(r5, c5, k5))
+        else:
+            self.branch2 = nn.Sequential(conv(in_ch, c3, 3))
+            self.branch3 = nn.Sequential(conv(in_ch, c5, k5))
+        pool = nn.MaxPool2d(3, 1, padding=1, ceil_mode=pool_ceil)
+        self.branch4 = nn.Sequential(pool, conv(in_ch, pp, 1)) if pool_proj else nn.Sequential(pool)
 
     def forward(self, x):
         return torch.cat([self.branch1(x), self.branch2(x), self.branch3(x), self.branch4(x)], dim=1)
@@ -100,19 +130,19 @@ class GoogLeNet(nn.Module):
     networks share the Inception stages."""
 
     def __init__(self, stem: nn.Module, head: nn.Module, conv: ConvFactory, *, k5: int, pool: Callable[[], nn.Module],
-                 last_pool: nn.Module, pool_ceil: bool, aux: Callable[[int], nn.Module] | None):
+                 last_pool: nn.Module, pool_ceil: bool, aux: Callable[[int], nn.Module] | None,
+                 reductions: bool = True, pool_proj: bool = True):
         super().__init__()
         self.stem = stem  # (N, 192, 28, 28)
-        names = list(TABLE1)
-        c = 192
-        for name in names:
-            setattr(self, f"inception{name}", Inception(c, TABLE1[name], conv, k5, pool_ceil))
-            c = out_channels(TABLE1[name])
+        w = widths(192, pool_proj)
+        for name, row in TABLE1.items():
+            setattr(self, f"inception{name}", Inception(w[name][0], row, conv, k5, pool_ceil, reductions=reductions,
+                                                        pool_proj=pool_proj))
         self.pool3 = pool()  # 28 -> 14
         self.pool4 = last_pool  # 14 -> 7
         self.head = head
-        self.aux1 = aux(out_channels(TABLE1["4a"])) if aux else None
-        self.aux2 = aux(out_channels(TABLE1["4d"])) if aux else None
+        self.aux1 = aux(w["4a"][1]) if aux else None
+        self.aux2 = aux(w["4d"][1]) if aux else None
 
     def forward(self, x):
         x = self.stem(x)
@@ -129,30 +159,47 @@ class GoogLeNet(nn.Module):
         return logits
 
 
-def googlenet(num_classes=1000, in_channels=3, *, aux_logits=False, dropout=0.4):
+def _switch(name: str, value) -> bool:
+    """A what-if knob: True or False, nothing else (a typo must not silently build the paper's network)."""
+    if not isinstance(value, bool):
+        from archscope.errors import ArchscopeError
+
+        raise ArchscopeError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
+def googlenet(num_classes=1000, in_channels=3, *, aux_logits=False, dropout=0.4, reductions=True, pool_proj=True):
+    """The paper's network; ``reductions=False`` / ``pool_proj=False`` build the what-ifs of the module
+    docstring (Fig. 2a with both off)."""
+    reductions, pool_proj = _switch("reductions", reductions), _switch("pool_proj", pool_proj)
     conv = _paper_conv
     pool = lambda: nn.MaxPool2d(3, 2, ceil_mode=True)  # noqa: E731 - as the BVLC reference model
     stem = nn.Sequential(
         conv(in_channels, 64, 7, 2), pool(), CaffeLRN(),  # (N, 64, 56, 56)
         conv(64, 64, 1), conv(64, 192, 3), CaffeLRN(), pool(),  # (N, 192, 28, 28)
     )
-    head = nn.Sequential(nn.AvgPool2d(7, 1), nn.Flatten(), nn.Dropout(dropout), nn.Linear(1024, num_classes))
+    last = widths(192, pool_proj)["5b"][1]  # 1024 (Table 1)
+    head = nn.Sequential(nn.AvgPool2d(7, 1), nn.Flatten(), nn.Dropout(dropout), nn.Linear(last, num_classes))
     aux = (lambda c: AuxClassifier(c, num_classes, conv, nn.AvgPool2d(5, 3))) if aux_logits else None
-    return GoogLeNet(stem, head, conv, k5=5, pool=pool, last_pool=pool(), pool_ceil=False, aux=aux)
+    return GoogLeNet(stem, head, conv, k5=5, pool=pool, last_pool=pool(), pool_ceil=False, aux=aux,
+                     reductions=reductions, pool_proj=pool_proj)
 
 
-def googlenet_torchvision(num_classes=1000, in_channels=3, *, aux_logits=False, dropout=0.2):
+def googlenet_torchvision(num_classes=1000, in_channels=3, *, aux_logits=False, dropout=0.2, reductions=True,
+                          pool_proj=True):
     """torchvision.models.googlenet: BasicConv2d (conv+BN, no bias), no LRN, the
     "5x5" branch uses a 3x3 kernel (a known bug kept for weight
     compatibility), ceil-mode pools, a 2x2 last pool, adaptive average pool,
     dropout 0.2."""
+    reductions, pool_proj = _switch("reductions", reductions), _switch("pool_proj", pool_proj)
     conv = BasicConv2d
     pool = lambda: nn.MaxPool2d(3, 2, ceil_mode=True)  # noqa: E731
     stem = nn.Sequential(conv(in_channels, 64, 7, 2), pool(), conv(64, 64, 1), conv(64, 192, 3), pool())
-    head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(dropout), nn.Linear(1024, num_classes))
+    last = widths(192, pool_proj)["5b"][1]
+    head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(dropout), nn.Linear(last, num_classes))
     aux = (lambda c: AuxClassifier(c, num_classes, conv, nn.AdaptiveAvgPool2d(4))) if aux_logits else None
     return GoogLeNet(stem, head, conv, k5=3, pool=pool, last_pool=nn.MaxPool2d(2, 2, ceil_mode=True),
-                     pool_ceil=True, aux=aux)
+                     pool_ceil=True, aux=aux, reductions=reductions, pool_proj=pool_proj)
 
 
 def _keras_conv_bn(i: int, o: int, k: int, stride: int = 1) -> nn.Module:
@@ -161,8 +208,10 @@ def _keras_conv_bn(i: int, o: int, k: int, stride: int = 1) -> nn.Module:
     return nn.Sequential(keras_conv(i, o, k, stride), nn.ReLU(), nn.BatchNorm2d(o, eps=1e-3))
 
 
-def googlenet_tutorial(num_classes=17, in_channels=3, *, dropout=0.4):
+def googlenet_tutorial(num_classes=17, in_channels=3, *, dropout=0.4, reductions=True, pool_proj=True):
     """Article 000's Keras InceptionV1 for oxflower17, quirks included."""
+    reductions, pool_proj = _switch("reductions", reductions), _switch("pool_proj", pool_proj)
+
     def linear_conv(i, o, k):  # the Inception branches: Conv2D without activation
         return keras_conv(i, o, k)
 
@@ -170,10 +219,16 @@ def googlenet_tutorial(num_classes=17, in_channels=3, *, dropout=0.4):
     stem = nn.Sequential(_keras_conv_bn(in_channels, 64, 7, 2), pool(), _keras_conv_bn(64, 192, 3), pool())
     head = nn.Sequential(
         TFSamePad(7, 7), nn.AvgPool2d(7, 7), nn.Flatten(), nn.Dropout(dropout),
-        nn.Linear(1024, 1000), nn.ReLU(), nn.Linear(1000, num_classes),
+        nn.Linear(widths(192, pool_proj)["5b"][1], 1000), nn.ReLU(), nn.Linear(1000, num_classes),
     )
-    return GoogLeNet(stem, head, linear_conv, k5=1, pool=pool, last_pool=pool(), pool_ceil=False, aux=None)
+    return GoogLeNet(stem, head, linear_conv, k5=1, pool=pool, last_pool=pool(), pool_ceil=False, aux=None,
+                     reductions=reductions, pool_proj=pool_proj)
 
+
+_WHAT_IF = ("What-if knobs (Sec. 4, Fig. 2): reductions=False drops the 1x1 reductions before the 3x3 and 5x5 "
+            "convolutions (every output width kept); pool_proj=False drops the pooling branch's 1x1 projection "
+            "(the widths then grow from module to module); both off is Fig. 2(a), the naive module. "
+            "`archscope diff googlenet googlenet --arg-b reductions=False` shows what the reductions save.")
 
 register(ModelInfo(
     name="inception_v1", family="GoogLeNet", year=2014, paper=PAPER, source="paper",
@@ -183,6 +238,7 @@ register(ModelInfo(
         "reference model, which the paper does not give); ceil-mode 3x3/2 max pools.",
         "Auxiliary classifiers on 4a and 4d with aux_logits=True (Sec. 5); off by default, as they only "
         "serve training.",
+        _WHAT_IF,
     ),
     published=(Published("params", 6.8e6, "Szegedy et al. 2014, Table 1: sum of the params column, 6,797 K"),
                Published("gflops", 1.5, "Szegedy et al. 2014, Sec. 5: '1.5 billion multiply-adds at inference'")),

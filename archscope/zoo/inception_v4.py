@@ -507,9 +507,9 @@ register(ModelInfo(
     builder=inception_v4_timm,
 ))
 # timm's Inception-ResNet-v2 against Figs. 3 and 15-19 (a different network: another stem, other widths, twice
-# the blocks). Its extra blocks (the diff pairs the paper's 5 Inception-ResNet-A blocks with timm's last five,
-# its 10 B and 5 C blocks with timm's first ones) are the layers on timm's side only below.
-_EXTRA = ("stage_a.[0-4][. ]*", "stage_b.1?[. ]*", "stage_c.[5-9][. ]*")
+# the blocks). Its extra blocks (the diff pairs the paper's 5, 10 and 5 blocks with timm's first ones: of
+# identical blocks, the first pair and the extra ones are the last) are the layers on timm's side only below.
+_EXTRA = ("stage_a.[5-9][. ]*", "stage_b.1?[. ]*", "stage_c.[5-9][. ]*")
 _WHY_EXTRA = "timm's 10/20/10 blocks (the authors' release) where Fig. 15 has 5/10/5"
 _WHY_STEM = ("timm's stem (Fig. 14 to 71x71x192, a 3x3/2 max pool, then mixed_5b to 35x35x320) where the paper's is "
              "Fig. 3's")
@@ -580,11 +580,11 @@ _IRV2_TIMM = (
     only_variant(_EXTRA, layer="cat", count=20, why=_WHY_EXTRA),
     # the residual scales: the paper entry's one residual_scale (Sec. 3.3: "between 0.1 and 0.3"; 0.1 here)
     # against the release's 0.17 / 0.10 / 0.20 per stage, and 1.0 on timm's last, unscaled Block8
-    only_variant("stage_a.[0-4] (mul)", layer="mul", scalars=(0.17,), count=5, why=_WHY_EXTRA + "; Block35 scales by 0.17"),
+    only_variant("stage_a.[5-9] (mul)", layer="mul", scalars=(0.17,), count=5, why=_WHY_EXTRA + "; Block35 scales by 0.17"),
     only_variant("stage_b.1? (mul)", layer="mul", scalars=(0.1,), count=10, why=_WHY_EXTRA + "; Block17 scales by 0.10"),
     only_variant("stage_c.[5-8] (mul)", layer="mul", scalars=(0.2,), count=4, why=_WHY_EXTRA + "; Block8 scales by 0.20"),
     only_variant("stage_c.9 (mul)", layer="mul", scalars=(1.0,), why="timm's last Block8: scale 1.0 (no scaling)"),
-    changed("stage_a.? (mul)", ("stage_a.[5-9] (mul)",), layer="mul", scalars=((0.1,), (0.17,)), count=5,
+    changed("stage_a.[0-4] (mul)", layer="mul", scalars=((0.1,), (0.17,)), count=5,
             why="Block35's residual scale: 0.17 in the release, the paper entry's 0.1"),
     changed("stage_c.[0-4] (mul)", layer="mul", scalars=((0.1,), (0.2,)), count=5,
             why="Block8's residual scale: 0.20 in the release, the paper entry's 0.1"),

@@ -23,7 +23,7 @@ from archscope.errors import ArchscopeError
 from archscope.zoo._registry import ModelInfo, Published, changed, input_differs, only_paper, only_variant, register
 from archscope.zoo.layers import keras_conv, keras_max_pool
 
-__all__ = ["LAYOUTS", "BasicBlock", "Bottleneck", "ResNet", "resnet", "resnet34_tutorial"]
+__all__ = ["LAYOUTS", "BasicBlock", "Bottleneck", "ResNet", "resnet", "resnet34_tutorial", "shortcut_kind"]
 
 PAPER = "Deep Residual Learning for Image Recognition (He et al., 2015)"
 
@@ -52,6 +52,17 @@ class ZeroPadShortcut(nn.Module):
 
     def extra_repr(self) -> str:
         return f"pad_channels={self.extra}, stride={self.stride}"
+
+
+def shortcut_kind(value) -> str:
+    """The shortcut option, spelled as a caller may give it: 'A', 'B', 'C' (He et al. Sec. 3.3), or 'none'
+    for a plain net (``--arg shortcut=none`` arrives as None, and False is accepted for the same)."""
+    if value is None or value is False or (isinstance(value, str) and value.lower() == "none"):
+        return "none"
+    if isinstance(value, str) and value.upper() in ("A", "B", "C"):
+        return value.upper()
+    raise ArchscopeError(f"shortcut must be A, B, C (He et al. Sec. 3.3) or none (a plain net, no shortcuts), "
+                         f"got {value!r}")
 
 
 def _shortcut(kind: str, in_ch: int, out_ch: int, stride: int, bias: bool, bn_eps: float, bn: bool = True):
@@ -128,8 +139,7 @@ class ResNet(nn.Module):
     def __init__(self, block: str, layers, num_classes=1000, in_channels=3, *, shortcut="B", stride_on="1x1",
                  bias=False, bn_eps=1e-5, shortcut_bn=True):
         super().__init__()
-        if shortcut not in ("A", "B", "C", "none"):
-            raise ArchscopeError(f"shortcut must be A, B, C (He et al. Sec. 3.3) or none (plain), got {shortcut!r}")
+        shortcut = shortcut_kind(shortcut)
         if stride_on not in ("1x1", "3x3"):
             raise ArchscopeError(f"stride_on must be '1x1' (paper) or '3x3' (torchvision), got {stride_on!r}")
         cls = BasicBlock if block == "basic" else Bottleneck
@@ -235,7 +245,9 @@ for _d, (_block, _layers) in LAYOUTS.items():
         input_shape=(3, 224, 224), num_classes=1000,
         notes=(f"Table 1, {_d}-layer: {_block} blocks {list(_layers)}.",
                "Shortcut option B by default (projection where dimensions grow); Table 2's 18/34-layer nets used "
-               "option A (shortcut='A'), Table 3 compares A/B/C.",
+               "option A (shortcut='A'), Table 3 compares A/B/C; shortcut=none (or False) removes every "
+               "shortcut: the plain net of Fig. 3 and Table 2, what `archscope diff resnet" + str(_d) + " resnet"
+               + str(_d) + " --arg-b shortcut=none` compares.",
                "Stride 2 in the first convolution of a downsampling block (the 1x1 of a bottleneck), as the "
                "authors' released models."),
         published=(Published("gflops", _TABLE1_FLOPS[_d], "He et al. 2015, Table 1 'FLOPs' (multiply-adds)"),),

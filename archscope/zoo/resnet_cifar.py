@@ -22,7 +22,7 @@ from torch import nn
 
 from archscope.errors import ArchscopeError
 from archscope.zoo._registry import ModelInfo, Published, changed, only_paper, only_variant, register
-from archscope.zoo.resnet import BasicBlock
+from archscope.zoo.resnet import BasicBlock, shortcut_kind
 
 __all__ = ["cifar_resnet", "cifar_preresnet", "valid_depths"]
 
@@ -70,13 +70,18 @@ class CifarResNet(nn.Module):
 
 
 def cifar_resnet(num_classes=10, in_channels=3, *, depth=20, shortcut="A", keras=False):
-    """v1 CIFAR ResNet of depth 6n+2; ``shortcut='none'`` gives the plain net;
-    ``keras=True`` the Keras example's layout (biases, 1x1 projections without
-    BN, BN eps 1e-3, TF 'same' padding)."""
+    """v1 CIFAR ResNet of depth 6n+2; ``shortcut='none'`` (or False) gives the plain net, as
+    the ImageNet ResNets' knob does; ``keras=True`` the Keras example's layout (biases, 1x1
+    projections without BN, BN eps 1e-3, TF 'same' padding), whose shortcuts are
+    projections (its ``shortcut`` may only be left as it is, or 'none' for its plain net)."""
     n = _check_depth(depth, "6n+2")
+    shortcut = shortcut_kind(shortcut)
     if keras:
-        return CifarResNet(n, num_classes, in_channels, shortcut="B", bias=True, bn_eps=1e-3, shortcut_bn=False,
-                           tf_padding=True)
+        if shortcut not in ("A", "B", "none"):  # 'A' is the default, which the Keras layout replaces by its own
+            raise ArchscopeError(f"the Keras example's ResNet has projection shortcuts (B); shortcut={shortcut!r} "
+                                 "does not apply to it (shortcut=none gives its plain net)")
+        return CifarResNet(n, num_classes, in_channels, shortcut="none" if shortcut == "none" else "B", bias=True,
+                           bn_eps=1e-3, shortcut_bn=False, tf_padding=True)
     return CifarResNet(n, num_classes, in_channels, shortcut=shortcut)
 
 
@@ -196,7 +201,9 @@ for _d, _m in _TABLE6.items():
     register(ModelInfo(
         name=f"resnet{_d}", family="ResNet-CIFAR", year=2015, paper=PAPER_V1, source="paper",
         input_shape=(3, 32, 32), num_classes=10,
-        notes=(f"CIFAR-10 ResNet, depth 6n+2 with n={(_d - 2) // 6}; option A shortcuts (parameter-free).",
+        notes=(f"CIFAR-10 ResNet, depth 6n+2 with n={(_d - 2) // 6}; option A shortcuts (parameter-free); "
+               f"shortcut=none (or False) gives plain{_d}: `archscope diff resnet{_d} resnet{_d} --arg-b "
+               "shortcut=none`.",
                _HIGHWAY),
         published=(Published("params", _m * 1e6, f"He et al. 2015, Table 6 ({_m} M)"),),
         builder=cifar_resnet, arch_kwargs={"depth": _d},

@@ -1,0 +1,193 @@
+"""Charts of the training experiments (matplotlib, PNG and SVG).
+
+- ``verdict_figure``: per setting and figure (train loss, train accuracy,
+  test accuracy), the source's printed value (red x) against archscope's
+  mean over the seeds (blue dot) and the band the verdict uses (the blue
+  bar: the claimed figure holds when it lies in it; ``Evaluation.stats``,
+  from ``archscope.claims.training``). Cells that no claim judges show the
+  mean +- one standard deviation (a thin grey bar) instead.
+- ``curves_figure``: per epoch, the mean over the seeds of each setting's
+  train loss, train accuracy and test accuracy (shaded +- one standard
+  deviation): d2l's ``train_ch6`` curves, article 002's Fig. 13 for the
+  batch sizes. Only runs that kept their history (``history`` in each run
+  record) are drawn.
+
+The files are deterministic: the SVG's element ids come from a fixed salt
+(``svg.hashsalt``) and neither file records a date or the software's
+version, so re-rendering unchanged measurements leaves them byte for byte.
+"""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+
+METRICS = {"train_loss": "train loss", "train_accuracy": "train accuracy", "test_accuracy": "test accuracy"}
+MEASURED, SOURCE, SPREAD = "#3465a4", "#cc0000", "#888888"
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _style():
+    return {"svg.hashsalt": "archscope", "svg.fonttype": "none", "font.size": 9, "axes.spines.top": False,
+            "axes.spines.right": False}
+
+
+def _bands(evals) -> dict:
+    """(setting as a repr, metric) -> (lo, hi) of the band each cell's verdict used."""
+    out = {}
+    for e in evals:
+        args, spread = e.claim.args, e.stats or {}
+        setting = args.get("setting", {})
+        if "best_of" in args or setting == "best" or not spread.get("band"):
+            continue
+        out.setdefault((repr(dict(setting)), args.get("metric", "test_accuracy")), tuple(spread["band"]))
+    return out
+
+
+def _short(exp, setting) -> str:
+    return ", ".join(str(v) if k in exp.factors else f"{k}={v}" for k, v in setting.items()) or "base"
+
+
+def verdict_figure(exp, measured, evals):
+    """The source's figures against the measured means and the verdicts' bands; None without measurements."""
+    from archscope.render.training import rows_of
+
+    rows = [r for r in rows_of(exp, measured) if r["n"] or r["published"]]
+    if not measured or not any(r["n"] for r in rows):
+        return None
+    plt = _plt()
+    bands = _bands(evals)
+    with plt.rc_context(_style()):
+        fig, axes = plt.subplots(1, 3, figsize=(max(7.5, 1.1 + 0.55 * len(rows) * 3), 3.4))
+        xs = range(len(rows))
+        for ax, (m, title) in zip(axes, METRICS.items()):
+            seen: set = set()
+
+            def once(label, seen=seen):  # each legend entry once
+                if label in seen:
+                    return None
+                seen.add(label)
+                return label
+
+            for x, r in zip(xs, rows):
+                vals = r["ours"][m]
+                if vals:
+                    mean = statistics.fmean(vals)
+                    band = bands.get((repr(r["setting"]), m))
+                    if band is not None:
+                        ax.vlines(x, band[0], band[1], color=MEASURED, alpha=0.35, linewidth=7,
+                                  label=once("verdict band"))
+                    elif len(vals) > 1:
+                        s = statistics.stdev(vals)
+                        ax.vlines(x, mean - s, mean + s, color=SPREAD, linewidth=1.2, label=once("± 1 std"))
+                    ax.plot(x, mean, "o", color=MEASURED, markersize=5, label=once("archscope, mean over seeds"))
+                pub = r["published"].get(m)
+                if pub is not None:
+                    ax.plot(x, pub, "x", color=SOURCE, markersize=7, mew=2, label=once("source"))
+            ax.set_title(title)
+            ax.set_xticks(list(xs))
+            ax.set_xticklabels([_short(exp, r["setting"]) for r in rows], rotation=35, ha="right")
+            ax.grid(axis="y", color="#e4e4e4")
+        axes[0].legend(fontsize=7, frameon=False)
+        fig.suptitle(f"{exp.title} ({', '.join(exp.factors) or 'one setting'})", fontsize=10)
+        fig.tight_layout()
+    return fig
+
+
+def curves_of(measured, setting: dict) -> dict:
+    """metric -> (epochs, means, stds) over the seeds of ``setting`` that kept a history of every epoch."""
+    hist = [r["history"] for r in measured.runs if r.get("ok") and r["setting"] == setting and r.get("history")]
+    if not hist:
+        return {}
+    n = min(len(h) for h in hist)
+    out = {}
+    for m in METRICS:
+        per_epoch = [[h[e][m] for h in hist] for e in range(n)]
+        out[m] = ([h["epoch"] for h in hist[0][:n]], [statistics.fmean(v) for v in per_epoch],
+                  [statistics.stdev(v) if len(v) > 1 else 0.0 for v in per_epoch], len(hist))
+    return out
+
+
+def curves_figure(exp, measured):
+    """Each setting's per-epoch curves (mean over seeds, +- 1 std shaded); None without histories."""
+    if not measured:
+        return None
+    from archscope.render.training import rows_of
+
+    curves = [(r["setting"], curves_of(measured, r["setting"])) for r in rows_of(exp, measured)]
+    curves = [(s, c) for s, c in curves if c]
+    if not curves:
+        return None
+    plt = _plt()
+    with plt.rc_context(_style()):
+        fig, axes = plt.subplots(1, 3, figsize=(12, 3.6))
+        cmap = plt.get_cmap("viridis")
+        for k, (setting, c) in enumerate(curves):
+            color = cmap(k / max(1, len(curves) - 1))
+            for ax, m in zip(axes, METRICS):
+                epochs, mean, std, n = c[m]
+                ax.plot(epochs, mean, "-", color=color, linewidth=1.4, marker="." if len(epochs) < 30 else None,
+                        label=f"{_short(exp, setting)} (n={n})")
+                lo = [a - b for a, b in zip(mean, std)]
+                hi = [a + b for a, b in zip(mean, std)]
+                ax.fill_between(epochs, lo, hi, color=color, alpha=0.15, linewidth=0)
+        for ax, title in zip(axes, METRICS.values()):
+            ax.set_title(title)
+            ax.set_xlabel("epoch")
+            ax.grid(color="#e4e4e4")
+        axes[-1].legend(fontsize=7, frameon=False, title=", ".join(exp.factors) or None, title_fontsize=7,
+                        bbox_to_anchor=(1.02, 1), loc="upper left")
+        fig.suptitle(f"{exp.title}: per-epoch curves (mean over seeds, ± 1 std shaded)", fontsize=10)
+        fig.tight_layout()
+    return fig
+
+
+def save(fig, stem: Path) -> list[Path]:
+    """``stem``.png and ``stem``.svg, deterministic (see the module docstring), written atomically."""
+    import io
+
+    from archscope.outputs import write_atomic
+
+    plt = _plt()
+    out = []
+    with plt.rc_context(_style()):
+        for ext, meta in (("svg", {"Date": None, "Creator": None}), ("png", {"Software": None})):
+            buf = io.BytesIO()
+            fig.savefig(buf, format=ext, metadata=meta, dpi=110)
+            path = Path(f"{stem}.{ext}")
+            write_atomic(path, buf.getvalue())
+            out.append(path)
+    plt.close(fig)
+    return out
+
+
+def write_charts(folder: Path, exp, measured, evals) -> list[Path]:
+    """The charts of one experiment in ``folder``: ``ID.png/svg`` (verdicts)
+    and, where the runs kept their histories, ``ID-curves.png/svg``."""
+    written = []
+    fig = verdict_figure(exp, measured, evals)
+    if fig is not None:
+        written += save(fig, Path(folder) / exp.id)
+    fig = curves_figure(exp, measured)
+    if fig is not None:
+        written += save(fig, Path(folder) / f"{exp.id}-curves")
+    return written
+
+
+def charts_markdown(exp, measured) -> str:
+    """The page's lines for the curves chart (the verdict chart is linked by the page itself)."""
+    if not measured or not any(r.get("history") for r in measured.runs):
+        return ""
+    return (f"Per-epoch curves (d2l's `train_ch6` evaluates after every epoch): mean over the seeds of each "
+            f"setting, ± 1 std shaded.\n\n![{exp.id} curves]({exp.id}-curves.svg)\n\n")
+
+
+__all__ = ["verdict_figure", "curves_figure", "curves_of", "save", "write_charts", "charts_markdown"]
