@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from torch import nn
 from typer.testing import CliRunner
 
+import archscope
 from archscope.analysis import analyze
 from archscope.analysis.engine import MAX_NESTING
 from archscope.analysis.opargs import as_ints, ntuple
@@ -167,6 +168,20 @@ def test_pruned_module_from_the_cli(tmp_path):
     assert '"macs": 200' in r.stdout
 
 
+def test_both_crash_reproductions_through_the_api():
+    """Issue 29's done-means: the two reproductions give exact counts from Python through the application
+    layer a notebook calls (``archscope.summary``), not only through the analysis function."""
+    ns: dict = {}
+    exec(ENCODEC, ns)
+    s = archscope.summary(ns["EncodecLike"](), (1, 16))
+    assert s.analysis.totals.macs == CONV1D_MACS == 48
+    assert '"macs": 48' in s.render("json")
+    p = archscope.summary(_pruned(), (20,))
+    assert p.analysis.totals.macs == LINEAR_MACS
+    assert any("weight_mask" in n and "100 of 200" in n for n in p.analysis.notes)
+    assert "is pruned" in p.render("table")
+
+
 # ---- item 4: uncounted_ops lists only ops that do arithmetic ------------------------------------------------
 
 def test_data_parallel_profiler_markers_are_not_uncounted():
@@ -232,6 +247,18 @@ def test_constructor_reading_tensor_values_built_on_cpu(tmp_path):
     assert d["device"] == "meta" and any("built on the CPU" in n for n in d["notes"])
     a = analyze(f"{tmp_path / 'r.py'}:build", (3, 8, 8), build_device="cpu")
     assert (a.totals.params, a.totals.macs) == (REGNET_PARAMS, REGNET_MACS)
+
+
+def test_build_device_through_the_api_and_refused_where_it_changes_nothing(tmp_path):
+    (tmp_path / "r.py").write_text(REGNET_LIKE)
+    s = archscope.summary(f"{tmp_path / 'r.py'}:build", (3, 8, 8), build_device="cpu")
+    assert (s.analysis.totals.params, s.analysis.totals.macs) == (REGNET_PARAMS, REGNET_MACS)
+    with pytest.raises(ArchscopeError, match="`build_device` cpu is for a module:callable"):
+        archscope.summary("lenet5", build_device="cpu")  # zoo models are built on meta
+    with pytest.raises(ArchscopeError, match="`build_device` cpu is for a module:callable"):
+        archscope.summary(nn.Linear(2, 2), (2,), build_device="cpu")  # already built
+    with pytest.raises(ArchscopeError, match="`build_device` must be meta or cpu"):
+        archscope.summary(f"{tmp_path / 'r.py'}:build", (3, 8, 8), build_device="gpu")
 
 
 def test_regnet_y_400mf_matches_torchvisions_weights_metadata():

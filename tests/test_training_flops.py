@@ -17,6 +17,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 from typer.testing import CliRunner
 
+import archscope
 from archscope.analysis import analyze
 from archscope.analysis.formulas import TRAINING_RULE
 from archscope.cli import app
@@ -162,3 +163,17 @@ def test_cli_frozen_pattern_matching_nothing_is_one_line_exit_2():
     r = runner.invoke(app, ["summary", "resnet18", "--frozen", "backbone"])
     lines = [line for line in r.output.splitlines() if line.strip()]
     assert r.exit_code == 2 and len(lines) == 1 and "matches no parameter" in lines[0]
+
+
+def test_api_frozen_and_input_grad(resnet18):
+    """The application layer (``archscope.summary``) passes ``frozen`` and ``input_grad`` through: the same
+    figures as FlopCounterMode's real steps above."""
+    s = archscope.summary("resnet18.torchvision", batch=2, frozen=["stem", "layer1", "layer2", "layer3"])
+    assert 2 * s.analysis.totals.train_macs == real_step(resnet18, (3, 224, 224), batch=2,
+                                                         frozen=("stem", "layer1", "layer2", "layer3"))
+    assert json.loads(s.render("json"))["training"]["frozen"] == ["stem", "layer1", "layer2", "layer3"]
+    g = archscope.summary("resnet18.torchvision", input_grad=True)
+    assert 2 * g.analysis.totals.train_macs == RESNET18_STEP_INPUT_GRAD
+    assert "and the input" in g.render("table")
+    with pytest.raises(archscope.ArchscopeError, match="`frozen` pattern 'backbone' matches no parameter"):
+        archscope.summary("resnet18", frozen="backbone")
