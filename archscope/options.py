@@ -131,5 +131,5 @@ class Upsample(str, Enum):
     bilinear = "bilinear"
 
 
-__all__ = ["BackendKind", "BuildDevice", "CamMethod", "DType", "Dataset", "Device", "DiagramFormat", "Format", "Heat", "Init",
-           "LayerOrder", "Level", "Optimizer", "OutputFormat", "Precision", "Scaling", "Source", "Upsample"]
+__all__ = ["BackendKind", "BuildDevice", "CamMethod", "DType", "Dataset", "Device", "DiagramFormat", "Format", "Heat",
+           "Init", "LayerOrder", "Level", "Optimizer", "OutputFormat", "Precision", "Scaling", "Source", "Upsample"]

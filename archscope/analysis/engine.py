@@ -556,7 +556,8 @@ def _assemble(model, name, input_shape, dtype, device, result, saved, notes, inp
         "adam_moments": 2 * trainable_bytes, "saved_activations": saved,
     }
     by_cat = {c: result.flops_by_category.get(c, 0) for c in CATEGORIES}
-    return Analysis(model=name, input_shape=list(input_shape), inputs=inputs or [], dtype=str(dtype).replace("torch.", ""), device=device,
+    return Analysis(model=name, input_shape=list(input_shape), inputs=inputs or [],
+                    dtype=str(dtype).replace("torch.", ""), device=device,
                     totals=totals, flops_by_category=by_cat, uncounted_ops=result.uncounted_ops, layers=layers,
                     memory=memory, notes=notes, flow=result.flow or [], tensor_shapes=result.shapes or {},
                     output_keys=result.output_keys or [], training=training)

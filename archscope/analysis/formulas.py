@@ -377,10 +377,12 @@ TRAINING_RULE = (
     "+ the backward that loss.backward() runs: autograd computes a gradient only for a tensor that needs one "
     "(a trainable parameter, or a result computed from one; not the data, unless the input is marked as "
     "requiring a gradient, and nothing before the first trainable layer), and runs an op's backward only if the "
-    "loss (computed from every output) depends on its result (not through a detach). Each convolution or matrix product "
+    "loss (computed from every output) depends on its result (not through a detach). Each convolution or matrix "
+    "product "
     "costs, per operand that needs a gradient, one product of the forward's size (the input's gradient, the "
     "weight's gradient), a bias's gradient 1 per output element; every other op 2 x its training-mode forward "
-    "FLOPs where its result needs a gradient, else 0. Frozen parameters (requires_grad=False, or named frozen) get no gradient."
+    "FLOPs where its result needs a gradient, else 0. Frozen parameters (requires_grad=False, or named frozen) get no "
+    "gradient."
 )
 
 
