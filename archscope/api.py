@@ -32,6 +32,7 @@ from archscope.errors import ArchscopeError
 from archscope.models import ModelLike, check_model, display_name, is_module, is_reference, register
 from archscope.options import (
     BackendKind,
+    BuildDevice,
     Dataset,
     Device,
     DiagramFormat,
@@ -253,17 +254,24 @@ def _analysed(model: ModelLike, input_size: object, **kw: Any) -> Any:
 def summary(model: ModelLike, input_size: InputSize | None = None, *, batch: int = 1,
             dtype: DType | str | torch.dtype = DType.float32, depth: int = 2,
             device: Literal["meta", "cpu"] = "meta", args: Mapping[str, Any] | None = None,
-            crosscheck: bool = False, order: LayerOrder | str = LayerOrder.call) -> Summary:
+            crosscheck: bool = False, order: LayerOrder | str = LayerOrder.call, frozen: Sequence[str] = (),
+            input_grad: bool = False, build_device: BuildDevice | str = BuildDevice.meta) -> Summary:
     """Per-layer shapes, parameters, MACs, FLOPs, memory and receptive field (on the meta device).
 
     ``input_size``: (C, H, W) without the batch (a zoo model defaults to its own); ``args``: the
     builder's keyword arguments (a zoo variant's knobs, or a reference's parameters); ``crosscheck``:
     also run torchinfo, fvcore and FlopCounterMode and attribute every difference; ``order``: the table's
-    rows as the forward calls them or as the model declares them."""
+    rows as the forward calls them or as the model declares them. The training FLOPs are one real step's
+    (``formulas.TRAINING_RULE``): ``frozen``, glob patterns over parameter names (or modules' names), marks
+    parameters a fine-tuning step does not train; ``input_grad`` makes the input require a gradient (the
+    data does not). ``build_device="cpu"`` runs the constructor on the CPU, for one that reads tensor
+    values (the analysis still runs on meta)."""
     model = check_model(model)
     _positive(depth, "depth")
     rows = _choice(LayerOrder, order, "order").value
-    a = _analysed(model, input_size, batch=batch, dtype=_dtype(dtype), device=device, args=dict(args or {}))
+    a = _analysed(model, input_size, batch=batch, dtype=_dtype(dtype), device=device, args=dict(args or {}),
+                  frozen=frozen, input_grad=input_grad, build_device=_choice(BuildDevice, build_device,
+                                                                              "build_device").value)
     checks = None
     if crosscheck:
         from archscope.analysis.crosscheck import crosscheck as run_crosscheck

@@ -28,6 +28,7 @@ from archscope import __version__, api, interrupts
 from archscope.errors import ArchscopeError
 from archscope.options import (
     BackendKind,
+    BuildDevice,
     Dataset,
     Device,
     DType,
@@ -63,10 +64,12 @@ FLAGS = {
     "a": "MODEL_A", "address": "--address", "all_models": "--all", "args": "--arg", "args_a": "--arg-a",
     "args_b": "--arg-b", "b": "MODEL_B",
     "backend": "--backend", "baseline": "--baseline", "batch": "--batch", "batch_size": "--batch-size",
+    "build_device": "--build-device",
     "channels_last": "--channels-last", "compile": "--compile", "count": "--count", "crosscheck": "--crosscheck",
     "data_dir": "--data-dir", "dataset": "--dataset", "depth": "--depth", "detail": "--detail", "device": "--device",
     "download": "--no-download", "dry_run": "--dry-run", "dtype": "--dtype", "epochs": "--epochs",
-    "format": "--format", "grid": "--grid", "heat": "--heat", "ids": "--claim", "images": "--images",
+    "format": "--format", "frozen": "--frozen", "grid": "--grid", "heat": "--heat", "ids": "--claim",
+    "images": "--images",
     "init": "--init", "input_shape": "--input", "input_size": "--input", "jobs": "--jobs", "knob": "--vary",
     "layer": "--layer", "level": "--level", "lr": "--lr", "method": "--method", "mirror": "--mirror",
     "model": "MODEL", "models": "MODELS", "momentum": "--momentum", "nproc_per_node": "--nproc-per-node",
@@ -190,7 +193,8 @@ def info_cmd(model: o.ZooName) -> None:
 @handle_errors
 def summary_cmd(model: o.UserModel, input: o.Inputs = None, arg: o.Arg = None, batch: o.Batch = 1,
                 depth: o.Depth = None, order: o.Order = None, dtype: o.DTypeOpt = DType.float32,
-                fmt: o.SummaryFormat = Format.table, crosscheck: o.Crosscheck = False) -> None:
+                fmt: o.SummaryFormat = Format.table, crosscheck: o.Crosscheck = False, frozen: o.Frozen = None,
+                build_device: o.BuildDeviceOpt = BuildDevice.meta) -> None:
     """Per-layer shapes, parameters, MACs, FLOPs, memory and receptive field, on the meta device."""
     if crosscheck and fmt == Format.csv:
         raise ArchscopeError("`crosscheck` has no CSV form: use `format` table, markdown or json")
@@ -202,7 +206,7 @@ def summary_cmd(model: o.UserModel, input: o.Inputs = None, arg: o.Arg = None, b
     with _user_prints_to_stderr():
         result = api.summary(model, o.input_sizes(input), batch=batch, dtype=dtype,
                              depth=2 if depth is None else depth, args=o.builder_args(arg), crosscheck=crosscheck,
-                             order=order or LayerOrder.call)
+                             order=order or LayerOrder.call, frozen=frozen or (), build_device=build_device)
     typer.echo(result.render(fmt))
 
 

@@ -15,6 +15,7 @@ import typer
 from archscope.errors import ArchscopeError
 from archscope.options import (
     BackendKind,
+    BuildDevice,
     Dataset,
     Device,
     DiagramFormat,
@@ -78,6 +79,12 @@ SummaryFormat = Annotated[Format, typer.Option("--format", "-f", help="table, ma
 Crosscheck = Annotated[bool, typer.Option("--crosscheck", help="Also run torchinfo, fvcore and torch's "
                                           "FlopCounterMode and attribute every difference to its causes, with their "
                                           "sizes and layers (fvcore and FlopCounterMode run the model on the CPU).")]
+Frozen = Annotated[list[str] | None, typer.Option("--frozen", help="Glob over parameter names (or a module's name) "
+                   "not trained, as in fine-tuning: no gradient, no optimizer state; changes the training FLOPs and "
+                   "memory only; repeatable (e.g. --frozen 'layer[1-3]' --frozen conv1).")]
+BuildDeviceOpt = Annotated[BuildDevice, typer.Option("--build-device", help="meta (no weight allocated) or cpu: for "
+                           "a constructor that reads tensor values (torchvision's RegNet); the analysis still runs "
+                           "on meta.")]
 CompareModels = Annotated[list[str], typer.Argument(help="Two or more zoo names (variants welcome) or "
                                                          "module:callable references.")]
 Baseline = Annotated[str | None, typer.Option(help="The model ratios are taken against (default: the first).")]

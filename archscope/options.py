@@ -108,6 +108,14 @@ class LayerOrder(str, Enum):
     definition = "definition"
 
 
+class BuildDevice(str, Enum):
+    """Where a model's constructor runs: on meta (no weight allocated), or on the CPU for a constructor that
+    reads tensor values (torchvision's RegNet); the analysis runs on meta either way."""
+
+    meta = "meta"
+    cpu = "cpu"
+
+
 class Heat(str, Enum):
     """What a diagram's nodes are shaded by: their share of the parameters or of the MACs."""
 
@@ -123,5 +131,5 @@ class Upsample(str, Enum):
     bilinear = "bilinear"
 
 
-__all__ = ["BackendKind", "CamMethod", "DType", "Dataset", "Device", "DiagramFormat", "Format", "Heat", "Init",
-           "LayerOrder", "Level", "Optimizer", "OutputFormat", "Precision", "Scaling", "Source", "Upsample"]
+__all__ = ["BackendKind", "BuildDevice", "CamMethod", "DType", "Dataset", "Device", "DiagramFormat", "Format", "Heat",
+           "Init", "LayerOrder", "Level", "Optimizer", "OutputFormat", "Precision", "Scaling", "Source", "Upsample"]

@@ -315,3 +315,108 @@ def test_external_models_benchmark_runs_its_fallback(tmp_path, monkeypatch):
     row = next(line for line in text.splitlines() if line.startswith("| SmallCNN | torch.nn"))
     assert f"| {8 * 256 * 27 + 2 * 8 * 64 * 72 + 80:,} |" in row
     assert text.count("(unexplained 0)") == 3  # torchinfo, FlopCounterMode, fvcore
+
+
+# ---- torchinfo's Linear rule, read from the installed code (issue 29 item 5) --------------------------------
+
+
+def _calculate_macs_main(self) -> None:
+    """torchinfo's LayerInfo.calculate_macs on its main branch since PR #318 (commit 38ab72b, "Fix
+    calculate_macs() for Linear layers", 2024-11-04; in no release: `git tag --contains 38ab72b` is empty):
+    release 1.8.0's rule plus the `elif "Linear" in self.class_name` branch, every position counted."""
+    from math import prod
+
+    for name, param in self.module.named_parameters():
+        cur_params, name = self.get_param_count(self.module, name, param)
+        if name in ("weight", "bias"):
+            if "Conv" in self.class_name:
+                self.macs += int(cur_params * prod(self.output_size[:1] + self.output_size[2:]))
+            elif "Linear" in self.class_name:
+                self.macs += int(cur_params * prod(self.output_size[:-1]))
+            else:
+                self.macs += self.output_size[0] * cur_params
+        elif "weight" in name or "bias" in name:
+            self.macs += prod(self.output_size[:2]) * cur_params
+
+
+@pytest.fixture
+def torchinfo_main(monkeypatch):
+    from torchinfo.layer_info import LayerInfo
+
+    from archscope.analysis import crosscheck as cc
+
+    monkeypatch.setattr(LayerInfo, "calculate_macs", _calculate_macs_main)
+    monkeypatch.setattr(cc, "_RULE", {})  # asked again of the patched code
+    yield
+    cc._RULE.clear()
+
+
+def test_installed_torchinfo_rule_is_release_1_8():
+    import torchinfo
+
+    from archscope.analysis.crosscheck import torchinfo_rule
+
+    rule = torchinfo_rule()
+    assert rule.version == torchinfo.__version__
+    assert rule.per_token is False  # PyPI's 1.8.0 predates PR #318
+    _, checks = checks_by_tool(TinyViT(), (3, 32, 32))
+    assert any("one token (release 1.8.0's rule)" in n for n in checks["torchinfo", "mult-adds"].notes)
+
+
+def test_torchinfo_main_rule_counts_every_token_and_is_explained(torchinfo_main):
+    from archscope.analysis.crosscheck import torchinfo_rule
+
+    assert torchinfo_rule().per_token
+    a, checks = checks_by_tool(TinyViT(), (3, 32, 32))
+    ti = checks["torchinfo", "mult-adds"]
+    # each Linear on (B, N, C) now counted per token: (w + b) x B x N; the head on (B, C): (w + b) x B
+    linear1, linear2, head = B * N * (C * M + M), B * N * (M * C + C), B * (C * K + K)
+    expected = (PATCH_W + PATCH_B) * B * N + L * (linear1 + linear2) + 5 * B * 2 * C + head
+    assert ti.reported == expected == 467_220
+    explained(ti)
+    assert sizes(ti) == {
+        "bias": PATCH_B * B * N + L * B * N * (M + C) + B * K,  # 7,188
+        "params_x_batch": 5 * B * 2 * C,  # 640
+        "not_seen": -L * ATTN,  # -327,680
+    }
+    assert any("every token" in n and "PR #318" in n for n in ti.notes)
+
+
+def test_deeply_nested_model_crosschecks_without_torchinfo():
+    """A chain of 200 nn.Sequential around Linear(4, 4) (16 MACs): FlopCounterMode and fvcore agree; torchinfo,
+    whose time doubles with each level of nesting, is not run and its row says why."""
+    from torch import nn
+
+    from archscope.analysis.crosscheck import TORCHINFO_MAX_NESTING
+
+    m = nn.Linear(4, 4)
+    for _ in range(200):
+        m = nn.Sequential(m)
+    a = analyze(m, (4,))
+    checks = {c.tool: c for c in crosscheck(m, a)}
+    assert checks["FlopCounterMode"].reported == 32 and checks["FlopCounterMode"].unexplained == 0
+    assert checks["fvcore"].reported == 16 and checks["fvcore"].unexplained == 0
+    ti = checks["torchinfo"]
+    assert ti.reported is None and "200 deep" in ti.error and str(TORCHINFO_MAX_NESTING) in ti.error
+
+
+def test_pruned_model_torchinfo_runs_on_cpu_and_is_explained():
+    """torchinfo reads a pruning mask's values (layer_info.py get_param_count), so it runs on the CPU for a
+    pruned model; its own test suite expects 3,957,600 mult-adds and 10,965 parameters for SingleInputNet
+    pruned 50% by L1 at batch 16 (TylerYep/torchinfo tests/torchinfo_test.py:195-196 at 5c4164f)."""
+    import torch.nn.utils.prune
+    from torch import nn
+
+    torch.manual_seed(0)
+    m = nn.Sequential(nn.Conv2d(1, 10, 5), nn.MaxPool2d(2), nn.ReLU(), nn.Conv2d(10, 20, 5), nn.MaxPool2d(2),
+                      nn.ReLU(), nn.Flatten(), nn.Linear(320, 50), nn.ReLU(), nn.Linear(50, 10))
+    for layer in m:
+        if isinstance(layer, (nn.Conv2d, nn.Linear)):
+            torch.nn.utils.prune.l1_unstructured(layer, "weight", 0.5)
+    a = analyze(m, (1, 28, 28), batch=16)
+    checks = {(c.tool, c.quantity): c for c in crosscheck(m, a)}
+    ti, params = checks["torchinfo", "mult-adds"], checks["torchinfo", "parameters"]
+    assert ti.reported == 3_957_600 and params.reported == 10_965 and a.totals.params == 21_840
+    explained(ti)
+    explained(params)
+    assert sizes(params) == {"pruned": -(21_840 - 10_965)}

@@ -139,9 +139,13 @@ def test_probe_distributed_bad_input(args, message):
     assert r.exit_code == 2 and "--recipe runs its source's procedure in one process" in r.output
 
 
-def test_torchrun_starts_the_ranks_itself():
-    # what a cluster runs on every node (the README): torchrun's own rendezvous, archscope as the module
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+def test_torchrun_starts_the_ranks_itself(tmp_path):
+    # what a cluster runs on every node (the README): torchrun's own rendezvous, archscope as the module.
+    # Its own CPU-slot folder: the two ranks need a core each, and on CI's two cores the other xdist worker
+    # takes a core for each of its training tests, so shared slots made a rank wait past the timeout (CI,
+    # stop 30: 300 s); 20 steps of LeNet-5 beside another test are a second or two.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+           "ARCHSCOPE_LOCK_DIR": str(tmp_path / "cpus")}
     p = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
                         "-m", "archscope", "probe", "lenet5", "--device", "cpu", "--steps", "20", "-f", "json"],
                        capture_output=True, text=True, env=env, timeout=300, cwd=ROOT)

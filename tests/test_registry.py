@@ -74,3 +74,36 @@ def test_meta_build_leaves_init_functions_intact():
     t = torch.zeros(3, 3)
     init.ones_(t)
     assert t.sum() == 9
+
+
+def test_googlenet_is_one_canonical_name_with_aliases():
+    """Issue 29 item 6: the claims say googlenet.torchvision, `archscope list` says inception_v1.torchvision.
+    The canonical names are inception_v1.* (Szegedy et al. 2015 call the architecture Inception, GoogLeNet its
+    ILSVRC 2014 incarnation); each has its googlenet.* alias, which resolves, builds and lists."""
+    variants = [n for n in list_models() if n.split(".")[0] == "inception_v1"]
+    assert variants == ["inception_v1", "inception_v1.torchvision", "inception_v1.tutorial"]
+    for name in variants:
+        alias = name.replace("inception_v1", "googlenet")
+        assert alias in model_info(name).aliases and model_info(alias).name == name
+    assert list_models("googlenet") == variants  # an alias matches: its canonical name is listed
+    assert list_models("googlenet.torch*") == ["inception_v1.torchvision"]
+
+
+def test_aliases_never_shadow_a_canonical_name():
+    names = set(list_models())
+    for name in names:
+        for alias in model_info(name).aliases:
+            assert alias not in names and model_info(alias).name == name
+
+
+def test_cli_list_and_summary_accept_the_alias():
+    import json
+
+    from typer.testing import CliRunner
+
+    from archscope.cli import app
+
+    r = CliRunner().invoke(app, ["list", "googlenet"])
+    assert r.exit_code == 0 and "inception_v1.torchvision" in r.stdout
+    r = CliRunner().invoke(app, ["summary", "googlenet.torchvision", "-f", "json"])
+    assert r.exit_code == 0 and json.loads(r.stdout)["model"] == "inception_v1.torchvision"

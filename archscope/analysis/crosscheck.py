@@ -7,7 +7,7 @@ per-layer data (shapes, parameters, MACs, calls) and from which aten ops ran
 in which module when the tool ran. Whatever the causes do not account for is
 shown as *unexplained*, never dropped; on every model in the tests it is 0.
 
-- **torchinfo 1.8** ``summary(...).total_mult_adds`` (run on the meta device,
+- **torchinfo** ``summary(...).total_mult_adds`` (run on the meta device,
   eval, no grad, as archscope's own pass). For every call of a *leaf* module
   (no children) it adds, per parameter (``layer_info.py``,
   ``LayerInfo.calculate_macs``): ``weight``/``bias`` of a class whose name
@@ -17,6 +17,13 @@ shown as *unexplained*, never dropped; on every model in the tests it is 0.
   layers' ``weight_ih_l0``...): numel x output[0] x output[1]. MACs issued
   outside leaf modules (attention's Q·Kᵀ and A·V, a functional matmul,
   ``nn.MultiheadAttention``'s projections through its parameters) are not seen.
+  That is release 1.8.0's rule. torchinfo's PR #318 ("Fix calculate_macs() for
+  Linear layers", commit 38ab72b, 2024-11-04) counts ``weight``/``bias`` of a
+  class whose name contains "Linear" as numel x prod(output[:-1]) (every token);
+  no release contains it (``git tag --contains 38ab72b`` is empty: the last
+  release, v1.8.0, is of 2023-05-14), and the main branch still says
+  ``__version__ = "1.8.0"``, so the version string cannot tell the two apart:
+  ``torchinfo_rule`` asks the installed code, on one Linear fed two tokens.
 - **torch FlopCounterMode**: 2 FLOPs per MAC of the ops in
   ``torch.utils.flop_counter.flop_registry`` (convolutions, mm/addmm/bmm/
   baddbmm, and the CUDA attention kernels), nothing else. Run on the CPU in eval
@@ -308,14 +315,65 @@ _TI_WHAT = {
     "conv_weight": "a convolution counted as weights x output positions (a transposed one's MACs differ)",
     "params_x_batch": "parameters x batch of leaf layers without MACs (norm, embedding, ...)",
     "recurrent": "recurrent layers: every parameter x output[0] x output[1]",
+    "pruned": "weights zeroed by a pruning mask left out (torchinfo counts the mask's ones; the layer still "
+              "multiplies by every weight)",
     "not_seen": "MACs issued outside leaf layers with weights, which torchinfo does not see (attention's "
                 "Q·Kᵀ and A·V, functional matmuls, nn.MultiheadAttention's projections)",
 }
 
 
-def torchinfo_causes(model: nn.Module, a: Analysis) -> list[Cause]:
+_TI_WHAT_PER_TOKEN = {
+    "bias": "bias: one add per output element (torchinfo: bias x output positions for a conv or a Linear, bias x "
+            "batch otherwise)",
+}
+
+
+@dataclass(frozen=True)
+class TorchinfoRule:
+    """How the installed torchinfo prices a Linear: ``per_token`` (main since PR #318) or for one token
+    (release 1.8.0), found by running it; ``version`` its ``__version__``."""
+
+    version: str
+    per_token: bool
+
+    def describe(self) -> str:
+        if self.per_token:
+            return (f"torchinfo {self.version} counts a Linear for every token (the rule of its main branch "
+                    "since PR #318, in no release yet)")
+        return f"torchinfo {self.version} counts a Linear on (B, N, ..., C) tokens for one token (release 1.8.0's rule)"
+
+
+_RULE: dict[str, TorchinfoRule] = {}
+
+
+def torchinfo_rule() -> TorchinfoRule:
+    """The installed torchinfo's Linear rule, from its own answer on nn.Linear(2, 3) fed (1, 2, 2): 12
+    mult-adds for two tokens (6 weights x 2) means every token is counted, 6 means one (+ the bias, 3 x 2
+    or 3 x 1). Asked once per process."""
+    import torchinfo
+
+    version = getattr(torchinfo, "__version__", "?")
+    if version not in _RULE:
+        s = torchinfo.summary(nn.Linear(2, 3, device="meta"), input_size=(1, 2, 2), device="meta", verbose=0,
+                              mode="eval")
+        _RULE[version] = TorchinfoRule(version, s.total_mult_adds == 2 * (6 + 3))
+    return _RULE[version]
+
+
+def _pruning_mask(module: nn.Module, pname: str) -> torch.Tensor | None:
+    """The mask of a parameter ``torch.nn.utils.prune`` reparametrised (``weight_orig`` beside the buffer
+    ``weight_mask``), where it has values."""
+    if not pname.endswith("_orig"):
+        return None
+    mask = getattr(module, pname[: -len("_orig")] + "_mask", None)
+    return mask if isinstance(mask, torch.Tensor) and not mask.is_meta else None
+
+
+def torchinfo_causes(model: nn.Module, a: Analysis, rule: TorchinfoRule | None = None) -> list[Cause]:
     """torchinfo's mult-adds minus archscope's MACs, per rule, from archscope's
-    layers (own MACs, output shapes, calls) and the modules' parameter names."""
+    layers (own MACs, output shapes, calls) and the modules' parameter names;
+    ``rule`` is the installed torchinfo's (``torchinfo_rule``; release 1.8.0's when None)."""
+    per_token = rule is not None and rule.per_token
     sizes: dict[str, int] = {}
     layers: dict[str, list[str]] = {}
 
@@ -334,15 +392,30 @@ def torchinfo_causes(model: nn.Module, a: Analysis) -> list[Cause]:
         mod = model.get_submodule(layer.name) if layer.name else model
         out = layer.output_shape or []
         w = b = r = 0
+        cls = type(mod).__name__
+        pruned = 0
         for pname, p in mod.named_parameters():
+            numel, mask = p.numel(), _pruning_mask(mod, pname)
+            if mask is not None:  # torchinfo counts a pruned weight as its mask's ones (get_param_count)
+                pname = pname[: -len("_orig")]
             if pname in ("weight", "bias"):
-                n = p.numel() * (out[0] * math.prod(out[2:]) if "Conv" in type(mod).__name__ else out[0]) if out else 0
-                if pname == "weight":
-                    w += n
+                if not out:
+                    scale = 0
+                elif "Conv" in cls:
+                    scale = out[0] * math.prod(out[2:])
+                elif per_token and "Linear" in cls:  # PR #318: every position but the features
+                    scale = math.prod(out[:-1])
                 else:
-                    b += n
+                    scale = out[0]
+                if pname == "weight":
+                    w += numel * scale
+                else:
+                    b += numel * scale
+                if mask is not None:
+                    pruned -= (numel - int(mask.sum())) * scale
             elif "weight" in pname or "bias" in pname:
-                r += p.numel() * math.prod(out[:2])
+                r += numel * math.prod(out[:2])
+        add("pruned", pruned * layer.calls, layer.name)
         w, b, r = w * layer.calls, b * layer.calls, r * layer.calls
         if r:
             add("recurrent", w + b + r - own, layer.name)
@@ -356,22 +429,35 @@ def torchinfo_causes(model: nn.Module, a: Analysis) -> list[Cause]:
             add("params_x_batch", w + b, layer.name)
         else:
             add("not_seen", -own, layer.name)
-    return [Cause(k, _TI_WHAT[k], sizes[k], layers[k]) for k in _TI_WHAT if sizes.get(k)]
+    what = {**_TI_WHAT, **(_TI_WHAT_PER_TOKEN if per_token else {})}
+    return [Cause(k, what[k], sizes[k], layers[k]) for k in _TI_WHAT if sizes.get(k)]
 
 
 def _torchinfo(model_meta, model_cpu, a: Analysis) -> list[ToolCheck]:
     import torchinfo
 
-    on_meta = a.device == "meta"
+    # torchinfo reads a pruning mask's values, which a meta copy does not have: then it runs on the CPU
+    pruned = any(n.endswith("_mask") for n, _ in model_cpu.named_buffers())
+    on_meta = a.device == "meta" and not pruned
     model = model_meta if on_meta else model_cpu
     with _TrainingFlags(model):
         s = torchinfo.summary(model, input_size=tuple(a.input_shape), device="meta" if on_meta else "cpu",
                               verbose=0, depth=100, mode="eval")
+    rule = torchinfo_rule()
     run = f"{'meta' if on_meta else 'CPU'}, eval, no grad (as archscope's pass)"
     checks = [ToolCheck("torchinfo", "mult-adds", run, s.total_mult_adds, a.totals.macs,
-                        torchinfo_causes(model, a))]
+                        torchinfo_causes(model, a, rule), [rule.describe()])]
     if s.total_params != a.totals.params:
-        checks.append(ToolCheck("torchinfo", "parameters", run, s.total_params, a.totals.params))
+        zeroed: dict[str, int] = {}
+        for name, mod in model_cpu.named_modules():
+            for pname, p in mod.named_parameters(recurse=False):
+                mask = _pruning_mask(mod, pname)
+                if mask is not None:
+                    zeroed[name] = zeroed.get(name, 0) + p.numel() - int(mask.sum())
+        causes = [Cause("pruned", "weights zeroed by a pruning mask left out (torchinfo counts the mask's ones; "
+                                  "archscope the stored weight_orig)", -sum(zeroed.values()), list(zeroed))
+                  ] if zeroed else []
+        checks.append(ToolCheck("torchinfo", "parameters", run, s.total_params, a.totals.params, causes))
     return checks
 
 
@@ -513,7 +599,7 @@ def crosscheck(spec, a: Analysis, *, tools=TOOLS, args: dict | None = None) -> l
     (a zoo name, a ``module:callable`` spec or an nn.Module, built with the
     builder arguments ``args``), each difference attributed to its causes. A
     tool that fails gives a row with its error."""
-    from archscope.analysis.engine import to_meta_copy
+    from archscope.analysis.engine import check_structure, recursion_room
     from archscope.errors import ArchscopeError
 
     if len(a.inputs) > 1 or any(i["dtype"] != a.dtype for i in a.inputs):
@@ -524,6 +610,20 @@ def crosscheck(spec, a: Analysis, *, tools=TOOLS, args: dict | None = None) -> l
     if unknown:
         raise ValueError(f"unknown tools {sorted(unknown)}; known: {TOOLS}")
     cpu = _build_cpu(spec, args)
+    depth = check_structure(cpu, a.model)
+    with recursion_room(depth):  # the tools walk and call modules recursively too
+        return _crosscheck(cpu, a, tools, depth)
+
+
+# torchinfo 1.8's summary takes time that doubles with each level of module nesting (a chain of
+# nn.Sequential: 20 levels 1.5 s, 24 levels 29 s, 28 over 100 s, on the 2-core machine of PERF-NOTES.md);
+# deeper than this it is not run, and its row says why.
+TORCHINFO_MAX_NESTING = 20
+
+
+def _crosscheck(cpu: nn.Module, a: Analysis, tools, depth: int = 0) -> list[ToolCheck]:
+    from archscope.analysis.engine import to_meta_copy
+
     meta = to_meta_copy(cpu, torch.float32)
     x = torch.zeros(tuple(a.input_shape))
     passes = _Passes(cpu, x)
@@ -542,6 +642,11 @@ def crosscheck(spec, a: Analysis, *, tools=TOOLS, args: dict | None = None) -> l
         if tool not in tools:
             continue
         run, quantity, ours = runs[tool]
+        if tool == "torchinfo" and depth > TORCHINFO_MAX_NESTING:
+            checks.append(ToolCheck(tool, quantity, "", None, ours, error=(
+                f"not run: the model nests modules {depth} deep, and torchinfo's time doubles with each level "
+                f"(24 levels took 29 s); archscope runs it up to {TORCHINFO_MAX_NESTING}")))
+            continue
         try:
             got = run()
             for c in got:

@@ -49,8 +49,18 @@ Conventions (stated once, here):
   max / min / amax     input elements - output elements (comparisons)
   cumsum, vector norm  1 per input element; vector norm 2 (square, add)
   comparisons          1 per output element (eq, ne, lt, ..., bitwise_not)
+  scatter_add,         1 per source element (each one added into place);
+  index_add,           index_put with accumulate=True likewise
+  scatter_reduce
+  weight norm          torch.nn.utils.weight_norm's g x v / |v|: 3 per
+                       element of v (square, add, scale) + 1 per element
+                       of g (g / |v|)
   views, cat, pad,     0 (data movement, not arithmetic)
-  index, slice, ...
+  index, slice,
+  gather, scatter,
+  unpooling, ...
+  profiler markers     0 (``record_function`` enter/exit that
+                       nn.DataParallel issues: bookkeeping, no tensor math)
   ===================  ====================================================
 
 Categories: a matrix product with a weight is ``linear`` (``conv`` for a
@@ -344,6 +354,82 @@ def _encoder_layer(args, kwargs, out) -> Cost:
     return Cost(att.macs + sum(p.macs for p in ff), sum(f for _, f in parts), parts)
 
 
+# ---- training: what one backward computes -------------------------------------------
+
+@dataclass(frozen=True)
+class Backward:
+    """The backward of one forward op, in a real ``loss.backward()``: ``macs`` of the gradients' matrix
+    products, ``flops`` of everything else (2 per MAC are not included in ``flops``)."""
+
+    macs: int = 0
+    flops: int = 0
+
+
+MATMUL_OPS = frozenset((aten.convolution, aten._convolution, aten.addmm, aten.mm, aten.bmm, aten.baddbmm,
+                        aten.mv))
+
+# The rule in words, carried by every analysis (Analysis.training["rule"]). Matrix products are priced as
+# autograd runs them (exact: torch's FlopCounterMode measures the same around a real loss.backward()); the
+# other ops' backward takes the conventional ratio backward = 2 x forward (Kaplan et al. 2020, "Scaling laws
+# for neural language models", Sec. 2.1: 2N FLOPs per token forward, 4N backward), only where autograd runs.
+TRAINING_RULE = (
+    "training FLOPs = the forward in training mode (batch norm computing batch statistics: +4 per element) "
+    "+ the backward that loss.backward() runs: autograd computes a gradient only for a tensor that needs one "
+    "(a trainable parameter, or a result computed from one; not the data, unless the input is marked as "
+    "requiring a gradient, and nothing before the first trainable layer), and runs an op's backward only if the "
+    "loss (computed from every output) depends on its result (not through a detach). Each convolution or matrix "
+    "product "
+    "costs, per operand that needs a gradient, one product of the forward's size (the input's gradient, the "
+    "weight's gradient), a bias's gradient 1 per output element; every other op 2 x its training-mode forward "
+    "FLOPs where its result needs a gradient, else 0. Frozen parameters (requires_grad=False, or named frozen) get no "
+    "gradient."
+)
+
+
+def backward_cost(packet, args, kwargs, out, fwd: Cost, needs: Callable[[object], bool]) -> Backward:
+    """The backward of one op whose forward cost ``fwd`` archscope counted; ``needs(t)``: whether tensor
+    ``t`` needs a gradient. A convolution's input gradient is a transposed convolution and its weight
+    gradient a convolution of input and output gradient, each as many MACs as the forward (torch's
+    ``flop_counter.conv_backward_flop`` derives the same); a product A.B has dA = dC.B^T and dB = A^T.dC,
+    each the forward's MACs."""
+    if packet in MATMUL_OPS:
+        if packet in (aten.convolution, aten._convolution, aten.addmm, aten.baddbmm):
+            if packet in (aten.addmm, aten.baddbmm):
+                bias, a, b = args[0], args[1], args[2]
+            else:
+                a, b, bias = args[0], args[1], args[2]
+        else:
+            a, b, bias = args[0], args[1], None
+        bias_grad = numel(_out(out).shape) if isinstance(bias, torch.Tensor) and needs(bias) else 0
+        return Backward(fwd.macs * (needs(a) + needs(b)), bias_grad)
+    tensors = [t for t in (*args, *kwargs.values()) if isinstance(t, torch.Tensor)]
+    tensors += [t for a in (*args, *kwargs.values()) if isinstance(a, (list, tuple)) for t in a
+                if isinstance(t, torch.Tensor)]
+    if not any(needs(t) for t in tensors):
+        return Backward()
+    # a fused kernel (attention, an LSTM layer) computes each product's gradients: 2 x its MACs when
+    # its inputs need them (dQ, dK, dV and dA for attention's two products)
+    return Backward(2 * fwd.macs, 2 * (fwd.flops - 2 * fwd.macs))
+
+
+def _out(out):
+    return out[0] if isinstance(out, (tuple, list)) else out
+
+
+_BN_EVAL = (aten._native_batch_norm_legit_no_training,)
+
+
+def training_forward_extra(packet, args, kwargs, out, fwd: Cost) -> int:
+    """FLOPs a training-mode forward adds to the op as the eval pass ran it: a batch norm that used its
+    running statistics computes the batch's in training (``batch_norm_flops``'s +4 per element)."""
+    if packet in _BN_EVAL or (packet in (aten.native_batch_norm, aten.cudnn_batch_norm) and not bool(args[5])):
+        return batch_norm_flops(numel(args[0].shape), args[1] is not None, True) - fwd.flops
+    if packet is aten._native_batch_norm_legit and len(args) > 5 and not isinstance(args[3], bool) \
+            and not bool(args[5]):
+        return batch_norm_flops(numel(args[0].shape), args[1] is not None, True) - fwd.flops
+    return 0
+
+
 # ---- elementwise -------------------------------------------------------------
 
 def _per_output_element(args, kwargs, out) -> Cost:
@@ -366,6 +452,31 @@ ELEMENTWISE = frozenset((aten.add, aten.add_, aten.sub, aten.sub_, aten.mul, ate
          aten.eq, aten.ne, aten.lt, aten.le, aten.gt, aten.ge, aten.bitwise_not, aten.bitwise_and,
          aten.bitwise_or, aten.logical_not, aten.logical_and, aten.logical_or))
 register(*ELEMENTWISE, category="elementwise")(_per_output_element)
+
+
+@register(aten.scatter_add, aten.scatter_add_, aten.index_add, aten.index_add_, aten.scatter_reduce,
+          aten.scatter_reduce_, category="elementwise")
+def _scatter_add(args, kwargs, out) -> Cost:
+    """Each source element added (or reduced) into its place: 1 per source element (the last tensor
+    argument: scatter_add(self, dim, index, src), index_add(self, dim, index, source))."""
+    src = [a for a in args if isinstance(a, torch.Tensor)][-1]
+    return Cost(0, numel(src.shape))
+
+
+@register(aten.index_put, aten.index_put_, category="elementwise")
+def _index_put(args, kwargs, out) -> Cost:
+    """index_put(self, indices, values, accumulate=False): a copy by index (0), or with ``accumulate`` an
+    add per value element."""
+    a = bind(aten.index_put, args, kwargs)
+    return Cost(0, numel(a["values"].shape) if a.get("accumulate") else 0)
+
+
+@register(aten._weight_norm_interface, category="norm")
+def _weight_norm(args, kwargs, out) -> Cost:
+    """torch.nn.utils.weight_norm's w = g x v / |v| (the norm over every axis but ``dim``): square and add
+    per element of v (as a vector norm), g / |v| per element of g, the scale per element of v."""
+    v, g = args[0], args[1]
+    return Cost(0, 3 * numel(v.shape) + numel(g.shape))
 
 
 # ---- interpolation -------------------------------------------------------------
@@ -450,6 +561,16 @@ register(aten._safe_softmax, category="attention")(_softmax)
 
 for _p in (aten.view, aten._unsafe_view, aten.reshape, aten.t, aten.transpose, aten.permute, aten.expand,
            aten.unsqueeze, aten.squeeze, aten.flatten, aten.cat, aten.stack, aten.constant_pad_nd, aten.pad,
+           # unpooling, scatters and copies by index move values to places: no arithmetic
+           aten.max_unpool2d, aten.max_unpool3d, aten.scatter_, aten.index_copy, aten.index_copy_,
+           aten.index_fill, aten.index_fill_, aten.masked_scatter, aten.masked_scatter_, aten.masked_select,
+           aten.take, aten.take_along_dim, aten.select_scatter, aten.slice_scatter, aten.diagonal_scatter,
+           aten.as_strided_scatter, aten.put, aten.put_, aten.view_as, aten._reshape_alias, aten.unflatten,
+           aten.repeat_interleave, aten.one_hot, aten.expand_as,
+           # torch.autograd.profiler.record_function's markers (nn.DataParallel issues a pair per forward):
+           # bookkeeping, no tensor math
+           torch.ops.profiler._record_function_enter_new, torch.ops.profiler._record_function_exit,
+           torch.ops.profiler._record_function_enter,
            aten.index_select, aten.slice, aten.select, aten.clone, aten.copy_, aten.detach, aten.alias,
            aten.contiguous, aten._to_copy, aten.empty, aten.empty_like, aten.zeros, aten.zeros_like,
            aten.ones, aten.ones_like, aten.full, aten.new_empty, aten.new_zeros, aten.split, aten.split_with_sizes,
@@ -463,11 +584,12 @@ for _p in (aten.view, aten._unsafe_view, aten.reshape, aten.t, aten.transpose, a
            aten.reflection_pad1d, aten.reflection_pad2d, aten.reflection_pad3d, aten.replication_pad1d,
            aten.replication_pad2d, aten.replication_pad3d, aten.upsample_nearest1d, aten.upsample_nearest2d,
            aten.upsample_nearest3d, aten._upsample_nearest_exact1d, aten._upsample_nearest_exact2d,
-           aten._upsample_nearest_exact3d, aten.im2col, aten.col2im, aten._unsafe_index, aten.index_put,
-           aten.index_put_, aten.squeeze_, aten.unsqueeze_, aten.t_, aten.transpose_, aten.view_as_real,
+           aten._upsample_nearest_exact3d, aten.im2col, aten.col2im, aten._unsafe_index,
+           aten.squeeze_, aten.unsqueeze_, aten.t_, aten.transpose_, aten.view_as_real,
            aten.view_as_complex, aten.full_like, aten.new_ones, aten.new_full, aten.rand, aten.randn,
            aten.rand_like, aten.randn_like, aten.native_dropout,
            aten.feature_dropout, aten.alpha_dropout, aten.diagonal, aten.movedim, aten.unfold, aten.tile,
            aten.scatter, aten.sym_size, aten.lift_fresh_copy, aten.resize_, aten.set_):
-    if _p not in ZERO_COST:
-        ZERO_COST.add(_p)
+    if _p in _FORMULAS:
+        raise ValueError(f"{_p} has a cost formula and is listed as zero-cost")
+    ZERO_COST.add(_p)

@@ -100,19 +100,138 @@ def parse_input(spec) -> tuple[int, int, int]:
     return s.shape
 
 
-def parse_value(text: str):
-    """A builder argument's value: a Python literal (10, 0.5, True, None, 'relu', (3, 3)) or, failing
-    that, the text itself (relu); true/false/none in any case."""
+# Bounds of a builder argument's value: far above any real knob (a channel list, a tuple of strides),
+# far below what would cost time or memory to read (Python's own int() refuses past 4,300 digits, its
+# parser nests 200 brackets; ast.literal_eval recurses on "1+1+...+1" until RecursionError).
+MAX_VALUE_CHARS = 10_000
+MAX_INT_DIGITS = 100
+MAX_NESTING = 16
+
+_TOKEN = re.compile(r"""
+    (?P<space>\s+)
+  | (?P<number>[+-]?(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?)(?![\w.])
+  | (?P<string>'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
+  | (?P<name>[A-Za-z_]\w*)
+  | (?P<punct>[][(){},:])
+  | (?P<word>[^\s\][(){},:'"]+)
+""", re.VERBOSE)
+_WORDS = {"True": True, "False": False, "None": None, "true": True, "false": False, "null": None}
+
+
+class _Reader:
+    """A recursive-descent reader of Python literals (numbers, quoted strings, True/False/None, lists,
+    tuples, dicts), bounded in length, digits and nesting: ``ast.literal_eval`` is safe from code but
+    not from "1+1+...+1" (RecursionError) or "-----1" (its parser's memory)."""
+
+    def __init__(self, text: str, key: str):
+        self.key, self.text = key, text
+        self.tokens = []
+        pos = 0
+        while pos < len(text):
+            m = _TOKEN.match(text, pos)
+            if m is None:
+                raise self.error(f"unexpected {text[pos]!r} at character {pos + 1}")
+            if m.lastgroup != "space":
+                self.tokens.append((m.lastgroup, m.group()))
+            pos = m.end()
+        self.i = 0
+
+    def error(self, why: str) -> ArchscopeError:
+        shown = self.text if len(self.text) <= 40 else self.text[:37] + "..."
+        return ArchscopeError(f"`args` {self.key}={shown}: {why} (a value is a number, True/False/None, a quoted "
+                              "string, a list/tuple/dict of those, or a bare word taken as text)")
+
+    def peek(self):
+        return self.tokens[self.i] if self.i < len(self.tokens) else (None, None)
+
+    def take(self):
+        tok = self.peek()
+        if tok[0] is None:
+            raise self.error("it ends too early")
+        self.i += 1
+        return tok
+
+    def value(self, depth: int = 0):
+        kind, text = self.take()
+        if kind == "number":
+            return self.number(text)
+        if kind == "string":
+            return ast.literal_eval(text)  # one quoted token: escapes decoded, nothing evaluated
+        if kind == "word":
+            raise self.error(f"{text[:20]!r} is neither a number nor a quoted string")
+        if kind == "name":
+            if text not in _WORDS:
+                raise self.error(f"a bare word ({text}) inside a list; quote it")
+            return _WORDS[text]
+        if text in "[({":
+            if depth >= MAX_NESTING:
+                raise self.error(f"nested more than {MAX_NESTING} deep")
+            return self.sequence(text, depth + 1)
+        raise self.error(f"unexpected {text!r}")
+
+    def number(self, text: str):
+        digits = sum(c.isdigit() for c in text)
+        if digits > MAX_INT_DIGITS:
+            raise self.error(f"a number of {digits:,} digits (at most {MAX_INT_DIGITS})")
+        try:
+            v = int(text.replace("_", ""), 10) if re.fullmatch(r"[+-]?[\d_]+", text) else float(text)
+        except ValueError:
+            raise self.error(f"{text!r} is not a number") from None
+        if v in (float("inf"), float("-inf")):
+            raise self.error(f"{text} overflows a float")
+        return v
+
+    def sequence(self, opener: str, depth: int):
+        closer = {"[": "]", "(": ")", "{": "}"}[opener]
+        items, pairs, comma = [], [], False
+        while True:
+            if self.peek()[1] == closer and self.peek()[0] == "punct":
+                self.take()
+                break
+            item = self.value(depth)
+            if opener == "{":
+                if self.take()[1] != ":":
+                    raise self.error("a dict needs key: value")
+                pairs.append((item, self.value(depth)))
+            else:
+                items.append(item)
+            kind, text = self.take()
+            if text == closer and kind == "punct":
+                break
+            if text != ",":
+                raise self.error(f"expected ',' or {closer!r}, got {text!r}")
+            comma = True
+        if opener == "{":
+            try:
+                return dict(pairs)
+            except TypeError:
+                raise self.error("a dict key must be a number, a string or a tuple") from None
+        if opener == "(":
+            return tuple(items) if comma or not items or len(items) != 1 else items[0]
+        return items
+
+    def read(self):
+        out = self.value()
+        if self.i != len(self.tokens):
+            raise self.error(f"unexpected {self.tokens[self.i][1]!r} after the value")
+        return out
+
+
+def parse_value(text: str, key: str = "value"):
+    """A builder argument's value: a Python literal (10, -0.5, True, None, 'relu', (3, 3), [64, 128]), read
+    by a bounded reader; text that does not start like one is the text itself (relu, none, /a/path).
+    ``None`` is Python's None; ``none`` is the text 'none' (the plain nets' documented ``shortcut=none``);
+    true/false in any case are booleans."""
     t = text.strip()
-    low = t.lower()
-    if low in ("true", "false"):
-        return low == "true"
-    if low in ("none", "null"):
-        return None
-    try:
-        return ast.literal_eval(t)
-    except (ValueError, SyntaxError):
-        return t
+    if len(t) > MAX_VALUE_CHARS:
+        raise ArchscopeError(f"`args` {key}: a value of {len(t):,} characters (at most {MAX_VALUE_CHARS:,})")
+    if t.lower() in ("true", "false"):
+        return t.lower() == "true"
+    if t in _WORDS:
+        return _WORDS[t]
+    if not t or not re.match(r"""[-+.\d\[({'"]""", t):
+        return t  # a bare word or path: text, as typed
+    return _Reader(t, key).read()
 
 
 def parse_args(items) -> dict:
@@ -125,7 +244,7 @@ def parse_args(items) -> dict:
             raise ArchscopeError(f"`args` needs KEY=VALUE with KEY a Python name; got {item!r}")
         if key in out:
             raise ArchscopeError(f"`args` {key} is given twice")
-        out[key] = parse_value(value)
+        out[key] = parse_value(value, key)
     return out
 
 

@@ -103,7 +103,9 @@ class ModuleTracker:
     def __enter__(self) -> "ModuleTracker":
         for name, module in self.model.named_modules():
             self.records[name] = ModuleRecord()
-            self._handles.append(module.register_forward_pre_hook(self._pre(name)))
+            # first of the pre-hooks: what a layer's own pre-hooks compute (pruning's weight x mask,
+            # weight norm's g x v / |v|) is that layer's work
+            self._handles.append(module.register_forward_pre_hook(self._pre(name), prepend=True))
             self._handles.append(module.register_forward_hook(self._post(name)))
         return self
 

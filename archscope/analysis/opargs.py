@@ -10,6 +10,7 @@ same way everywhere.
 
 from __future__ import annotations
 
+import operator
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -39,12 +40,51 @@ def bind(packet, args, kwargs) -> dict:
     return out
 
 
-def ntuple(v, n: int) -> tuple[int, ...]:
-    """An int or a one-element list stands for every spatial axis (torch's ``_pair`` rule)."""
-    if isinstance(v, int):
-        return (v,) * n
-    v = tuple(v)
-    return v * n if len(v) == 1 else v
+def as_ints(v) -> tuple[int, ...] | None:
+    """A hyper-parameter as a module or an op may store it -> a tuple of ints, or None where it holds no
+    integers. The one place such values are normalised: an int, a numpy integer, a 0-d or 1-d integer
+    tensor (HuggingFace's EncodecConv1d and MimiConv1d keep ``kernel_size`` as ``torch.tensor(3)``), an
+    integer numpy array, or a list/tuple of any of those. A float, a string (``padding="same"``), a meta
+    tensor (no value to read) or anything else is None: a setting shown for display, never guessed."""
+    if isinstance(v, bool) or v is None or isinstance(v, (str, bytes)):
+        return None
+    if isinstance(v, torch.Tensor):
+        if v.is_meta or v.is_floating_point() or v.is_complex() or v.dim() > 1 or v.dtype == torch.bool:
+            return None
+        v = v.tolist()
+    elif type(v).__module__ == "numpy" and hasattr(v, "tolist") and getattr(v, "ndim", 0) <= 1:
+        if getattr(getattr(v, "dtype", None), "kind", "") not in "iu":
+            return None
+        v = v.tolist()
+    if not isinstance(v, (list, tuple)):
+        try:
+            return (operator.index(v),)
+        except (TypeError, ValueError, RuntimeError):
+            return None
+    out = []
+    for item in v:
+        one = as_ints(item) if not isinstance(item, (list, tuple)) else None
+        if one is None or len(one) != 1:
+            return None
+        out.append(one[0])
+    return tuple(out)
+
+
+def ntuple(v, n: int) -> tuple[int, ...] | None:
+    """An int or a one-element sequence stands for every spatial axis (torch's ``_pair`` rule); any
+    integer-like form ``as_ints`` reads; None where ``v`` holds no integers."""
+    ints = as_ints(v)
+    if ints is None:
+        return None
+    return ints * n if len(ints) == 1 else ints
+
+
+def _axes(v, n: int) -> tuple[int, ...]:
+    """``ntuple`` of an aten op's window argument, which always holds integers (an op's schema types it)."""
+    ints = ntuple(v, n)
+    if ints is None:
+        raise TypeError(f"expected integers for a window argument, got {v!r}")
+    return ints
 
 
 class Window(NamedTuple):
@@ -68,8 +108,8 @@ def conv_window(args, kwargs=None) -> Window:
     """aten.convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups)."""
     a = bind(aten.convolution, args, kwargs or {})
     n = a["weight"].dim() - 2
-    return Window(tuple(a["weight"].shape[2:]), ntuple(a["stride"], n), ntuple(a["padding"], n),
-                  ntuple(a["dilation"], n), False, bool(a["transposed"]), int(a["groups"]))
+    return Window(tuple(a["weight"].shape[2:]), _axes(a["stride"], n), _axes(a["padding"], n),
+                  _axes(a["dilation"], n), False, bool(a["transposed"]), int(a["groups"]))
 
 
 def pool_window(packet, args, kwargs=None) -> Window:
@@ -78,9 +118,9 @@ def pool_window(packet, args, kwargs=None) -> Window:
     stride means the kernel's (torch's documented default)."""
     a = bind(packet, args, kwargs or {})
     n = a["self"].dim() - 2
-    k = ntuple(a["kernel_size"], n)
-    stride = ntuple(a["stride"], n) if a.get("stride") else k
-    return Window(k, stride, ntuple(a.get("padding", 0), n), ntuple(a.get("dilation", 1), n),
+    k = _axes(a["kernel_size"], n)
+    stride = _axes(a["stride"], n) if a.get("stride") else k
+    return Window(k, stride, _axes(a.get("padding", 0), n), _axes(a.get("dilation", 1), n),
                   bool(a.get("ceil_mode", False)))
 
 

@@ -70,13 +70,18 @@ class Totals:
     trainable_params: int
     macs: int
     flops: int
-    train_flops: int  # forward + backward per batch: 3 x forward (backward ~ 2 x forward)
+    # one training step per batch, forward (training mode) + backward, by formulas.TRAINING_RULE: gradients
+    # only where autograd computes them (trainable parameters and what depends on them; not the data)
+    train_flops: int
     param_bytes: int
     activation_bytes: int  # sum of every leaf module's output
     saved_activation_bytes: int | None  # what autograd keeps for backward (observed); None if it cannot train
     train_memory_bytes: int | None  # SGD with momentum
     train_memory_adam_bytes: int | None
     depth: int | None = None  # weight layers (conv, linear) on the longest input-to-output path
+    # the matrix products of that step, forward and backward: 2 x train_macs is what torch's FlopCounterMode
+    # measures around a real forward and loss.backward()
+    train_macs: int = 0
 
 
 @dataclass
@@ -92,6 +97,9 @@ class Analysis:
     memory: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
     inputs: list = field(default_factory=list)  # [{"shape": [N, ...], "dtype": "float32"}, ...], every input
+    # how train_flops were counted: {"rule": formulas.TRAINING_RULE, "forward_flops", "backward_flops",
+    # "backward_macs", "frozen": [patterns], "frozen_params", "input_grad"}
+    training: dict = field(default_factory=dict)
     # The data flow of the traced forward: ops as (name, module stack, input keys,
     # output keys), tensor shapes by key, the model's output keys. Diagrams are
     # drawn from it; it is not part of the JSON contract.

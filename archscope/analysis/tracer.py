@@ -59,15 +59,26 @@ class PassResult:
     flow: list = None
     shapes: dict = None
     output_keys: list = None
+    # one training step's extra work, by formulas.TRAINING_RULE: "forward_extra" (FLOPs a training-mode
+    # forward adds), "backward_macs" (the gradients' matrix products), "backward_flops" (the rest)
+    training: dict = None
 
 
 class CostMode(FastMetaMode):
-    def __init__(self, tracker: ModuleTracker):
+    def __init__(self, tracker: ModuleTracker, input_grad: bool = False):
         super().__init__()
         self.tracker = tracker
         tracker.observer = self
         self.by_category: Counter = Counter()
         self.uncounted: Counter = Counter()
+        # the tensors that would need a gradient in a training step (ids): trainable parameters, what is
+        # computed from them, and the inputs if they require one (formulas.TRAINING_RULE)
+        self.input_grad = input_grad
+        self.grad: set[int] = {id(p) for p in tracker.model.parameters() if p.requires_grad}
+        self.training: Counter = Counter(forward_extra=0, backward_macs=0, backward_flops=0)
+        # every op whose result needs a gradient: (its outputs, its inputs that need one, its backward); the
+        # backward runs only for those the loss reaches (``backward_reached``)
+        self.steps: list[tuple[tuple[int, ...], tuple[int, ...], formulas.Backward]] = []
         self.rf: dict[int, object] = {}
         # weight layers on the longest path from the input (the "depth" the VGG and
         # ResNet papers count: convolutions and fully connected layers)
@@ -90,6 +101,8 @@ class CostMode(FastMetaMode):
         # a receptive field is a region of an image: only an (N, C, H, W) input has one (not token ids)
         self.rf[id(t)] = INPUT if t.dim() == 4 and t.is_floating_point() else None
         self.depth[id(t)] = 0
+        if self.input_grad and t.is_floating_point():
+            self.grad.add(id(t))
         self.key(t)
         self._alive.append(t)
 
@@ -100,15 +113,56 @@ class CostMode(FastMetaMode):
         traced = [a for a in tree_leaves(args) if isinstance(a, torch.Tensor) and id(a) in self.rf]
         entry = formulas.lookup(packet)
         cost = None
+        needs = self._needs_grad(packet, args, kwargs)
+        back = formulas.Backward()
         if entry is not None:
             cost = entry[0](args, kwargs, out)
             if cost.macs or cost.flops:
                 self._charge(cost, self._category(entry[1], args, traced))
+                back = self._train(packet, args, kwargs, out, cost)
         elif packet not in formulas.ZERO_COST:
             self.uncounted[str(packet)] += 1
+        if needs:
+            inputs = tuple(id(a) for a in tree_leaves((args, kwargs)) if isinstance(a, torch.Tensor)
+                           and id(a) in self.grad)
+            self.steps.append((self._mark_grad(out), inputs, back))
         if traced:
             self._follow(packet, args, kwargs, out, traced, cost)
         return out
+
+    def _needs_grad(self, packet, args, kwargs) -> bool:
+        """Whether the op's result would need a gradient: one of its tensors does (``detach`` cuts it)."""
+        if packet in (aten.detach, aten.lift_fresh, aten.lift_fresh_copy) or not self.grad:
+            return False
+        return any(isinstance(a, torch.Tensor) and id(a) in self.grad for a in tree_leaves((args, kwargs)))
+
+    def _mark_grad(self, out) -> tuple[int, ...]:
+        ids = []
+        for o in tree_leaves(out):
+            if isinstance(o, torch.Tensor) and (o.is_floating_point() or o.is_complex()):
+                self.grad.add(id(o))
+                self._alive.append(o)  # its id stays its own for the rest of the pass
+                ids.append(id(o))
+        return tuple(ids)
+
+    def _train(self, packet, args, kwargs, out, cost: formulas.Cost) -> formulas.Backward:
+        """The op's share of a training step beyond the eval forward (formulas.TRAINING_RULE): the FLOPs a
+        training-mode forward adds (counted here), and its backward (counted if the loss reaches it)."""
+        extra = formulas.training_forward_extra(packet, args, kwargs, out, cost)
+        self.training["forward_extra"] += extra
+        train_cost = formulas.Cost(cost.macs, cost.flops + extra, cost.parts)  # as a training forward runs it
+        return formulas.backward_cost(packet, args, kwargs, out, train_cost, lambda t: id(t) in self.grad)
+
+    def backward_reached(self, outputs) -> None:
+        """Adds the backward of every op the loss reaches: autograd walks back from the loss (computed from
+        every tensor the model returns) and runs an op's backward only if one of its outputs leads there
+        through ops that need gradients; a detached or unused result costs nothing."""
+        live = {id(t) for t in tree_leaves(outputs) if isinstance(t, torch.Tensor) and id(t) in self.grad}
+        for outs, ins, back in reversed(self.steps):
+            if live.intersection(outs):
+                live.update(ins)
+                self.training["backward_macs"] += back.macs
+                self.training["backward_flops"] += back.flops
 
     def _category(self, category: str, args, traced) -> str:
         """The op's own category, unless the module issuing it has a role (norm, activation, pooling,
@@ -183,15 +237,17 @@ def _as_inputs(x) -> tuple:
     return tuple(x) if isinstance(x, (tuple, list)) else (x,)
 
 
-def cost_pass(model: nn.Module, x, *, answer_shapes: bool = True) -> PassResult:
+def cost_pass(model: nn.Module, x, *, answer_shapes: bool = True, input_grad: bool = False) -> PassResult:
     """Inference forward (the model's eval mode, no grad) under the cost mode; ``x`` one input tensor
-    or a tuple of them (``model(*x)``)."""
+    or a tuple of them (``model(*x)``). The training step's backward is priced from the same pass:
+    gradients for the parameters with ``requires_grad`` and what depends on them, and for the inputs
+    with ``input_grad``."""
     xs = _as_inputs(x)
     was_training = model.training
     model.eval()
     try:
         with ModuleTracker(model) as tracker, torch.no_grad():
-            mode = CostMode(tracker)
+            mode = CostMode(tracker, input_grad=input_grad)
             mode.answer_shapes = answer_shapes and all(t.is_meta for t in xs)
             with mode:
                 for t in xs:
@@ -203,9 +259,10 @@ def cost_pass(model: nn.Module, x, *, answer_shapes: bool = True) -> PassResult:
                     raise ForwardError(name, type(mod).__name__, e) from e
     finally:
         model.train(was_training)
+    mode.backward_reached(out)
     out_keys = [mode.keys[id(t)] for t in tree_leaves(out) if isinstance(t, torch.Tensor) and id(t) in mode.keys]
     return PassResult(tracker.records, dict(mode.by_category), dict(mode.uncounted), out, mode.flow, mode.shapes,
-                      out_keys)
+                      out_keys, dict(mode.training))
 
 
 def saved_tensor_bytes(model: nn.Module, x, *, answer_shapes: bool = True) -> int:
@@ -244,5 +301,33 @@ def subtree_params(module: nn.Module) -> tuple[int, int]:
     return total, trainable
 
 
-__all__ = ["CostMode", "FastMetaMode", "FlowOp", "ForwardError", "PassResult", "cost_pass", "saved_tensor_bytes",
-           "subtree_params"]
+def all_subtree_params(model: nn.Module) -> dict[int, tuple[int, int]]:
+    """``subtree_params`` of every module (keyed by ``id``) in one bottom-up walk: asking each module
+    for its ``parameters()`` walks its subtree again, cubic in the nesting depth of a deep chain."""
+    order, seen = [], {id(model)}
+    kids = lambda m: iter([c for c in m._modules.values() if c is not None])  # noqa: E731
+    stack = [(model, kids(model))]
+    while stack:  # post-order without recursion: a deep nesting must not need a deep stack
+        m, children = stack[-1]
+        c = next(children, None)
+        while c is not None and id(c) in seen:
+            c = next(children, None)
+        if c is None:
+            stack.pop()
+            order.append(m)
+        else:
+            seen.add(id(c))
+            stack.append((c, kids(c)))
+    below: dict[int, dict[int, nn.Parameter]] = {}
+    for m in order:  # children before parents (a module reached twice is counted once)
+        mine = {id(p): p for p in m._parameters.values() if p is not None}
+        for c in m._modules.values():
+            if c is not None and id(c) in below:
+                mine.update(below[id(c)])
+        below[id(m)] = mine
+    return {k: (sum(p.numel() for p in v.values()), sum(p.numel() for p in v.values() if p.requires_grad))
+            for k, v in below.items()}
+
+
+__all__ = ["CostMode", "FastMetaMode", "FlowOp", "ForwardError", "PassResult", "all_subtree_params", "cost_pass",
+           "saved_tensor_bytes", "subtree_params"]

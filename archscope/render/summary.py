@@ -156,7 +156,8 @@ def totals_lines(a: Analysis, md: bool = False) -> list[str]:
         f"{b}MACs: {t.macs:,} ({human(t.macs)})   [multiply-accumulates of conv/linear: the papers' 'FLOPs', "
         "torchvision's GFLOPS, torchinfo's mult-adds]",
         f"{b}FLOPs: {t.flops:,} ({human(t.flops)})   [2 per MAC + bias, norm, activation, pooling, adds]",
-        f"{b}training FLOPs per batch: {human(t.train_flops)}   [forward + backward = 3 x forward]",
+        f"{b}training FLOPs per batch: {human(t.train_flops)}   [training-mode forward + backward, gradients only "
+        f"for trainable parameters and what depends on them{', and the input' if a.training.get('input_grad') else ''}]",
         f"{b}FLOPs by category: {cats}",
         f"{b}uncounted ops: {uncounted}",
         f"{b}forward activations: {mib(t.activation_bytes)}   saved for backward: {mib(t.saved_activation_bytes)}",

@@ -199,7 +199,10 @@ def _natural_key(name: str):
 def list_models(pattern: str | None = None, *, source: str | None = None) -> list[str]:
     """Registered names matching a glob ``pattern`` (case-insensitive), in natural order.
 
-    A pattern without glob characters matches as a substring, like ``pip list | grep``.
+    A pattern without glob characters matches as a substring, like ``pip list | grep``. A pattern
+    matching an alias lists the canonical name (``googlenet`` lists ``inception_v1``, ``inception_v1.
+    torchvision`` and ``inception_v1.tutorial``, whose aliases are ``googlenet``, ``googlenet.torchvision``
+    and ``googlenet.tutorial``).
     """
     names = list(_REGISTRY)
     if source is not None:
@@ -208,7 +211,8 @@ def list_models(pattern: str | None = None, *, source: str | None = None) -> lis
         pat = pattern.lower()
         if not any(c in pat for c in "*?["):
             pat = f"*{pat}*"
-        names = [n for n in names if fnmatch.fnmatchcase(n.lower(), pat)]
+        names = [n for n in names
+                 if any(fnmatch.fnmatchcase(k.lower(), pat) for k in (n, *_REGISTRY[n].aliases))]
     return sorted(names, key=_natural_key)
 
 

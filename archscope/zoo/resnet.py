@@ -56,7 +56,8 @@ class ZeroPadShortcut(nn.Module):
 
 def shortcut_kind(value) -> str:
     """The shortcut option, spelled as a caller may give it: 'A', 'B', 'C' (He et al. Sec. 3.3), or 'none'
-    for a plain net (``--arg shortcut=none`` arrives as None, and False is accepted for the same)."""
+    for a plain net (``--arg shortcut=none`` keeps the word, ``--vary shortcut=none`` gives None; None and False
+    are accepted for the same)."""
     if value is None or value is False or (isinstance(value, str) and value.lower() == "none"):
         return "none"
     if isinstance(value, str) and value.upper() in ("A", "B", "C"):

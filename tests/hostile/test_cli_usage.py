@@ -158,6 +158,8 @@ IGNORED = [
     ("--depth", ["summary", "lenet5", "-f", "json", "--depth", "1"], "--depth"),
     ("--depth", ["summary", "lenet5", "-f", "csv", "--depth", "3"], "--depth"),
     ("--order", ["summary", "lenet5", "-f", "json", "--order", "definition"], "--order"),
+    # summary: the constructor's device, for a zoo model (always built on meta)
+    ("--build-device", ["summary", "lenet5", "--build-device", "cpu"], "--build-device cpu is for a module:callable"),
     # report: --input is for a model not in the zoo
     ("--input", ["report", "lenet5", "--input", "1x32x32", "-o", "{d}/r"], "--input is for a model not in the zoo"),
     ("--input", ["report", "--all", "--input", "3x32x32", "-o", "{d}/r"], "--input is for a model not in the zoo"),
@@ -211,7 +213,8 @@ ALWAYS = {
     "list": {"PATTERN", "--source", "--format"},
     "info": {"MODEL"},
     "summary": {"MODEL", "--input", "--arg", "--batch", "--dtype", "--format",
-                "--crosscheck"},  # --crosscheck with csv: refused before (no CSV form)
+                "--crosscheck",  # --crosscheck with csv: refused before (no CSV form)
+                "--frozen"},  # the training FLOPs and memory, in every format; a pattern matching nothing refused
     "claims": {"--format", "--train", "--results",
                "--claim",  # without --train the claims shown in full, with it the ones measured
                "--backend", "--address",  # --address without ray: refused before; --backend needs --train (table)
