@@ -168,7 +168,7 @@ def test_diff_shows_bytes_in_binary_units():
     assert "+98.0 KiB" in r.stdout and not re.search(r"\d(K|M|G)B\b", r.stdout)
 
 
-# ---- the evolution chart ----------------------------------------------------------------------------------------------
+# ---- the evolution chart ------------------------------------------------------------------------------------
 
 def test_evolution_includes_lenet_and_nin_and_ticks_read_as_people_say_them():
     from archscope.render.report import log_tick_text, spread_labels

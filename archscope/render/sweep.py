@@ -143,7 +143,8 @@ def sweep_figure(result: SweepResult, title: str, points: list[tuple[str, Row]])
                     ax.annotate("failed", (x, 0.02), xycoords=("data", "axes fraction"), ha="center",
                                 fontsize=8, color="#cc0000")
         fig.text(0.01, 0.01, f"{result.model}: mean of {result.repeats} run(s) per point, bars ± 1 std; x: {title}"
-                 f"{' (values evenly spaced, in order)' if joined else ' (categories: points, not joined)'}; red ring: best test accuracy; "
+                 f"{' (values evenly spaced, in order)' if joined else ' (categories: points, not joined)'}; "
+                 "red ring: best test accuracy; "
                  "dashed: chance", fontsize=8, color="#555555")
         fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig
