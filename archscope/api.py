@@ -807,15 +807,11 @@ def _write_sweep(result: Any, out: Path) -> list[Path]:
     import json
 
     from archscope.outputs import write_atomic
-    from archscope.render.sweep import chart_files, render_markdown
+    from archscope.render.sweep import render_markdown, write_charts
 
     write_atomic(out / "sweep.json", (json.dumps(result.to_dict(), indent=2, default=str) + "\n").encode())
     write_atomic(out / "sweep.md", render_markdown(result).encode())
-    written = [out / "sweep.json", out / "sweep.md"]
-    for name, svg in chart_files(result).items():
-        write_atomic(out / name, svg.encode())
-        written.append(out / name)
-    return written
+    return [out / "sweep.json", out / "sweep.md", *write_charts(result, out)]
 
 
 def cam(model: ModelLike, images: Sequence[PathLike] | None = None, *, weights: PathLike | None = None,

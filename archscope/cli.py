@@ -40,6 +40,7 @@ from archscope.options import (
     OutputFormat,
     Scaling,
 )
+from archscope.render.progress import RunProgress
 
 try:  # typer vendors click as typer._click (0.2x on); before, it used click itself
     from typer._click import exceptions as usage
@@ -333,11 +334,11 @@ def diagram_cmd(model: o.DiagramModel, level: o.LevelOpt = Level.block, input: o
 def report_cmd(models: o.Models = None, all_models: o.ReportAll = False, output: o.ReportOutput = "reports",
                input_spec: o.ImageInput = None) -> None:
     """Markdown pages with summary, diagram and claims per model; index, families and claims pages with --all."""
-    with o.Bar("{task.description}", "bar", "{task.completed}/{task.total}", "elapsed") as bar, \
+    with o.Bar("{task.description}", "bar", "m/n", "elapsed", "{task.fields[left]}") as bar, \
             _user_prints_to_stderr():
+        progress = RunProgress(bar)
         result = api.report(models, output, all_models=all_models, input_size=o.image_size(input_spec),
-                            on_model=lambda name, total: bar.update(description=f"report {name:24s}", total=total,
-                                                                    advance=1))
+                            on_model=lambda name, total: progress.begin(f"report {name:24s}", total))
     typer.echo(str(result))
 
 
@@ -359,16 +360,16 @@ def probe_cmd(
 
     Ctrl-C keeps what finished: the results so far are printed (and written with -o),
     each saying where it was interrupted, and the exit status is 130."""
-    if fmt == OutputFormat.markdown:
-        raise ArchscopeError("`format` must be table or json")
-    with o.Bar("{task.description}", "bar", "{task.fields[status]}") as bar, _user_prints_to_stderr():
+    with o.Bar("{task.description}", "bar", "m/n", "{task.fields[left]}", "{task.fields[status]}") as bar, \
+            _user_prints_to_stderr():
+        progress = RunProgress(bar, after="training done: evaluating and checking")
         runs = api.probe(
             models, all_models=all_models, recipe=recipe, input_size=o.image_size(input_spec),
             training=o.training(locals()), device=device, data_dir=data_dir, download=not no_download, seed=seed,
             detail=detail, save=save, nproc_per_node=nproc_per_node, output=output, notice=_notice,
-            on_model=lambda name: bar.update(description=f"probe {name}", completed=0),
-            on_window=lambda done, total, loss, ips: bar.update(
-                completed=done, total=total, status=f"loss {loss:.3f}" + (f"  {ips:,.0f} img/s" if ips else "")))
+            on_model=lambda name: progress.start(f"probe {name}"),
+            on_window=lambda done, total, loss, ips: progress.update(
+                done, total, f"loss {loss:.3f}" + (f", {ips:,.0f} img/s" if ips else "")))
     if runs.lead:  # under torchrun, rank 0 reports
         _finish(runs.render(fmt), runs.interrupted, "interrupted: keeping the results so far", not runs.passed)
 
@@ -405,17 +406,18 @@ def sweep_cmd(
     Ctrl-C stops it, keeps (and writes) the runs that finished, and exits with status 130."""
     from archscope.probe.sweep import label
 
-    with o.Bar("{task.description}", "bar", "m/n", "elapsed", "{task.fields[status]}") as bar, \
+    with o.Bar("{task.description}", "bar", "m/n", "elapsed", "{task.fields[left]}", "{task.fields[status]}") as bar, \
             _user_prints_to_stderr():
+        progress = RunProgress(bar, lines="each")
         result = api.sweep(
             model, o.vary(vary), grid=grid, repeats=repeats, recipe=recipe, input_size=o.image_size(input_spec),
             training=o.training(locals()), device=device, data_dir=data_dir, download=not no_download,
             threads=threads, seed=seed, jobs=jobs, backend=backend, address=address, output=output, notice=_notice,
-            on_run=lambda done, total, setting, rep: bar.update(
-                description=f"sweep {model or recipe}", completed=done, total=total,
-                status="" if setting is None else f"{label(setting)} (repeat {rep + 1})"))
+            on_run=lambda done, total, setting, rep: progress.update(
+                done, total, "" if setting is None else f"{label(setting)} (repeat {rep + 1})",
+                description=f"sweep {model or recipe}"))
     if output:
-        typer.echo(f"wrote {Path(output) / 'sweep.json'}, sweep.md and {len(result.written) - 2} chart(s)", err=True)
+        typer.echo(f"wrote {Path(output) / 'sweep.json'}, sweep.md and {(len(result.written) - 2) // 2} chart(s) (SVG and PNG)", err=True)
     _finish(result.render(fmt), result.interrupted, "interrupted: keeping the runs finished so far",
             not result.scored)
 

@@ -138,9 +138,9 @@ Save = Annotated[str | None, typer.Option("--save", help="Write the trained weig
                                              "torch.save state dict for any other suffix).")]
 NprocPerNode = Annotated[int | None, typer.Option(
     "--nproc-per-node", help="Train with DistributedDataParallel in N processes here (NCCL on GPUs, one each; gloo "
-    "on the CPU, cores shared out): images/s summed, per-rank peak memory, checks on rank 0. Several nodes: run "
-    "`torchrun ... -m archscope probe` instead (see the README).")]
-ProbeFormat = Annotated[OutputFormat, typer.Option("--format", "-f", help="table or json.")]
+    "on the CPU, cores shared out): images/s of all the ranks, per-rank peak memory, checks on rank 0. Several "
+    "nodes: run `torchrun ... -m archscope probe` instead (see the README).")]
+ProbeFormat = Annotated[OutputFormat, typer.Option("--format", "-f", help="table, markdown or json.")]
 ProbeOutput = Annotated[str | None, typer.Option("-o", "--output", help="Write the JSON results here.")]
 # sweep
 SweepModel = Annotated[str | None, typer.Argument(help="A zoo name or module:callable / file.py:callable "
@@ -217,7 +217,7 @@ DataName = Annotated[str, typer.Argument(help="mnist, fashion-mnist or cifar10."
 Mirror = Annotated[str | None, typer.Option("--mirror", help="A base URL to download from instead of the "
                                                "official one.")]
 DataListDir = Annotated[str | None, typer.Option("--data-dir", help="Also look in this folder first.")]
-DataFormat = Annotated[OutputFormat, typer.Option("--format", "-f", help="table or json.")]
+DataFormat = Annotated[OutputFormat, typer.Option("--format", "-f", help="table, markdown or json.")]
 
 
 # ---- the parsers: the command line's strings -> the api's values --------------------------------------------
@@ -297,7 +297,7 @@ class Bar:
             self.progress = Progress(*cols, transient=True, console=console,
                                      disable=self.terminal_only and not console.is_terminal)
             # the task exists with every field of the first update before the bar first draws
-            first = {"description": "", "total": None, "status": "", **fields}
+            first = {"description": "", "total": None, "status": "", "left": "", **fields}
             self.task = self.progress.add_task(**first)
             self.progress.start()
             return

@@ -20,10 +20,13 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from archscope.outputs import check_output_dir, check_output_file, write_atomic
+from archscope.render import charts
 
-# The networks of the families page and its evolution chart, in its order: AlexNet first (the ratios'
-# base), then the lines the source articles tell and those that measured themselves against them.
-FAMILY_MODELS = ["alexnet", "vgg11", "vgg13", "vgg16", "vgg19", "inception_v1", "inception_v2", "inception_v3",
+# The networks of the families page and its evolution chart, in its order: LeNet-5 (1998) and AlexNet (the
+# ratios' base), NiN (2013: the articles' 1x1 convolutions and global average pooling), then the lines the
+# source articles tell and those that measured themselves against them.
+FAMILY_MODELS = ["lenet5", "alexnet", "nin",
+                 "vgg11", "vgg13", "vgg16", "vgg19", "inception_v1", "inception_v2", "inception_v3",
                  "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "squeezenet1_0", "inception_v4",
                  "inception_resnet_v2", "densenet121", "densenet201", "mobilenet_v1", "mobilenet_v2"]
 
@@ -63,7 +66,7 @@ def planned_files(names: Iterable[str], out: Path, index: bool = True) -> list[P
     if index:
         files += [out / f for f in ("index.md", "index-params.md", "index-macs.md")]
         if any(n in FAMILY_MODELS for n in names):
-            files += [out / "evolution.svg", out / "families.md"]
+            files += [*charts.files(out / "evolution"), out / "families.md"]
         files.append(out / "claims.md")
         files += _training_files(out / "training")
     return files
@@ -124,9 +127,9 @@ def generate(names: Iterable[str], out: Path, *, progress: Callable[[str], None]
 
     fam = sorted((e for e in entries if e.name in FAMILY_MODELS), key=lambda e: FAMILY_MODELS.index(e.name))
     if fam:
-        write_atomic(out / "evolution.svg", report.evolution_svg(fam).encode())
+        written += charts.save(report.evolution_figure(fam), out / "evolution")
         write_atomic(out / "families.md", report.families_page(fam).encode())
-        written += [out / "evolution.svg", out / "families.md"]
+        written.append(out / "families.md")
 
     write_atomic(out / "claims.md", report.claims_page(all_evals, len(CLAIMS)).encode())
     written.append(out / "claims.md")

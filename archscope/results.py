@@ -508,13 +508,12 @@ class ProbeRuns(Result):
     detail: bool = False
     interrupted: bool = False
     lead: bool = True  # False on a torchrun rank other than 0: rank 0 reports
-    formats: ClassVar[tuple[str, ...]] = ("table", "json")
     kind: ClassVar[str] = "Probe"
 
     def _render(self, fmt: str) -> str:
         from archscope.render.probe import render_probe
 
-        return render_probe(self.results, self.detail)
+        return render_probe(self.results, self.detail, fmt)
 
     def _json(self) -> Any:
         return [r.to_dict() for r in self.results]
@@ -524,7 +523,7 @@ class ProbeRuns(Result):
         return all(r.passed for r in self.results)
 
     def headline(self) -> str:
-        parts = [f"{r.model} {'PASS' if r.passed else 'FAIL'}"
+        parts = [f"{r.model} {r.status}"
                  + ("" if r.test_accuracy is None else f" test acc {r.test_accuracy:.3f}") for r in self.results[:3]]
         more = f" and {len(self.results) - 3} more" if len(self.results) > 3 else ""
         return ", ".join(parts) + more + (" (interrupted)" if self.interrupted else "")
@@ -533,7 +532,7 @@ class ProbeRuns(Result):
         keys = ("model", "device", "steps", "final_loss", "train_accuracy", "test_accuracy", "images_per_s",
                 "peak_memory_bytes", "estimated_train_memory_bytes", "memory_ratio", "achieved_flops_per_s",
                 "mfu_known", "mfu_measured", "stopped")
-        return [{"passed": r.passed, **{k: getattr(r, k) for k in keys}} for r in self.results]
+        return [{"status": r.status, "passed": r.passed, **{k: getattr(r, k) for k in keys}} for r in self.results]
 
 
 @dataclass(repr=False)

@@ -56,21 +56,22 @@ def test_threads_are_shared_out_and_capped(monkeypatch):
 
 def test_merge_sums_throughput_and_keeps_each_ranks_memory():
     # two GPUs (one a rank), batch 32 a rank, 1e9 training FLOPs a step of 32 images; a data sheet's
-    # 100 TFLOP/s a GPU. By hand: images/s 100 + 120 = 220; steps/s the slower rank's, 3;
-    # FLOP/s = 1e9 / 32 * 220 = 6.875e9; MFU against 2 x 100e12 = 3.4375e-5; against the measured
-    # 50e12 + 60e12 = 1.1e14: 6.25e-5; peak memory the larger, 300 MiB, / 100 MiB estimate = 3.0
+    # 100 TFLOP/s a GPU. By hand: each rank timed 10 steps of 32 images, in 1.6 s and 2.0 s: the job trained
+    # 640 images in the slower rank's 2.0 s (the ranks step together): 320 images/s;
+    # FLOP/s = 1e9 / 32 * 320 = 1e10; MFU against 2 x 100e12 = 5e-5; against the measured
+    # 50e12 + 60e12 = 1.1e14: 9.0909e-5; peak memory the larger, 300 MiB, / 100 MiB estimate = 3.0
     lead = ProbeResult(model="resnet18", device="H100", device_type="cuda", torch="x",
                        settings={"batch_size": 32}, steps=10, train_flops_per_step=10 ** 9,
                        estimated_train_memory_bytes=100 * 2 ** 20, peak_flops_known=100e12, test_accuracy=0.5)
-    ranks = [{"rank": 0, "images_per_s": 100.0, "examples_per_s": 90.0, "steps_per_s": 3.1, "images_seen": 320,
-              "peak_memory_bytes": 200 * 2 ** 20, "peak_flops_measured": 50e12},
-             {"rank": 1, "images_per_s": 120.0, "examples_per_s": 100.0, "steps_per_s": 3.0, "images_seen": 320,
-              "peak_memory_bytes": 300 * 2 ** 20, "peak_flops_measured": 60e12}]
+    ranks = [{"rank": 0, "images_per_s": 200.0, "timed": {"images": 320, "seconds": 1.6, "steps": 10},
+              "images_seen": 320, "peak_memory_bytes": 200 * 2 ** 20, "peak_flops_measured": 50e12},
+             {"rank": 1, "images_per_s": 160.0, "timed": {"images": 320, "seconds": 2.0, "steps": 10},
+              "images_seen": 320, "peak_memory_bytes": 300 * 2 ** 20, "peak_flops_measured": 60e12}]
     r = merge(lead, ranks, "nccl")
-    assert (r.world_size, r.images_per_s, r.examples_per_s, r.steps_per_s, r.images_seen) == (2, 220.0, 190.0, 3.0,
-                                                                                               640)
-    assert r.achieved_flops_per_s == pytest.approx(6.875e9)
-    assert r.mfu_known == pytest.approx(3.4375e-5) and r.mfu_measured == pytest.approx(6.25e-5)
+    assert (r.world_size, r.images_per_s, r.images_seen) == (2, 320.0, 640)
+    assert r.timed == {"images": 640, "seconds": 2.0, "steps": 10}
+    assert r.achieved_flops_per_s == pytest.approx(1e10)
+    assert r.mfu_known == pytest.approx(5e-5) and r.mfu_measured == pytest.approx(1e10 / 1.1e14)
     assert r.peak_memory_bytes == 300 * 2 ** 20 and r.memory_ratio == pytest.approx(3.0)
     assert r.settings["world_size"] == 2 and r.test_accuracy == 0.5 and "200, 300" in r.notes[-1]
     assert lead.world_size == 1 and lead.notes == []  # rank 0's own result is left as it was
@@ -87,7 +88,10 @@ def test_probe_on_two_cpu_ranks_is_one_result(tmp_path):
     assert d["world_size"] == 2 and [x["rank"] for x in d["ranks"]] == [0, 1]
     # each rank trains 30 steps of its own 32 images: 2 x 30 x 32 = 1,920 seen, throughput summed
     assert d["steps"] == 30 and d["images_seen"] == 1920 and all(x["steps"] == 30 for x in d["ranks"])
-    assert d["images_per_s"] == pytest.approx(sum(x["images_per_s"] for x in d["ranks"]))
+    t = d["throughput"]  # every rank's timed images over the slowest rank's timed seconds
+    assert t["images"] == sum(x["timed"]["images"] for x in d["ranks"])
+    assert t["seconds"] == max(x["timed"]["seconds"] for x in d["ranks"])
+    assert d["images_per_s"] == pytest.approx(t["images"] / t["seconds"])
     assert d["peak_memory_bytes"] == max(x["peak_memory_bytes"] for x in d["ranks"])
     # the checks, the overfit check included, evaluated on rank 0
     assert d["settings"]["world_size"] == 2 and d["test_accuracy"] is not None and len(d["checks"]) == 5

@@ -14,7 +14,8 @@ from archscope.cli import app
 from archscope.errors import ArchscopeError
 from archscope.probe.experiments import EXPERIMENTS
 from archscope.probe.sweep import Run, aggregate, check_factors, parse_vary, plan, run_sweep
-from archscope.render.sweep import chart_files, chart_groups, render_markdown, render_table
+from archscope.render.charts import plt
+from archscope.render.sweep import chart_groups, chart_stems, render_markdown, render_table, sweep_figure, write_charts
 from archscope.zoo import get_model, model_info
 
 runner = CliRunner()
@@ -136,7 +137,7 @@ def _fake_result(factors, base, runs, grid=False):
                        settings={}, seed=4, runs=runs, rows=aggregate(runs, settings))
 
 
-def test_table_chart_and_markdown():
+def test_table_chart_and_markdown(tmp_path):
     f = {"lr": [0.1, 0.9], "pool": ["avg", "max"]}
     base = {"lr": 0.9, "pool": "avg"}
     runs = []
@@ -150,11 +151,20 @@ def test_table_chart_and_markdown():
     # one chart per factor: lr's points sorted by value, both through the base setting
     groups = dict(chart_groups(res))
     assert [x for x, _ in groups["lr"]] == ["0.1", "0.9"] and [x for x, _ in groups["pool"]] == ["avg", "max"]
-    files = chart_files(res)
-    assert set(files) == {"sweep-lr.svg", "sweep-pool.svg"}
-    root = ET.fromstring(files["sweep-lr.svg"])
-    circles = root.findall("{http://www.w3.org/2000/svg}circle")
-    assert len(circles) == 3 * 2 + 3  # a point per setting and metric, and the best ringed once per metric
+    assert [stem for stem, _, _ in chart_stems(res)] == ["sweep-lr", "sweep-pool"]
+    # lr is a number: its points joined in order; pool is a category: points alone, no line between them
+    for stem, title, pts in chart_stems(res):
+        fig = sweep_figure(res, title, pts)
+        for ax in fig.axes:  # per metric: the mean of each of the two settings, and the best one ringed
+            lines = [line for line in ax.get_lines() if line.get_linestyle() not in ("--", "None")]
+            points = [line for line in ax.get_lines() if line.get_marker() == "o"]
+            assert len(lines) == (1 if stem == "sweep-lr" else 0), stem
+            assert sum(len(line.get_xdata()) for line in points) == 2 + 1
+        plt().close(fig)
+    written = write_charts(res, tmp_path)
+    assert sorted(p.name for p in written) == ["sweep-lr.png", "sweep-lr.svg", "sweep-pool.png", "sweep-pool.svg"]
+    ET.fromstring((tmp_path / "sweep-pool.svg").read_text())
+    assert (tmp_path / "sweep-lr.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "| lr" in render_markdown(res) and "seeds 4..5" in render_markdown(res)
 
 
@@ -183,6 +193,7 @@ def test_sweep_cli_writes_table_json_markdown_and_charts(tmp_path):
     assert len(data["runs"]) == 4 and [row["setting"]["activation"] for row in data["rows"]] == ["sigmoid", "relu"]
     assert (tmp_path / "out" / "sweep.md").read_text().startswith("# Sweep: lenet.d2l")
     ET.fromstring((tmp_path / "out" / "sweep-activation.svg").read_text())
+    assert (tmp_path / "out" / "sweep-activation.png").is_file()
     # the JSON holds everything the renderers need
     from archscope.probe.sweep import SweepResult
 
@@ -244,16 +255,6 @@ def test_conv1_kernel_knob_keeps_the_dense_input():
     # kernel sizes): 28 -> (28 - 1) // 2 + 1 = 14 -> 10 -> (10 - 1) // 2 + 1 = 5: 16 * 5 * 5 = 400
     m = get_model("lenet.d2l", pool_size=1, pool_stride=2)
     assert m[7].in_features == 400 and (m[2].kernel_size, m[2].stride) == (1, 2)
-
-
-def test_nice_ticks():
-    from archscope.render.sweep import nice_ticks
-
-    # range 0.13..0.96: raw step 0.166 -> 0.2; ticks from 0.2 to 0.8
-    assert nice_ticks(0.13, 0.96) == [0.2, 0.4, 0.6, 0.8]
-    # range 1.6..2.4: raw 0.16 -> 0.2; 1.6, 1.8, 2.0, 2.2, 2.4
-    assert nice_ticks(1.6, 2.4) == [1.6, 1.8, 2.0, 2.2, 2.4]
-    assert nice_ticks(-0.05, 0.05) == [-0.04, -0.02, 0.0, 0.02, 0.04]
 
 
 # ---- the loss column: the quantity the source reports ---------------------------------------------

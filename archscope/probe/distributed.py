@@ -22,7 +22,8 @@ environment torchrun sets (``in_torchrun``).
   torchrun scripts, so one step trains ``world x batch`` images.
 - The result is one ``ProbeResult``: the checks and accuracies of rank 0
   (evaluated there alone, on the whole splits: after the gradient all-reduce
-  every rank holds the same weights), images/s summed over the ranks, each
+  every rank holds the same weights), images/s every rank's timed images over
+  the slowest rank's timed seconds, each
   rank's peak memory (the highest in the table), MFU of the summed FLOP/s
   against the ranks' summed peaks. The other ranks hand their figures to
   rank 0 through the rendezvous store and leave: none waits in a collective
@@ -267,18 +268,19 @@ def _join(device: str, timeout: float | None = None) -> Ranks:
 def _summary(r, rank: int) -> dict:
     """What rank 0 needs from every rank (plain data, gathered)."""
     return {"rank": rank, "device": r.device, "steps": r.steps, "images_seen": r.images_seen,
-            "images_per_s": r.images_per_s, "examples_per_s": r.examples_per_s, "steps_per_s": r.steps_per_s,
-            "train_seconds": r.train_seconds, "peak_memory_bytes": r.peak_memory_bytes,
-            "peak_flops_measured": r.peak_flops_measured, "stopped": r.stopped}
+            "images_per_s": r.images_per_s, "timed": dict(r.timed), "train_seconds": r.train_seconds,
+            "peak_memory_bytes": r.peak_memory_bytes, "peak_flops_measured": r.peak_flops_measured,
+            "stopped": r.stopped}
 
 
 def merge(lead, summaries: list[dict], backend: str, world: int | None = None):
     """One result from rank 0's and every rank's summary: rank 0's checks and
-    accuracies; images/s, examples/s and images seen summed; steps/s the
-    slowest rank's (each step ends in an all-reduce, so the ranks step
-    together); peak memory the highest rank's (each rank holds one batch, as
-    the estimate assumes); FLOP/s from archscope's per-image count times the
-    summed images/s, against the ranks' summed measured matmul peaks and,
+    accuracies; images seen summed; the throughput the timed images of every
+    rank over the slowest rank's timed seconds (each step ends in an
+    all-reduce, so the ranks step together: the job trained that many images
+    in that time); peak memory the highest rank's (each rank holds one batch,
+    as the estimate assumes); FLOP/s from archscope's per-image count times
+    that throughput, against the ranks' summed measured matmul peaks and,
     on GPUs (one a rank), the data sheet's peak times the ranks. A rank that
     sent nothing is ``{"rank": r, "lost": True}``: every sum is then None."""
     from archscope.probe.device import mfu
@@ -293,15 +295,20 @@ def merge(lead, summaries: list[dict], backend: str, world: int | None = None):
     r.world_size, r.ranks = world, [dict(s) for s in summaries]
     if len(summaries) < world:
         summaries = summaries + [{"lost": True}] * (world - len(summaries))
-    r.images_per_s, r.examples_per_s = total("images_per_s"), total("examples_per_s")
     # images seen: at least those of the ranks that reported (a rank that sent nothing saw some too)
     r.images_seen = sum(s.get("images_seen") or 0 for s in summaries)
-    rates = [s["steps_per_s"] for s in summaries if s.get("steps_per_s")]
-    r.steps_per_s = min(rates) if len(rates) == world else None
+    timed = [s.get("timed") or {} for s in summaries]
+    if all(t.get("seconds") for t in timed):
+        r.timed = {"images": sum(t["images"] for t in timed), "seconds": max(t["seconds"] for t in timed),
+                   "steps": min(t["steps"] for t in timed)}
+        r.images_per_s = r.timed["images"] / r.timed["seconds"]
+    else:
+        r.timed, r.images_per_s = {}, None
     peaks = [s["peak_memory_bytes"] for s in summaries if s.get("peak_memory_bytes")]
     r.peak_memory_bytes = max(peaks) if peaks else None
-    r.memory_ratio = (r.peak_memory_bytes / r.estimated_train_memory_bytes
-                      if r.peak_memory_bytes and r.estimated_train_memory_bytes else None)
+    r.memory_ratio = (r.peak_memory_bytes / r.estimated_train_memory_bytes  # CUDA only: see train.CPU_MEMORY
+                      if r.peak_memory_bytes and r.estimated_train_memory_bytes and lead.device_type == "cuda"
+                      else None)
     batch = r.settings.get("batch_size")
     r.achieved_flops_per_s = (r.train_flops_per_step / batch * r.images_per_s
                               if r.train_flops_per_step and batch and r.images_per_s else None)
@@ -314,7 +321,8 @@ def merge(lead, summaries: list[dict], backend: str, world: int | None = None):
     per_rank = ", ".join("-" if not s.get("peak_memory_bytes") else f"{s['peak_memory_bytes'] / 2 ** 20:,.0f}"
                          for s in summaries)
     r.notes.append(f"DistributedDataParallel over {world} ranks ({backend}): batch {batch} per rank, "
-                   f"{batch * world if batch else '?'} a step; images/s summed over the ranks; checks and "
+                   f"{batch * world if batch else '?'} a step; images/s: every rank's images over the slowest rank's "
+                   f"time; checks and "
                    f"accuracies from rank 0; peak memory per rank (MiB): {per_rank}")
     return r
 
@@ -463,6 +471,8 @@ def result_from_dict(d: dict):
     names = {f.name for f in fields(ProbeResult)}
     kw = {k: v for k, v in d.items() if k in names}
     kw["checks"] = [Check(**c) for c in d.get("checks", [])]
+    # to_dict states the throughput with its definition; the counts behind it are the result's `timed`
+    kw["timed"] = {k: v for k, v in (d.get("throughput") or {}).items() if k in ("images", "seconds", "steps")}
     return ProbeResult(**kw)
 
 

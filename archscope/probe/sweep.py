@@ -294,7 +294,9 @@ def one_run(cfg, setting: dict, repeat: int, notice=None) -> Outcome:
         ok = p.stopped is None and p.test_accuracy is not None and p.retried_from_batch is None
         out.run = Run(setting, repeat, cfg.seed, ok, p.final_loss, p.train_accuracy, p.test_accuracy,
                       error=p.stopped, epoch_loss=p.last_epoch_loss, epoch_accuracy=p.last_epoch_accuracy,
-                      examples_per_s=p.examples_per_s, history=list(p.history), step_seconds=p.step_seconds,
+                      # the sweep's examples/s: every image of the training loop over its wall time (d2l's figure)
+                      examples_per_s=p.images_seen / p.train_seconds if p.train_seconds else None,
+                      history=list(p.history), step_seconds=p.step_seconds,
                       path=p.path, threads=p.settings.get("threads"), group=[cfg.seed], machine=dict(p.machine),
                       train_seconds=p.train_seconds)
         if p.retried_from_batch is not None:

@@ -4,10 +4,14 @@ its cost against archscope's own predictions.
 Checks (each pass/fail): the loss stays finite; it falls (first window against
 last); held-out accuracy beats chance by a clear margin; one fixed batch can be
 overfitted from scratch (the classic sanity check); outputs have the right
-shape. Measurements: steps/s and images/s as medians over windows, warm-up
-excluded; peak memory beside the analysis's training-memory estimate (the data
-set's own memory reported apart); achieved FLOP/s from archscope's FLOP count
-and MFU against the device's peak.
+shape; a failed check says what to try, computed from the run (``Check.hint``).
+Measurements: one throughput, ``images_per_s`` (``THROUGHPUT`` says what it
+counts), and apart from it the run's wall times (``wall_seconds``,
+``train_seconds``, ``eval_seconds``); peak memory (on CUDA compared with the
+analysis's training-memory estimate; on the CPU the RSS growth, which is not
+comparable with it: see ``CPU_MEMORY``; the data set's own memory reported
+apart); achieved FLOP/s from archscope's FLOP count and MFU against the
+device's peak.
 
 One run is one ``TrainConfig`` (``archscope.probe.config``) and every
 training step is ``archscope.probe.step.train_step``. Epochs are what a
@@ -18,15 +22,15 @@ running mean loss and accuracy in training mode are kept: what d2l's
 ``train_ch6`` prints as "train loss" and "train acc".
 
 Ctrl-C anywhere in a run keeps what finished: the result says in which stage
-it was interrupted (``interrupted`` is set) and holds every figure measured
-before it.
+it was interrupted (``interrupted`` is set, ``status`` is INTERRUPTED, and a
+check the run stopped before it could pass is "interrupted", not failed) and
+holds every figure measured before it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
-import statistics
 import time
 from dataclasses import asdict, dataclass, field, fields, replace
 
@@ -40,6 +44,15 @@ from archscope.probe.step import Amp, init_weights, logits_of, make_optimizer, t
 
 WINDOW = 10  # steps per timing window
 
+# The probe's one throughput, as its JSON states it beside the figure.
+THROUGHPUT = ("images per second of training steps: the images the steps after the warm-up trained on, over the "
+              "wall time those steps took (forward, backward, optimizer step and each batch's indexing on the device; "
+              "10-step windows, the warm-up's excluded); loading the data, the per-epoch evaluations and the checks "
+              "are not in it: their time is in wall_seconds")
+# Why the CPU's memory figure is not set against the estimate (the table shows no ratio on the CPU).
+CPU_MEMORY_WHY = ("RSS counts the allocator's cached pages, libraries' workspaces and thread stacks, and misses memory "
+                  "freed and reused between ops (on CUDA the allocator's peak counts tensors and is compared)")
+CPU_MEMORY = "not comparable with archscope's estimate of the training tensors, so no ratio is given: " + CPU_MEMORY_WHY
 
 
 @dataclass
@@ -47,6 +60,11 @@ class Check:
     name: str
     passed: bool
     detail: str
+    hint: str | None = None  # what to try, when it failed (computed from the run)
+    status: str = ""  # "pass", "fail", or "interrupted" (the run stopped before this check could pass)
+
+    def __post_init__(self):
+        self.status = self.status or ("pass" if self.passed else "fail")
 
 
 @dataclass
@@ -72,13 +90,14 @@ class ProbeResult:
     step_losses: list = field(default_factory=list)  # the first `trace_steps` steps' losses (run(trace_steps=N))
     step_seconds: float | None = None  # wall seconds a training step, the training loop's mean
     eval_seconds: float = 0.0  # the per-epoch evaluations (not in train_seconds)
+    wall_seconds: float | None = None  # the whole run: analysis, data, training, evaluations, checks
     path: str = "plain"  # which training path ran it (archscope.probe.paths)
     machine: dict = field(default_factory=dict)  # CPU model, cores, GPU (archscope.probe.device.machine)
     images_seen: int = 0
-    train_seconds: float | None = None  # wall time of the training loop alone
-    examples_per_s: float | None = None  # images_seen / train_seconds (d2l's "examples/sec")
-    steps_per_s: float | None = None
+    train_seconds: float | None = None  # wall time of the training loop alone (warm-up included)
+    # the one throughput (THROUGHPUT): timed["images"] / timed["seconds"], over timed["steps"] steps
     images_per_s: float | None = None
+    timed: dict = field(default_factory=dict)
     time_split_s: dict | None = None
     peak_memory_bytes: int | None = None
     memory_kind: str = ""
@@ -104,6 +123,11 @@ class ProbeResult:
         return bool(self.checks) and all(c.passed for c in self.checks) and not self.stopped
 
     @property
+    def status(self) -> str:
+        """PASS, FAIL, or INTERRUPTED (Ctrl-C, SIGTERM, a lost rank: what finished is kept, nothing judged failed)."""
+        return "INTERRUPTED" if self.interrupted else "PASS" if self.passed else "FAIL"
+
+    @property
     def last_epoch_loss(self) -> float | None:
         return self.epoch_losses[-1] if self.epoch_losses else None
 
@@ -114,6 +138,11 @@ class ProbeResult:
     def to_dict(self) -> dict:
         d = asdict(self)
         d["passed"] = self.passed
+        d["status"] = self.status
+        d["throughput"] = {"images_per_s": self.images_per_s, **self.timed, "definition": THROUGHPUT}
+        del d["timed"]
+        if self.device_type == "cpu" and self.memory_kind:
+            d["memory_note"] = CPU_MEMORY
         return d
 
 
@@ -224,6 +253,7 @@ def run(cfg: TrainConfig, *, save=None, on_window=None, notice=None, _retry: boo
     stage = "the analysis"
     loop = None
     slots = contextlib.ExitStack()
+    t_run = time.perf_counter()
     try:
         if dev.type == "cpu":  # threads = the cores no other archscope run holds (archscope.probe.cpus)
             from archscope.probe.cpus import reserved_cores
@@ -304,7 +334,7 @@ def run(cfg: TrainConfig, *, save=None, on_window=None, notice=None, _retry: boo
             result.mfu_measured = mfu(result.achieved_flops_per_s, result.peak_flops_measured)
 
         stage = "the checks"
-        _basic_checks(result, loop)
+        _basic_checks(result, loop, cfg)
         if cfg.overfit_check and finished and lead:
             stage = "the one-batch overfit check"
             result.checks.append(_overfit_one_batch(cfg, train, dev, amp, dict(info.probe).get("overfit_steps", 100)))
@@ -312,12 +342,12 @@ def run(cfg: TrainConfig, *, save=None, on_window=None, notice=None, _retry: boo
         result.interrupted = True
         result.stopped = f"interrupted during {stage}" + (f" at step {result.steps}" if stage == "training" else "")
         if not result.checks and result.chance is not None:
-            _basic_checks(result, loop)
+            _basic_checks(result, loop, cfg)
     except torch.cuda.OutOfMemoryError:
         if ranks is not None:  # the other ranks wait in a collective for this one: end the whole run
             raise
         result.stopped = f"out of memory at batch size {cfg.batch_size}"
-        _basic_checks(result, loop)
+        _basic_checks(result, loop, cfg)
     except Exception as e:  # a data-parallel rank whose peer died or went silent: keep what it finished
         lost = ranks.lost(e) if ranks is not None else None
         if not lost:
@@ -325,9 +355,14 @@ def run(cfg: TrainConfig, *, save=None, on_window=None, notice=None, _retry: boo
         result.interrupted = True
         result.stopped = f"{lost} during {stage}" + (f" at step {result.steps}" if stage == "training" else "")
         if not result.checks and result.chance is not None:
-            _basic_checks(result, loop)
+            _basic_checks(result, loop, cfg)
     finally:
         slots.close()
+        result.wall_seconds = time.perf_counter() - t_run
+    if result.interrupted:  # nothing failed: the run stopped before these checks could pass
+        for c in result.checks:
+            if not c.passed:
+                c.status, c.hint = "interrupted", None
     if result.stopped and result.stopped.startswith("out of memory") and _retry and cfg.batch_size > 1:
         # retried outside the except block, once this run's model, data and traceback are gone,
         # so that the memory they held is free for the retry
@@ -383,7 +418,8 @@ def _train(cfg, model, train, dev, steps, result, loop: _Loop, on_window, ranks=
     else:
         reset = _reset_peak_rss()
         rss_before = (_status_kb("VmRSS") or 0) if reset else None
-    window_losses, window_times, window_images = [], [], []
+    window_losses = []
+    timed_steps, timed_images, timed_seconds = 0, 0, 0.0  # the windows after the warm-up (THROUGHPUT)
     last_good = None
     # running sums of the current epoch, on the device (no sync per step)
     loss_sum = torch.zeros((), device=dev)
@@ -448,25 +484,23 @@ def _train(cfg, model, train, dev, steps, result, loop: _Loop, on_window, ranks=
                 window_losses.append(float(vals.mean()))
                 now = time.perf_counter()
                 if step + 1 - WINDOW >= warmup and len(vals) == WINDOW:  # windows holding no warm-up step
-                    window_times.append((now - t_window) / WINDOW)
-                    window_images.append(images_in_window / (now - t_window))
+                    timed_steps += WINDOW
+                    timed_images += images_in_window
+                    timed_seconds += now - t_window
                 t_window = now
                 losses_in_window, images_in_window = [], 0
                 if on_window:
-                    on_window(result.steps, steps, last_good, window_images[-1] if window_images else None)
+                    on_window(result.steps, steps, last_good, timed_images / timed_seconds if timed_seconds else None)
     finally:
         _sync(dev)
         result.train_seconds = time.perf_counter() - t_start
-        if result.images_seen and result.train_seconds > 0:
-            result.examples_per_s = result.images_seen / result.train_seconds
         if result.steps:
             result.step_seconds = result.train_seconds / result.steps
         result.losses = window_losses
         result.final_loss = window_losses[-1] if window_losses else None
-        if window_times:
-            step_s = statistics.median(window_times)
-            result.steps_per_s = 1 / step_s
-            result.images_per_s = statistics.median(window_images)
+        if timed_seconds > 0:
+            result.timed = {"images": timed_images, "seconds": timed_seconds, "steps": timed_steps}
+            result.images_per_s = timed_images / timed_seconds
             if result.train_flops_per_step:
                 # the analysis counts FLOPs for a full batch; scale to the images a step really saw
                 per_image = result.train_flops_per_step / cfg.batch_size
@@ -477,28 +511,75 @@ def _train(cfg, model, train, dev, steps, result, loop: _Loop, on_window, ranks=
         elif rss_before is not None:
             peak = _status_kb("VmHWM")
             result.peak_memory_bytes = max(0, (peak or 0) - rss_before)
-            result.memory_kind = "peak RSS growth over the training loop (CPU; the data set is loaded before it)"
-        if result.peak_memory_bytes and result.estimated_train_memory_bytes:
+            result.memory_kind = "CPU peak RSS growth over the training loop (the data set is loaded before it)"
+        if dev.type == "cuda" and result.peak_memory_bytes and result.estimated_train_memory_bytes:
             result.memory_ratio = result.peak_memory_bytes / result.estimated_train_memory_bytes
 
 
-def _basic_checks(result: ProbeResult, loop: "_Loop | None") -> None:
+def nice_ceil(n: float) -> int:
+    """The smallest of 1, 1.5, 2, 3, 4, 5, 6, 8 times a power of ten that is at least ``n`` (a step count a
+    person would type)."""
+    n = max(1.0, n)
+    mag = 10 ** math.floor(math.log10(n))
+    return math.ceil(next(m * mag for m in (1, 1.5, 2, 3, 4, 5, 6, 8, 10) if m * mag >= n - 1e-9) - 1e-9)
+
+
+def _lower_lr(cfg) -> str:
+    return f"a lower --lr (this run's {cfg.lr:g}; e.g. {cfg.lr / 10:g})" if cfg is not None and cfg.lr else \
+        "a lower --lr"
+
+
+def _longer(cfg, result, factor: float) -> str:
+    """--steps (or --epochs, for a run of whole epochs) ``factor`` times this run's, rounded up to a number a
+    person would type."""
+    if cfg is not None and cfg.epochs is not None:
+        return f"--epochs {nice_ceil(cfg.epochs * factor)}"
+    return f"--steps {nice_ceil(result.steps * factor)}"
+
+
+def accuracy_hint(result: ProbeResult, need: float, cfg=None) -> str | None:
+    """What to try when the held-out accuracy misses the margin, from the run: where it rose above chance,
+    the run length at which the gain would reach the margin at this run's rate (learning slows as it goes,
+    so this is at least what is needed); where it did not, a lower learning rate if the loss did not fall,
+    else a much longer run."""
+    acc, chance, steps = result.test_accuracy, result.chance, result.steps
+    if acc is None or chance is None or not steps:
+        return None
+    wl = result.losses
+    if acc > chance:
+        factor = (need - chance) / (acc - chance)
+        return (f"train longer: {_longer(cfg, result, factor)} or more (this run gained {acc - chance:.3f} over "
+                f"chance in {steps:,} steps; the margin needs {need - chance:.3f}, and learning slows as it goes)")
+    if len(wl) >= 2 and wl[-1] < wl[0]:
+        return f"no gain over chance yet though the loss fell: train much longer ({_longer(cfg, result, 10)})"
+    return f"the loss did not fall: try {_lower_lr(cfg)}"
+
+
+def _basic_checks(result: ProbeResult, loop: "_Loop | None", cfg=None) -> None:
     c = result.checks
     finite = result.stopped is None or "non-finite" not in result.stopped
-    c.append(Check("loss finite", finite, result.stopped or "every step"))
+    precision = getattr(cfg, "precision", None)
+    c.append(Check("loss finite", finite, result.stopped or "every step",
+                   None if finite else f"try {_lower_lr(cfg)}" + (" or --precision fp32" if precision not in
+                                                                  (None, "fp32") else "")))
     wl = result.losses
     if len(wl) >= 2:
-        c.append(Check("loss falls", wl[-1] < wl[0], f"{wl[0]:.3f} -> {wl[-1]:.3f} (first vs last window)"))
-    else:
-        c.append(Check("loss falls", False, "fewer than two windows"))
+        c.append(Check("loss falls", wl[-1] < wl[0], f"{wl[0]:.3f} -> {wl[-1]:.3f} (first vs last window)",
+                       None if wl[-1] < wl[0] else f"try {_lower_lr(cfg)}"))
+    else:  # the loss is compared between windows of WINDOW steps, the first one after the warm-up
+        c.append(Check("loss falls", False, "fewer than two windows",
+                       f"train longer: --steps {2 * WINDOW} or more"))
     chance, acc = result.chance, result.test_accuracy
     need = clear_margin(chance) if chance is not None else None
-    c.append(Check("held-out accuracy above chance", acc is not None and acc >= need,
-                   f"{acc:.3f} vs chance {chance:.3f} (needs >= {need:.3f})" if acc is not None else "not measured"))
+    ok = acc is not None and acc >= need
+    c.append(Check("held-out accuracy above chance", ok,
+                   f"{acc:.3f} vs chance {chance:.3f} (needs >= {need:.3f})" if acc is not None else "not measured",
+                   None if ok or not finite else accuracy_hint(result, need, cfg)))
     shape = loop.logits_shape if loop is not None else None
     ok = shape is not None and len(shape) == 2 and shape[0] == loop.batch and shape[1] == result.num_classes
     c.append(Check("outputs have the right shape", ok, f"(batch, {result.num_classes})" if shape is None or ok
-                   else f"{shape} for a batch of {loop.batch}, expected ({loop.batch}, {result.num_classes})"))
+                   else f"{shape} for a batch of {loop.batch}, expected ({loop.batch}, {result.num_classes})",
+                   None if ok or shape is None else "the model must return logits of shape (batch, classes)"))
 
 
 def evaluate(model, split, batch_size, dev, amp: Amp, channels_last) -> float:
@@ -537,7 +618,9 @@ def _overfit_one_batch(cfg: TrainConfig, train, dev, amp: Amp, steps: int = 100)
             break
     ok = last is not None and math.isfinite(last) and last < 0.5 * first
     return Check("overfits one fixed batch", ok, f"loss {first:.3f} -> {last:.3f} in {steps} steps on {n} images "
-                                                  "(needs to halve)")
+                                                  "(needs to halve)",
+                 None if ok else f"try {_lower_lr(cfg)}" if last is None or not last < first else
+                 f"the loss fell, not by half: try another --lr (this run's {cfg.lr:g})")
 
 
 def _time_split(model, opt, train, cfg: TrainConfig, dev, amp: Amp) -> dict:
@@ -569,4 +652,5 @@ def _time_split(model, opt, train, cfg: TrainConfig, dev, amp: Amp) -> dict:
     return out
 
 
-__all__ = ["probe", "run", "ProbeResult", "Check", "evaluate", "clear_margin", "training_defaults", "batches"]
+__all__ = ["probe", "run", "ProbeResult", "Check", "evaluate", "clear_margin", "training_defaults", "batches",
+           "accuracy_hint", "nice_ceil", "THROUGHPUT", "CPU_MEMORY", "CPU_MEMORY_WHY"]

@@ -4,7 +4,7 @@ one row with a count), what each costs, and the totals they add up to."""
 from __future__ import annotations
 
 from archscope.analysis.diff import Diff
-from archscope.render.table import human, md_escape, md_table
+from archscope.render.table import human, md_escape, md_table, mib_text
 
 _SHOWN = 2  # locations listed per collapsed row
 
@@ -101,7 +101,8 @@ def render_diff(d: Diff, fmt: str = "table") -> str:
         what = g["what"] + (f"  x{g['count']}" if g["count"] > 1 else "")
         c = g["cost"]
         rows.append([labels[g["kind"]], where, what, _signed(c["params"]), _signed(c["macs"]), _signed(c["flops"]),
-                     _signed(c["activation_bytes"], "B"), g["knock_on"] or ""])
+                     mib_text(c["activation_bytes"], signed=True) if c["activation_bytes"] else "0",
+                     g["knock_on"] or ""])
     out = [f"{esc(a)} -> {esc(b)}: {len(d.changes)} difference(s); costs are {esc(b)} minus {esc(a)}, "
            "each including the layers downstream whose cost it changed (knock-on)\n",
            table(rows, ["", "where", "what", "params", "MACs", "FLOPs", "activations", "knock-on"])]

@@ -34,6 +34,9 @@ def _outline(mask: np.ndarray) -> np.ndarray:
     return mask & ~inner
 
 
+FONT_PX, LINE = 12, 14  # the captions' font size and line height, in pixels
+
+
 def overlay_grid(images: torch.Tensor, maps: torch.Tensor, captions: list[str], *,
                  masks: torch.Tensor | None = None, hits: torch.Tensor | None = None, title: str = "",
                  columns: int = 4, cell: int = 128) -> bytes:
@@ -45,11 +48,13 @@ def overlay_grid(images: torch.Tensor, maps: torch.Tensor, captions: list[str], 
     n = len(images)
     columns = max(1, min(columns, n))
     rows = -(-n // columns)
-    cap_h, head_h, gap = 28, 22 if title else 4, 8
+    cap_h, head_h, gap = 2 * LINE + 4, LINE + 8 if title else 4, 8
     pair_w = 2 * cell + 4
     sheet = Image.new("RGB", (columns * (pair_w + gap) + gap, head_h + rows * (cell + cap_h + gap) + gap), "white")
     draw = ImageDraw.Draw(sheet)
-    font = ImageFont.load_default()
+    # Pillow's built-in font at its default 10 px is hinted so tightly that spaces vanish ("Grad-CAM atstage3");
+    # at FONT_PX they read as spaces
+    font = ImageFont.load_default(size=FONT_PX)
     if title:
         draw.text((gap, 5), title, fill="black", font=font)
     for i in range(n):
@@ -73,7 +78,7 @@ def overlay_grid(images: torch.Tensor, maps: torch.Tensor, captions: list[str], 
         if hits is not None:
             text += "  hit" if bool(hits[i]) else "  miss"
         for j, line in enumerate(text.split("\n")[:2]):
-            draw.text((x0, y0 + cell + 3 + 12 * j), line, fill="black", font=font)
+            draw.text((x0, y0 + cell + 3 + LINE * j), line, fill="black", font=font)
     return to_png(sheet)
 
 

@@ -70,47 +70,93 @@ def model_page(name: str, a, info, stages, evals, diagram_file: str, against_pap
     return "\n".join(lines) + "\n" + FOOTER
 
 
-def evolution_svg(points) -> str:
-    """Parameters and MACs against year, log scale, one labelled dot per model
-    (``points``: entries with ``name``, ``year``, ``params`` and ``macs``)."""
-    w, h, pad = 1240, 420, 60  # wide enough for a label column per year (2012-2018)
-    panel_w = (w - 3 * pad) / 2
-    years = [p.year for p in points]
-    x0, x1 = min(years) - 0.5, max(years) + 0.5
+def log_tick_text(v: float) -> str:
+    """A log axis's tick as people say the number: 1K, 10K, 100M, 1B (billions: "B", not the SI "G" that
+    reads as giga-something)."""
+    for factor, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if v >= factor:
+            return f"{v / factor:g}{suffix}"
+    return f"{v:g}"
 
-    def panel(ix: int, key: str, title: str, colour: str) -> list[str]:
-        left = pad + ix * (panel_w + pad)
-        vals = [getattr(p, key) for p in points]
-        lo, hi = math.floor(math.log10(min(vals))), math.ceil(math.log10(max(vals)))
-        out = [f'<text x="{left + panel_w / 2:.1f}" y="22" text-anchor="middle" font-size="13" '
-               f'font-weight="bold">{title}</text>',
-               f'<line x1="{left}" y1="{h - pad}" x2="{left + panel_w:.1f}" y2="{h - pad}" stroke="#333"/>',
-               f'<line x1="{left}" y1="{pad - 20}" x2="{left}" y2="{h - pad}" stroke="#333"/>']
-        for e in range(lo, hi + 1):
-            y = h - pad - (e - lo) / max(1, hi - lo) * (h - 2 * pad + 20)
-            out.append(f'<line x1="{left - 4}" y1="{y:.1f}" x2="{left + panel_w:.1f}" y2="{y:.1f}" stroke="#ddd"/>')
-            out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="10">'
-                       f'{human(10 ** e).replace(".00", "")}</text>')
-        for yr in range(math.ceil(x0), math.floor(x1) + 1):
-            x = left + (yr - x0) / (x1 - x0) * panel_w
-            out.append(f'<text x="{x:.1f}" y="{h - pad + 16}" text-anchor="middle" font-size="10">{yr}</text>')
-        dots = []
-        for p in points:
-            x = left + (p.year - x0) / (x1 - x0) * panel_w
-            y = h - pad - (math.log10(getattr(p, key)) - lo) / max(1, hi - lo) * (h - 2 * pad + 20)
-            dots.append((p.year, y, x, p.name))
-            out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}"/>')
-        # labels: per year, top to bottom, each at least 10 px below the previous one
-        last: dict[int, float] = {}
-        for year, y, x, name in sorted(dots):
-            ly = max(y + 3, last.get(year, -1e9) + 10)
-            last[year] = ly
-            out.append(f'<text x="{x + 7:.1f}" y="{ly:.1f}" font-size="9">{name}</text>')
-        return out
 
-    body = panel(0, "params", "Parameters", "#3465a4") + panel(1, "macs", "MACs (multiply-adds)", "#cc0000")
-    return ('<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="Helvetica, Arial, sans-serif">'
-            '<rect width="100%%" height="100%%" fill="white"/>%s</svg>\n' % (w, h, "".join(body)))
+def spread_labels(targets: list[float], gap: float) -> list[float]:
+    """Label positions (1-D) near ``targets``, each at least ``gap`` from the next: labels that would overlap
+    are stacked ``gap`` apart around the mean of their targets, so each sits as close to its point as the
+    others allow (not pushed all one way)."""
+    order = sorted(range(len(targets)), key=lambda i: targets[i])
+    clusters = [[i] for i in order]
+
+    def placed(c):
+        mid = sum(targets[i] for i in c) / len(c)
+        return [mid + (k - (len(c) - 1) / 2) * gap for k in range(len(c))]
+
+    merged = True
+    while merged:
+        merged = False
+        for j in range(len(clusters) - 1):
+            if placed(clusters[j])[-1] + gap > placed(clusters[j + 1])[0] + 1e-9:
+                clusters[j:j + 2] = [clusters[j] + clusters[j + 1]]
+                merged = True
+                break
+    out = [0.0] * len(targets)
+    for c in clusters:
+        for i, y in zip(c, placed(c), strict=True):
+            out[i] = y
+    return out
+
+
+DOT_X = -0.3  # a year's dots sit left of its slot's middle, their labels to the right of it
+
+
+def evolution_figure(points):
+    """Parameters and MACs against the year of the paper, on log axes, one dot per model with its name beside
+    it (``points``: entries with ``name``, ``year``, ``params`` and ``macs``). The years with a network are
+    evenly spaced (LeNet-5's 1998 would otherwise leave the chart's left half empty); a year's labels are
+    spread apart only as far as they would overlap, each joined to its dot by a thin line."""
+    from matplotlib.ticker import FixedLocator, NullLocator
+
+    from archscope.render.charts import plt, style
+
+    years = sorted({p.year for p in points})
+    slot = {y: i for i, y in enumerate(years)}
+    font = 7.5
+    with plt().rc_context(style()):
+        fig, axes = plt().subplots(2, 1, figsize=(10, 9.5))
+        for ax, key, title, colour in ((axes[0], "params", "Parameters", "#3465a4"),
+                                       (axes[1], "macs", "MACs (multiply-adds, one image)", "#cc0000")):
+            vals = [getattr(p, key) for p in points]
+            lo, hi = math.floor(math.log10(min(vals))), math.ceil(math.log10(max(vals)))
+            ax.set_yscale("log")
+            ax.set_ylim(10 ** lo, 10 ** hi)
+            ax.yaxis.set_major_locator(FixedLocator([10.0 ** e for e in range(lo, hi + 1)]))
+            ax.yaxis.set_minor_locator(NullLocator())
+            ax.set_yticklabels([log_tick_text(10.0 ** e) for e in range(lo, hi + 1)])
+            ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+            ax.set_xlim(-0.5, len(years) - 0.25)
+            ax.set_xticks([i + DOT_X + 0.06 for i in range(len(years))], [str(y) for y in years])
+            ax.set_title(title, fontsize=11, fontweight="bold", loc="left")
+            # label positions in points along the log axis, so the gap is one text line whatever the range
+            height_pt = ax.get_position().height * fig.get_size_inches()[1] * 72
+            to_pt = lambda v, lo=lo, hi=hi, h=height_pt: (math.log10(v) - lo) / (hi - lo) * h  # noqa: E731
+            for year in years:
+                here = [p for p in points if p.year == year]
+                pts = [to_pt(getattr(p, key)) for p in here]
+                ys = spread_labels(pts, font * 1.2)
+                for k, (p, ly) in enumerate(zip(here, ys, strict=True)):
+                    # dots that would cover each other (within one dot's size) sit side by side
+                    beside = sum(1 for q in pts[:k] if abs(q - pts[k]) < 6)
+                    x = slot[year] + DOT_X + 0.06 * beside
+                    v = getattr(p, key)
+                    ax.plot([x], [v], "o", color=colour, markersize=5, zorder=3)
+                    label_v = 10 ** (lo + ly / height_pt * (hi - lo))
+                    ax.annotate(p.name, (x, v), xytext=(slot[year] + 0.02, label_v), textcoords="data",
+                                fontsize=font, va="center", ha="left",
+                                arrowprops={"arrowstyle": "-", "color": "#999999", "linewidth": 0.5,
+                                            "shrinkA": 0, "shrinkB": 3})
+        axes[1].set_xlabel("year of the paper (only the years with a network shown, evenly spaced)")
+        fig.suptitle("The CNN story: paper-faithful networks at their default inputs (log scales)", fontsize=12)
+        fig.tight_layout()
+    return fig
 
 
 def index_page(entries, order: str) -> str:
@@ -131,17 +177,28 @@ def index_page(entries, order: str) -> str:
             + table + "\n" + FOOTER)
 
 
+def _ratio(v: float, base: float) -> str:
+    """``v`` against AlexNet's, with enough digits for LeNet-5's tiny share to show."""
+    r = v / base
+    return f"{r:.2f}x" if r >= 0.01 else f"{r:.4f}x"
+
+
 def families_page(fam) -> str:
-    """The families page: ``fam`` the entries of the evolution, AlexNet first (the ratios' base)."""
-    base = fam[0]
+    """The families page: ``fam`` the entries of the evolution in year order; the ratios are against AlexNet
+    (the first entry where AlexNet is not among them)."""
+    base = next((r for r in fam if r.name == "alexnet"), fam[0])
     table = _md_table(["model", "year", "params", "vs AlexNet", "MACs", "vs AlexNet", "depth", "feature RF"],
                       [[_link(r.name), r.year, human(r.params),
-                        f"{r.params / base.params:.2f}x", human(r.macs), f"{r.macs / base.macs:.2f}x",
+                        _ratio(r.params, base.params), human(r.macs), _ratio(r.macs, base.macs),
                         r.depth, rf_text(r.feature_rf)] for r in fam])
-    return ("# From AlexNet to MobileNet\n\nThe evolution the source articles tell, and the networks that measured "
+    deep = max((r for r in fam if r.depth), key=lambda r: r.depth)
+    depths = " and ".join(f"{r.name}'s {r.depth}" for r in fam[:2] if r.depth) + f" to {deep.name}'s {deep.depth}"
+    return ("# From LeNet to MobileNet\n\nThe evolution the source articles tell, and the networks that measured "
             "themselves against it, measured on the paper-faithful "
-            "networks at their default inputs.\n\n![parameters and MACs against year](evolution.svg)\n\n" + table +
-            "\n\nDepth grows from 8 to 152 weight layers while parameters fall from VGG's peak: global average "
+            "networks at their default inputs (LeNet-5 on 1x32x32 digits, NiN on 3x32x32 CIFAR images as its paper "
+            "trained it, the others on ImageNet-sized images). The ratios are against AlexNet."
+            "\n\n![parameters and MACs against year](evolution.svg)\n\n" + table +
+            f"\n\nDepth grows from {depths} weight layers while parameters fall from VGG's peak: global average "
             "pooling (NiN, GoogLeNet, ResNet) removes the fully connected layers that hold most of AlexNet's "
             "and VGG's weights. After 2015 the line splits: Inception-v4 and Inception-ResNet spend more compute for "
             "accuracy, while SqueezeNet, DenseNet and MobileNet reach AlexNet-to-ResNet accuracy with a fraction "

@@ -1,10 +1,8 @@
-"""Sweep results as a table (text or markdown) and as SVG charts of each
+"""Sweep results as a table (text or markdown) and as charts (SVG and PNG, matplotlib) of each
 metric against the varied value, with error bars of one standard deviation."""
 
 from __future__ import annotations
 
-import html
-import math
 
 from archscope.probe.sweep import METRIC_LABELS, METRIC_TEXT, Row, SweepResult, label
 from archscope.probe.train import clear_margin
@@ -96,100 +94,79 @@ def chart_groups(result: SweepResult) -> list[tuple[str, list[tuple[str, Row]]]]
     return [("setting", [(label(r.setting), r) for r in result.rows])]
 
 
-def _nice_range(lo: float, hi: float) -> tuple[float, float]:
-    if lo == hi:
-        lo, hi = lo - 0.05 * (abs(lo) or 1), hi + 0.05 * (abs(hi) or 1)
-    pad = 0.08 * (hi - lo)
-    return lo - pad, hi + pad
+def numeric(points: list[tuple[str, Row]], factor: str) -> bool:
+    """Whether the chart's x values are numbers of one factor (lr, a batch size): then a line joining the
+    points in order means something; categorical settings (an activation, a pooling kind, whole settings)
+    are points alone."""
+    return factor != "setting" and bool(points) and all(
+        isinstance(r.setting.get(factor), (int, float)) and not isinstance(r.setting.get(factor), bool)
+        for _, r in points)
 
 
-def nice_ticks(lo: float, hi: float, target: int = 5) -> list[float]:
-    """Round tick values (1, 2 or 5 times a power of ten apart) inside [lo, hi]."""
-    raw = (hi - lo) / max(1, target)
-    mag = 10 ** math.floor(math.log10(raw))
-    step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
-    first = math.ceil(lo / step) * step
-    n = int(math.floor((hi - first) / step + 1e-9)) + 1
-    return [round(first + i * step, 12) for i in range(max(0, n))]
+def sweep_figure(result: SweepResult, title: str, points: list[tuple[str, Row]]):
+    """A matplotlib figure: a panel per metric (the loss, train accuracy, test accuracy) against the varied
+    value, the values evenly spaced in the order given (as the article tabulates its lr and batch sizes);
+    the mean of the repeats with a bar of ± one std; the best setting ringed; chance dashed. Numeric settings
+    are joined by a faint line, categorical ones are not (no order between them to draw)."""
+    from archscope.render.charts import plt, style
 
-
-def sweep_svg(result: SweepResult, title: str, points: list[tuple[str, Row]]) -> str:
-    """Three panels (the loss, train accuracy, test accuracy) against the
-    varied value, evenly spaced in the order given (as the article plots its
-    lr and batch-size tables); mean with a bar of ± one std; the best
-    setting's point ringed."""
-    pw, ph, left_pad, top, bottom = 260, 220, 56, 40, 70
     metrics = result.metrics
-    w = len(metrics) * (pw + left_pad) + 20
-    h = top + ph + bottom
-    out = []
-    n = len(points)
-    for i, m in enumerate(metrics):
-        x0 = left_pad + i * (pw + left_pad)
-        vals = []
-        chance = result.chance if m != metrics[0] else None  # the loss has no chance line
-        if chance is not None:
-            vals.append(chance)  # keep the chance line in view
-        for _, r in points:
-            if r.mean.get(m) is not None:
-                s = r.std.get(m) or 0.0
-                vals += [r.mean[m] - s, r.mean[m] + s]
-        out.append(f'<text x="{x0 + pw / 2:.1f}" y="{top - 14}" text-anchor="middle" font-size="13" '
-                   f'font-weight="bold">{METRIC_LABELS[m]}</text>')
-        out.append(f'<rect x="{x0}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#333"/>')
-        if not vals:
-            out.append(f'<text x="{x0 + pw / 2:.1f}" y="{top + ph / 2:.1f}" text-anchor="middle" font-size="11">'
-                       'no successful run</text>')
-            continue
-        lo, hi = _nice_range(min(vals), max(vals))
-
-        def y(v, lo=lo, hi=hi):
-            return top + ph - (v - lo) / (hi - lo) * ph
-
-        for v in nice_ticks(lo, hi):  # horizontal grid with values
-            out.append(f'<line x1="{x0}" y1="{y(v):.1f}" x2="{x0 + pw}" y2="{y(v):.1f}" stroke="#e4e4e4"/>')
-            out.append(f'<text x="{x0 - 5}" y="{y(v) + 3.5:.1f}" text-anchor="end" font-size="10">{v:g}</text>')
-        if chance is not None:
-            out.append(f'<line x1="{x0}" y1="{y(chance):.1f}" x2="{x0 + pw}" y2="{y(chance):.1f}" stroke="#888" '
-                       'stroke-dasharray="4 3"/>')
-            out.append(f'<text x="{x0 + pw - 4}" y="{y(chance) - 4:.1f}" text-anchor="end" font-size="9" '
-                       'fill="#666">chance</text>')
-        xs = [x0 + pw * (j + 0.5) / n for j in range(n)]
-        path, marks = [], []  # the connecting line is drawn under the bars and points
-        for j, (xl, r) in enumerate(points):
-            out.append(f'<text x="{xs[j]:.1f}" y="{top + ph + 14}" text-anchor="end" font-size="10" '
-                       f'transform="rotate(-35 {xs[j]:.1f} {top + ph + 14})">{html.escape(xl)}</text>')
-            mean = r.mean.get(m)
-            if mean is None:
-                out.append(f'<text x="{xs[j]:.1f}" y="{top + ph - 6}" text-anchor="middle" font-size="10" '
-                           'fill="#cc0000">failed</text>')
+    joined = numeric(points, title)
+    xs = list(range(len(points)))
+    with plt().rc_context(style()):
+        fig, axes = plt().subplots(1, len(metrics), figsize=(3.4 * len(metrics) + 0.6, 3.9), squeeze=False)
+        for ax, m in zip(axes[0], metrics, strict=True):
+            ax.set_title(METRIC_LABELS[m], fontsize=10, fontweight="bold")
+            ax.set_xticks(xs, [xl for xl, _ in points], rotation=35, ha="right")
+            ax.set_xlim(-0.6, len(points) - 0.4)
+            ax.grid(axis="y", color="#e4e4e4", linewidth=0.6)
+            chance = result.chance if m != metrics[0] else None  # the loss has no chance line
+            if chance is not None:
+                ax.axhline(chance, color="#888888", linestyle="--", linewidth=0.9)
+                ax.annotate("chance", (len(points) - 0.45, chance), fontsize=8, color="#666666", ha="right",
+                            va="bottom")
+            done = [(x, r.mean[m], r.std.get(m) or 0.0, r.best) for x, (_, r) in zip(xs, points, strict=True)
+                    if r.mean.get(m) is not None]
+            if not done:
+                ax.text(0.5, 0.5, "no successful run", transform=ax.transAxes, ha="center", fontsize=9)
                 continue
-            s = r.std.get(m)
-            if s:
-                marks.append(f'<line x1="{xs[j]:.1f}" y1="{y(mean - s):.1f}" x2="{xs[j]:.1f}" y2="{y(mean + s):.1f}" '
-                           'stroke="#3465a4" stroke-width="1.5"/>')
-                for v in (mean - s, mean + s):
-                    marks.append(f'<line x1="{xs[j] - 4:.1f}" y1="{y(v):.1f}" x2="{xs[j] + 4:.1f}" y2="{y(v):.1f}" '
-                               'stroke="#3465a4" stroke-width="1.5"/>')
-            path.append(f"{xs[j]:.1f},{y(mean):.1f}")
-            marks.append(f'<circle cx="{xs[j]:.1f}" cy="{y(mean):.1f}" r="3.5" fill="#3465a4"/>')
-            if r.best:
-                marks.append(f'<circle cx="{xs[j]:.1f}" cy="{y(mean):.1f}" r="7" fill="none" stroke="#cc0000" '
-                           'stroke-width="1.5"/>')
-        if len(path) > 1:
-            out.append(f'<polyline points="{" ".join(path)}" fill="none" stroke="#9db7dc" stroke-width="1.2"/>')
-        out.extend(marks)
-    head = (f'<text x="10" y="{h - 8}" font-size="10" fill="#555">{html.escape(result.model)}: mean of '
-            f'{result.repeats} run(s) per point, bars ± 1 std; x: {html.escape(title)}; red ring: best test '
-            'accuracy; dashed: chance</text>')
-    return ('<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="Helvetica, Arial, '
-            'sans-serif"><rect width="100%%" height="100%%" fill="white"/>%s%s</svg>\n' % (w, h, "".join(out), head))
+            if joined and len(done) > 1:
+                ax.plot([d[0] for d in done], [d[1] for d in done], color="#9db7dc", linewidth=1.2, zorder=1)
+            ax.errorbar([d[0] for d in done], [d[1] for d in done], yerr=[d[2] for d in done], fmt="o",
+                        color="#3465a4", markersize=5, capsize=4, linewidth=1.5, zorder=2)
+            for x, mean, _, best in done:
+                if best:
+                    ax.plot([x], [mean], "o", markersize=12, markerfacecolor="none", markeredgecolor="#cc0000",
+                            markeredgewidth=1.5, zorder=3)
+            for x, (_, r) in zip(xs, points, strict=True):
+                if r.mean.get(m) is None:
+                    ax.annotate("failed", (x, 0.02), xycoords=("data", "axes fraction"), ha="center",
+                                fontsize=8, color="#cc0000")
+        fig.text(0.01, 0.01, f"{result.model}: mean of {result.repeats} run(s) per point, bars ± 1 std; x: {title}"
+                 f"{' (values evenly spaced, in order)' if joined else ' (categories: points, not joined)'}; "
+                 "red ring: best test accuracy; "
+                 "dashed: chance", fontsize=8, color="#555555")
+        fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return fig
 
 
-def chart_files(result: SweepResult) -> dict[str, str]:
-    """File name -> SVG text, one chart per group."""
-    out = {}
+def chart_stems(result: SweepResult) -> list[tuple[str, str, list[tuple[str, Row]]]]:
+    """(file stem, title, points) per chart: ``sweep-<factor>`` (``.svg`` and ``.png``)."""
+    out = []
     for title, pts in chart_groups(result):
         safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in title)
-        out[f"sweep-{safe}.svg"] = sweep_svg(result, title, pts)
+        out.append((f"sweep-{safe}", title, pts))
     return out
+
+
+def write_charts(result: SweepResult, folder) -> list:
+    """Every chart of ``result`` into ``folder``, each as an SVG and a PNG (``archscope.render.charts.save``);
+    returns the files written."""
+    from pathlib import Path
+
+    from archscope.render.charts import save
+
+    written = []
+    for stem, title, pts in chart_stems(result):
+        written += save(sweep_figure(result, title, pts), Path(folder) / stem)
+    return written

@@ -68,6 +68,19 @@ def human(n: float | int | None, unit: str = "") -> str:
     return f"{n:g}{unit}" if isinstance(n, float) else f"{n}{unit}"
 
 
+def mib_text(n: float | int | None, signed: bool = False) -> str:
+    """Bytes as archscope shows them everywhere: binary units (2**20 bytes to the MiB), one decimal
+    (``12.5 MiB``; ``0.4 KiB``, ``3.2 GiB`` where MiB would read poorly); ``signed``: with a sign."""
+    if n is None:
+        return "-"
+    sign = ("+" if n > 0 else "-" if n < 0 else "") if signed else ("-" if n < 0 else "")
+    v = abs(n)
+    for factor, unit in ((2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB")):
+        if v >= factor:
+            return f"{sign}{v / factor:,.1f} {unit}"
+    return f"{sign}{v:,.0f} B"
+
+
 def sides(pair) -> str:
     """(211, 211) -> '211'; (15, 13) -> '15x13' (height x width)."""
     return str(pair[0]) if pair[0] == pair[1] else f"{pair[0]}x{pair[1]}"

@@ -12,9 +12,9 @@
   batch sizes. Only runs that kept their history (``history`` in each run
   record) are drawn.
 
-The files are deterministic: the SVG's element ids come from a fixed salt
-(``svg.hashsalt``) and neither file records a date or the software's
-version, so re-rendering unchanged measurements leaves them byte for byte.
+Both are saved by ``archscope.render.charts.save``: an SVG and a PNG beside
+it, deterministic (re-rendering unchanged measurements leaves them byte for
+byte).
 """
 
 from __future__ import annotations
@@ -22,22 +22,12 @@ from __future__ import annotations
 import statistics
 from pathlib import Path
 
+from archscope.render.charts import plt as _plt
+from archscope.render.charts import save
+from archscope.render.charts import style as _style
+
 METRICS = {"train_loss": "train loss", "train_accuracy": "train accuracy", "test_accuracy": "test accuracy"}
 MEASURED, SOURCE, SPREAD = "#3465a4", "#cc0000", "#888888"
-
-
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _style():
-    return {"svg.hashsalt": "archscope", "svg.fonttype": "none", "font.size": 9, "axes.spines.top": False,
-            "axes.spines.right": False}
 
 
 def _bands(evals) -> dict:
@@ -148,25 +138,6 @@ def curves_figure(exp, measured):
         fig.suptitle(f"{exp.title}: per-epoch curves (mean over seeds, ± 1 std shaded)", fontsize=10)
         fig.tight_layout()
     return fig
-
-
-def save(fig, stem: Path) -> list[Path]:
-    """``stem``.png and ``stem``.svg, deterministic (see the module docstring), written atomically."""
-    import io
-
-    from archscope.outputs import write_atomic
-
-    plt = _plt()
-    out = []
-    with plt.rc_context(_style()):
-        for ext, meta in (("svg", {"Date": None, "Creator": None}), ("png", {"Software": None})):
-            buf = io.BytesIO()
-            fig.savefig(buf, format=ext, metadata=meta, dpi=110)
-            path = Path(f"{stem}.{ext}")
-            write_atomic(path, buf.getvalue())
-            out.append(path)
-    plt.close(fig)
-    return out
 
 
 def write_charts(folder: Path, exp, measured, evals) -> list[Path]:

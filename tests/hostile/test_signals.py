@@ -182,6 +182,8 @@ def test_probe_mid_training_keeps_the_figures_so_far(start, tmp_path, net, sig):
     out, err = stop(r, sig)
     (d,) = json.loads(out_file.read_text())
     assert d["interrupted"] and 30 <= d["steps"] < 100_000, d
+    # a stopped run is INTERRUPTED, not FAIL: no check it had no time to pass is judged failed (issue 28)
+    assert d["status"] == "INTERRUPTED" and all(c["status"] != "fail" for c in d["checks"]), d["checks"]
     assert json.loads(out) == [d]  # printed as written
     assert "interrupted: keeping the results so far" in err
     assert temporaries(tmp_path / "out") == []
