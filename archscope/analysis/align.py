@@ -132,7 +132,7 @@ class Side:
     def __init__(self, calls, flow, defining, geometry):
         self.calls = calls
         self.defining = [defining(c.config) for c in calls]
-        self.key = [(c.kind, repr(sorted(d.items())), c.reused) for c, d in zip(calls, self.defining)]
+        self.key = [(c.kind, repr(sorted(d.items())), c.reused) for c, d in zip(calls, self.defining, strict=True)]
         self.geo = [geometry(c) for c in calls]
         self.gap = [_gap_of(c.kind) for c in calls]
         self.inputs = _inputs(calls, flow)  # per call, per tensor it reads: the calls behind it (-1: the input)
@@ -243,7 +243,7 @@ def _inputs(calls, flow) -> list[list[frozenset]]:
                          frozenset().union(*(behind(w) for w in read_from[i])) if read_from[i] else frozenset())
 
     out = []
-    for k, c in enumerate(calls):
+    for c in calls:
         own = set(c.ops)
         ins = []
         for op in c.ops:
@@ -381,7 +381,7 @@ class Aligner:
         out = []
         for tag, a1, a2, b1, b2 in ops:
             if tag == "equal":
-                out.extend(zip(xs[a1:a2], ys[b1:b2]))
+                out.extend(zip(xs[a1:a2], ys[b1:b2], strict=True))  # an equal run: as long on each side
             else:
                 out.extend(self._align(xs[a1:a2], ys[b1:b2], level + 1))
         return out
@@ -456,7 +456,7 @@ class Aligner:
                 continue
             merged = []
             taken = set()
-            for k, (i, j) in enumerate(run):
+            for k, (i, _j) in enumerate(run):
                 if i is None:
                     continue
                 free = [kb for kb in only_b if kb not in taken]

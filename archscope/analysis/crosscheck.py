@@ -236,7 +236,8 @@ class _Observe(TorchDispatchMode):
         op = str(packet).removeprefix("aten.")
         call = OpCall(self.stack[-1] if self.stack else "", op, macs,
                       x.numel() if x is not None else 0, y.numel() if y is not None else 0)
-        if "norm" in op:  # the weight's place in the schema: layer norm (x, shape, weight, ...), others (x, weight, ...)
+        # the weight's place in the schema: layer norm (x, shape, weight, ...), others (x, weight, ...)
+        if "norm" in op:
             i = 2 if op == "native_layer_norm" else 1
             call.weight = len(args) > i and isinstance(args[i], torch.Tensor)
             # batch norm's `training` is its first bool argument (after the stats, where it has them)
@@ -523,7 +524,7 @@ def _fvcore_label(op: str) -> str:
     return f"aten::{op} ({KERNELS[op]})" if op in KERNELS else f"aten::{op}"
 
 
-def _fvcore(model_cpu, a: Analysis, x: torch.Tensor, passes: "_Passes") -> ToolCheck:
+def _fvcore(model_cpu, a: Analysis, x: torch.Tensor, passes: _Passes) -> ToolCheck:
     from fvcore.nn import FlopCountAnalysis
 
     with _TrainingFlags(model_cpu), warnings.catch_warnings(), torch.no_grad():

@@ -116,7 +116,7 @@ class Diff:
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        for c, out in zip(self.changes, d["changes"]):
+        for c, out in zip(self.changes, d["changes"], strict=True):
             if c.receptive_field is not None:  # the summary's JSON form of a field, on each side
                 out["receptive_field"] = [rf_to_dict(rf) for rf in c.receptive_field]
         return d
@@ -306,7 +306,7 @@ def _align(ca: list[Call], cb: list[Call]) -> list[tuple[int | None, int | None]
             return
         for tag, a1, a2, b1, b2 in ops:
             if tag == "equal":
-                out.extend(zip(range(i1 + a1, i1 + a2), range(j1 + b1, j1 + b2)))
+                out.extend(zip(range(i1 + a1, i1 + a2), range(j1 + b1, j1 + b2), strict=True))
             else:
                 align(level + 1, i1 + a1, i1 + a2, j1 + b1, j1 + b2)
 

@@ -374,7 +374,7 @@ def _analyze(model_or_name, model, name, default_input, notes, input_shape, batc
                 notes.append(note)
         shapes = [[batch, *s.shape] for s in specs]
         inputs = [{"shape": sh, "dtype": str(s.dtype or dtype).removeprefix("torch.")}
-                  for sh, s in zip(shapes, specs)]
+                  for sh, s in zip(shapes, specs, strict=True)]
         a = _assemble(work, name, shapes[0] if len(shapes) == 1 else shapes, dtype, device, result, saved, notes,
                       inputs)
     a.memory["saved_activations_extrapolated"] = derived

@@ -76,8 +76,8 @@ and count (``uncounted_ops``), as fvcore's ``unsupported_ops()`` does.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 
@@ -444,8 +444,8 @@ register(aten.relu, aten.relu_, aten.sigmoid, aten.sigmoid_, aten.tanh, aten.tan
          aten.hardsigmoid_, aten.mish, aten.mish_, aten.softplus, aten.glu, aten.celu, aten.celu_, aten.selu,
          aten.selu_, aten.relu6, aten._prelu_kernel, aten.clamp_min, aten.clamp_min_, aten.clamp_max,
          aten.clamp_max_, aten.clamp, aten.clamp_, category="activation")(_per_output_element)
-ELEMENTWISE = frozenset((aten.add, aten.add_, aten.sub, aten.sub_, aten.mul, aten.mul_, aten.div, aten.div_, aten.pow, aten.pow_,
-         aten.neg, aten.neg_, aten.rsub, aten.exp, aten.exp_, aten.log, aten.log_, aten.log1p, aten.expm1,
+ELEMENTWISE = frozenset((aten.add, aten.add_, aten.sub, aten.sub_, aten.mul, aten.mul_, aten.div, aten.div_, aten.pow,
+         aten.pow_, aten.neg, aten.neg_, aten.rsub, aten.exp, aten.exp_, aten.log, aten.log_, aten.log1p, aten.expm1,
          aten.sqrt, aten.sqrt_, aten.rsqrt, aten.rsqrt_, aten.abs, aten.abs_, aten.reciprocal, aten.reciprocal_,
          aten.square, aten.sin, aten.cos, aten.erf, aten.sign, aten.floor, aten.ceil, aten.round, aten.lerp,
          aten.maximum, aten.minimum, aten.where, aten.addcmul, aten.addcdiv, aten.addcmul_, aten.addcdiv_,

@@ -170,6 +170,30 @@ def _repeats(bits: list[str]) -> str:
     return " > ".join(out)
 
 
+def _child(a: Analysis, name: str, i: int) -> str | None:
+    """The child of module ``name`` that op ``i`` runs inside, None where it is the module's own op."""
+    stack = a.flow[i].stack
+    at = stack.index(name) if name in stack else -1
+    return stack[at + 1] if 0 <= at < len(stack) - 1 else None
+
+
+def _path(a: Analysis, name: str, producer: dict[int, int], block_in: set[int], key: int) -> set[str]:
+    """The children of block ``name`` between its input and this tensor."""
+    seen: set[int] = set()
+    todo, kids = [key], set()
+    while todo:
+        k = todo.pop()
+        if k in block_in or k in seen or k not in producer:
+            continue
+        seen.add(k)
+        i = producer[k]
+        c = _child(a, name, i)
+        if c:
+            kids.add(c)
+        todo.extend(a.flow[i].inputs)
+    return kids
+
+
 def _residuals(a: Analysis, by_name, skip: set[str]) -> dict[str, Residual]:
     """The residual blocks: custom modules (not containers, not in ``skip``) whose own forward adds two
     tensors once, one of them reached from the block's input through fewer weight layers (the shortcut) than
@@ -192,29 +216,8 @@ def _residuals(a: Analysis, by_name, skip: set[str]) -> dict[str, Residual]:
             continue
         producer = {o: i for i in run for o in a.flow[i].outputs}
         block_in = set(layer.in_keys or [])
-
-        def child(i: int) -> str | None:
-            stack = a.flow[i].stack
-            at = stack.index(name) if name in stack else -1
-            return stack[at + 1] if 0 <= at < len(stack) - 1 else None
-
-        def path(key: int) -> set[str]:
-            """The block's children between its input and this tensor."""
-            seen, todo, kids = set(), [key], set()
-            while todo:
-                k = todo.pop()
-                if k in block_in or k in seen or k not in producer:
-                    continue
-                seen.add(k)
-                i = producer[k]
-                c = child(i)
-                if c:
-                    kids.add(c)
-                todo.extend(a.flow[i].inputs)
-            return kids
-
         add = adds[0]
-        paths = [path(k) for k in a.flow[add].inputs]
+        paths = [_path(a, name, producer, block_in, k) for k in a.flow[add].inputs]
 
         def weights(kids: set[str]) -> int:
             return sum(1 for l in a.layers if l.is_leaf and l.calls and l.category in ("conv", "linear")
@@ -225,8 +228,8 @@ def _residuals(a: Analysis, by_name, skip: set[str]) -> dict[str, Residual]:
             continue
         s_in = 0 if w[0] < w[1] else 1
         skip_only = paths[s_in] - paths[1 - s_in]
-        kids = sorted({c for i in run if (c := child(i))}, key=lambda c: by_name[c].order)
-        after = [c for c in kids if min(i for i in run if child(i) == c) > add]
+        kids = sorted({c for i in run if (c := _child(a, name, i))}, key=lambda c: by_name[c].order)
+        after = [c for c in kids if min(i for i in run if _child(a, name, i) == c) > add]
         if weights(set(after)) or any(c in skip_only for c in after):
             continue
         main = [c for c in kids if c not in skip_only and c not in after]

@@ -100,7 +100,7 @@ class ModuleTracker:
     _handles: list = field(default_factory=list, repr=False)
     _order: int = 0
 
-    def __enter__(self) -> "ModuleTracker":
+    def __enter__(self) -> ModuleTracker:
         for name, module in self.model.named_modules():
             self.records[name] = ModuleRecord()
             # first of the pre-hooks: what a layer's own pre-hooks compute (pruning's weight x mask,

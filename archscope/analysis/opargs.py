@@ -11,7 +11,7 @@ same way everywhere.
 from __future__ import annotations
 
 import operator
-from functools import lru_cache
+from functools import cache
 from typing import NamedTuple
 
 import torch
@@ -19,7 +19,7 @@ import torch
 aten = torch.ops.aten
 
 
-@lru_cache(maxsize=None)
+@cache
 def _schema(packet) -> tuple[tuple[str, object, bool], ...]:
     """(name, default, has_default) of each argument of the packet's default overload."""
     overload = getattr(packet, "default", None) or getattr(packet, packet.overloads()[0])

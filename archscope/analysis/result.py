@@ -115,7 +115,7 @@ class Analysis:
             d.pop(k)
         d["layers"] = [{k: (rf_to_dict(layer.receptive_field) if k == "receptive_field" else v)
                         for k, v in l.items() if k not in ("in_keys", "out_keys")}
-                       for layer, l in zip(self.layers, d["layers"])]
+                       for layer, l in zip(self.layers, d["layers"], strict=True)]
         return d
 
     def layer(self, name: str) -> LayerStats:

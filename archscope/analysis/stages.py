@@ -147,7 +147,7 @@ def stages(a: Analysis) -> list[Stage]:
         return rows[key]
 
     seen: dict[str, list[int]] = {}  # module -> MACs and FLOPs of its own ops in the flow
-    for i, (f, key) in enumerate(zip(a.flow, keys)):
+    for i, (f, key) in enumerate(zip(a.flow, keys, strict=True)):
         if not f.stack:  # outside every module: in no module's cost, nor in the totals
             continue
         s = row(key, i)
