@@ -329,7 +329,8 @@ class Aligner:
     def _seq_cost(self, xs: list, ys: list) -> int:
         if len(xs) * len(ys) <= _DP_CELLS:
             return self._dp(xs, ys)[0]
-        cx, cy = Counter(), Counter()
+        cx: Counter[tuple[str, str, bool]] = Counter()  # Side.key: (kind, settings, reused)
+        cy: Counter[tuple[str, str, bool]] = Counter()
         for n in xs:
             cx.update(self.a.key[i] for i in self.a.flatten(n))
         for n in ys:
@@ -378,7 +379,7 @@ class Aligner:
         ops = opcodes(self._keys(self.a, xs, level), self._keys(self.b, ys, level), _MAX_EDITS)
         if ops is None:  # too different on these keys: the coarser ones, or one-sided
             return self._align(xs, ys, level + 1)
-        out = []
+        out: list = []
         for tag, a1, a2, b1, b2 in ops:
             if tag == "equal":
                 out.extend(zip(xs[a1:a2], ys[b1:b2], strict=True))  # an equal run: as long on each side
@@ -396,18 +397,20 @@ class Aligner:
         gx = [sum(self._gap(self.a, n) for n in b) for b in x.branches]
         gy = [sum(self._gap(self.b, n) for n in b) for b in y.branches]
         c = [[self._seq_cost(bx, by) for by in y.branches] for bx in x.branches]
-        best, best_perm = None, None
-        for perm in itertools.permutations(range(k)):  # the identity comes first
-            total = 0
+
+        def total(perm: tuple[int, ...]) -> int:
+            cost = 0
             for i, j in enumerate(perm):
                 if i < ka and j < kb:
-                    total += c[i][j]
+                    cost += c[i][j]
                 elif i < ka:
-                    total += gx[i]
+                    cost += gx[i]
                 elif j < kb:
-                    total += gy[j]
-            if best is None or total < best:
-                best, best_perm = total, perm
+                    cost += gy[j]
+            return cost
+
+        # min keeps the first of equal costs, and the identity comes first
+        best_perm = min(itertools.permutations(range(k)), key=total)
         return [j if j < kb else None for j in best_perm[:ka]]
 
     def _expand(self, node_pairs: list) -> list[tuple[int | None, int | None]]:

@@ -119,7 +119,7 @@ def _detail(layer: LayerStats) -> str:
 def _branching_blocks(a: Analysis, by_name) -> set[str]:
     """Blocks whose own forward concatenates the outputs of two or more of
     their children (Inception): drawn as a cluster of their branches."""
-    producer = {}
+    producer: dict[int, str] = {}  # tensor -> the first layer that wrote it
     for l in a.layers:
         for k in l.out_keys or []:
             producer.setdefault(k, l.name)
@@ -261,7 +261,8 @@ def _select(a: Analysis, level: str, residual: dict[str, Residual] | None = None
 
     groups: list[list[str]] = []
     branching = _branching_blocks(a, by_name)
-    single_parent = {}  # tensor -> the one traced tensor it was computed from (views, functional activations)
+    # tensor -> the one traced tensor it was computed from (views, functional activations)
+    single_parent: dict[int, int] = {}
     for f in a.flow:
         if len(f.inputs) == 1:
             for o in f.outputs:
@@ -366,8 +367,8 @@ def build_graph(a: Analysis, level: str = "block") -> Graph:
         if r is not None and list(r.main) == list(g):  # the block, drawn as its main path: its name and costs
             block = by_name[r.block]
             label, types, kind, params, macs = r.block, [block.type], "block", block.params, block.macs
-        parent = (r.block if r is not None else g[0]).rsplit(".", 1)
-        parent = parent[0] if len(parent) == 2 else ""
+        parts = (r.block if r is not None else g[0]).rsplit(".", 1)
+        parent = parts[0] if len(parts) == 2 else ""
         node = Node(nid, label, kind, types, list(g), params=params, macs=macs, output_shape=last.output_shape,
                     detail=detail, cluster=parent if parent in branching_blocks else None)
         nodes.append(node)
@@ -427,8 +428,8 @@ def build_graph(a: Analysis, level: str = "block") -> Graph:
     for k in a.output_keys:
         for src in sorted(sources(k)):
             edges.append(Edge(src, "output", a.tensor_shapes.get(k)))
-    g = Graph(a.model, level, nodes, edges)
-    return _collapse_runs(g, by_name) if level == "block" else g
+    graph = Graph(a.model, level, nodes, edges)
+    return _collapse_runs(graph, by_name) if level == "block" else graph
 
 
 def _skip_label(r: Residual, a: Analysis, by_name) -> str:

@@ -206,6 +206,9 @@ class FastMetaMode(TorchDispatchMode):
     verify = False  # tests: also run the real kernel and record any disagreement
     mismatches: list
 
+    def __init__(self) -> None:  # typed here: TorchDispatchMode's own __init__ carries no annotations
+        super().__init__()
+
     @classmethod
     def _should_skip_dynamo(cls) -> bool:
         return False  # no torch.compile ever runs inside an analysis
