@@ -703,7 +703,7 @@ def probe(models: ModelLike | Sequence[ModelLike] | None = None, *, all_models: 
             if on_model and lead:
                 on_model(recipe or cfg.model)
             if torchrun:
-                r = rank_probe(cfg, save=save, on_window=window, notice=notice)  # type: ignore[no-untyped-call]
+                r = rank_probe(cfg, save=save, on_window=window, notice=notice)
             elif nproc_per_node is not None:
                 r = probe_distributed(cfg, nproc_per_node, save=save, on_window=window, notice=notice)
             else:

@@ -132,7 +132,7 @@ class Side:
     def __init__(self, calls, flow, defining, geometry):
         self.calls = calls
         self.defining = [defining(c.config) for c in calls]
-        self.key = [(c.kind, repr(sorted(d.items())), c.reused) for c, d in zip(calls, self.defining)]
+        self.key = [(c.kind, repr(sorted(d.items())), c.reused) for c, d in zip(calls, self.defining, strict=True)]
         self.geo = [geometry(c) for c in calls]
         self.gap = [_gap_of(c.kind) for c in calls]
         self.inputs = _inputs(calls, flow)  # per call, per tensor it reads: the calls behind it (-1: the input)
@@ -243,7 +243,7 @@ def _inputs(calls, flow) -> list[list[frozenset]]:
                          frozenset().union(*(behind(w) for w in read_from[i])) if read_from[i] else frozenset())
 
     out = []
-    for k, c in enumerate(calls):
+    for c in calls:
         own = set(c.ops)
         ins = []
         for op in c.ops:
@@ -329,7 +329,8 @@ class Aligner:
     def _seq_cost(self, xs: list, ys: list) -> int:
         if len(xs) * len(ys) <= _DP_CELLS:
             return self._dp(xs, ys)[0]
-        cx, cy = Counter(), Counter()
+        cx: Counter[tuple[str, str, bool]] = Counter()  # Side.key: (kind, settings, reused)
+        cy: Counter[tuple[str, str, bool]] = Counter()
         for n in xs:
             cx.update(self.a.key[i] for i in self.a.flatten(n))
         for n in ys:
@@ -378,10 +379,10 @@ class Aligner:
         ops = opcodes(self._keys(self.a, xs, level), self._keys(self.b, ys, level), _MAX_EDITS)
         if ops is None:  # too different on these keys: the coarser ones, or one-sided
             return self._align(xs, ys, level + 1)
-        out = []
+        out: list = []
         for tag, a1, a2, b1, b2 in ops:
             if tag == "equal":
-                out.extend(zip(xs[a1:a2], ys[b1:b2]))
+                out.extend(zip(xs[a1:a2], ys[b1:b2], strict=True))  # an equal run: as long on each side
             else:
                 out.extend(self._align(xs[a1:a2], ys[b1:b2], level + 1))
         return out
@@ -396,18 +397,20 @@ class Aligner:
         gx = [sum(self._gap(self.a, n) for n in b) for b in x.branches]
         gy = [sum(self._gap(self.b, n) for n in b) for b in y.branches]
         c = [[self._seq_cost(bx, by) for by in y.branches] for bx in x.branches]
-        best, best_perm = None, None
-        for perm in itertools.permutations(range(k)):  # the identity comes first
-            total = 0
+
+        def total(perm: tuple[int, ...]) -> int:
+            cost = 0
             for i, j in enumerate(perm):
                 if i < ka and j < kb:
-                    total += c[i][j]
+                    cost += c[i][j]
                 elif i < ka:
-                    total += gx[i]
+                    cost += gx[i]
                 elif j < kb:
-                    total += gy[j]
-            if best is None or total < best:
-                best, best_perm = total, perm
+                    cost += gy[j]
+            return cost
+
+        # min keeps the first of equal costs, and the identity comes first
+        best_perm = min(itertools.permutations(range(k)), key=total)
         return [j if j < kb else None for j in best_perm[:ka]]
 
     def _expand(self, node_pairs: list) -> list[tuple[int | None, int | None]]:
@@ -456,7 +459,7 @@ class Aligner:
                 continue
             merged = []
             taken = set()
-            for k, (i, j) in enumerate(run):
+            for k, (i, _j) in enumerate(run):
                 if i is None:
                     continue
                 free = [kb for kb in only_b if kb not in taken]

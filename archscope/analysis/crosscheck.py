@@ -60,6 +60,7 @@ from dataclasses import asdict, dataclass, field
 import torch
 from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils.hooks import RemovableHandle
 
 from archscope.analysis import formulas
 from archscope.analysis.result import Analysis
@@ -116,7 +117,7 @@ class ToolCheck:
 
     @property
     def unexplained(self) -> int | None:
-        return None if self.reported is None else self.difference - sum(c.size for c in self.causes)
+        return None if self.reported is None else self.reported - self.archscope - sum(c.size for c in self.causes)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -196,7 +197,7 @@ class _Observe(TorchDispatchMode):
         self.stack: list[str] = []
         self.called: set[str] = set()
         self.ops: list[OpCall] = []
-        self._handles = []
+        self._handles: list[RemovableHandle] = []
 
     def _pre(self, mod, *_):
         name = self.names.get(id(mod))
@@ -236,7 +237,8 @@ class _Observe(TorchDispatchMode):
         op = str(packet).removeprefix("aten.")
         call = OpCall(self.stack[-1] if self.stack else "", op, macs,
                       x.numel() if x is not None else 0, y.numel() if y is not None else 0)
-        if "norm" in op:  # the weight's place in the schema: layer norm (x, shape, weight, ...), others (x, weight, ...)
+        # the weight's place in the schema: layer norm (x, shape, weight, ...), others (x, weight, ...)
+        if "norm" in op:
             i = 2 if op == "native_layer_norm" else 1
             call.weight = len(args) > i and isinstance(args[i], torch.Tensor)
             # batch norm's `training` is its first bool argument (after the stats, where it has them)
@@ -523,7 +525,7 @@ def _fvcore_label(op: str) -> str:
     return f"aten::{op} ({KERNELS[op]})" if op in KERNELS else f"aten::{op}"
 
 
-def _fvcore(model_cpu, a: Analysis, x: torch.Tensor, passes: "_Passes") -> ToolCheck:
+def _fvcore(model_cpu, a: Analysis, x: torch.Tensor, passes: _Passes) -> ToolCheck:
     from fvcore.nn import FlopCountAnalysis
 
     with _TrainingFlags(model_cpu), warnings.catch_warnings(), torch.no_grad():
@@ -569,7 +571,8 @@ class _Passes:
 
     def __init__(self, model: nn.Module, x: torch.Tensor):
         self.model, self.x = model, x
-        self._free = self._hooked = None
+        self._free: _Observe | None = None
+        self._hooked: _Observe | None = None
         self.flop_counter_total: int | None = None
 
     def free(self) -> _Observe:

@@ -84,15 +84,15 @@ def items(d: Diff) -> list[Item]:
                 out.append(Item("setting", c.a, c.b, c.type_a, ((name, _tupled(va), _tupled(vb)),), k))
         elif c.kind == "changed":
             da, db = _defaults(c.type_a), _defaults(c.type_b)
-            vals = []
+            pairs = []
             for name, (va, vb) in c.fields.items():
                 if name != "type":
                     va = None if name in da and _is_default(va, da[name]) else va
                     vb = None if name in db and _is_default(vb, db[name]) else vb
                     if va is None and vb is None:
                         continue
-                vals.append((name, _tupled(va), _tupled(vb)))
-            out.append(Item("replaced", c.a, c.b, c.type_a, tuple(sorted(vals)), k))
+                pairs.append((name, _tupled(va), _tupled(vb)))
+            out.append(Item("replaced", c.a, c.b, c.type_a, tuple(sorted(pairs)), k))
         else:
             t = c.type_a if c.kind == "only_a" else c.type_b
             side = [(name, _tupled(v)) for name, v in sorted(_strip(t, c.fields).items())]

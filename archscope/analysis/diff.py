@@ -116,7 +116,7 @@ class Diff:
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        for c, out in zip(self.changes, d["changes"]):
+        for c, out in zip(self.changes, d["changes"], strict=True):
             if c.receptive_field is not None:  # the summary's JSON form of a field, on each side
                 out["receptive_field"] = [rf_to_dict(rf) for rf in c.receptive_field]
         return d
@@ -306,7 +306,7 @@ def _align(ca: list[Call], cb: list[Call]) -> list[tuple[int | None, int | None]
             return
         for tag, a1, a2, b1, b2 in ops:
             if tag == "equal":
-                out.extend(zip(range(i1 + a1, i1 + a2), range(j1 + b1, j1 + b2)))
+                out.extend(zip(range(i1 + a1, i1 + a2), range(j1 + b1, j1 + b2), strict=True))
             else:
                 align(level + 1, i1 + a1, i1 + a2, j1 + b1, j1 + b2)
 
@@ -346,7 +346,7 @@ def _changes_shape(change_pair: tuple[Call | None, Call | None]) -> bool:
         if changed and changed <= _FOLLOWS_INPUT and x.reused == y.reused:
             return False
         return x.out_shape != y.out_shape
-    one = x or y
+    one = _present(x, y)
     return one.out_shape != one.in_shape
 
 
@@ -360,6 +360,13 @@ class _Graph:
         for i, f in enumerate(flow):
             for o in f.outputs:
                 self.producer.setdefault(o, i)
+
+
+def _present(x: Call | None, y: Call | None) -> Call:
+    """The call of a pair that has one (an alignment never pairs nothing with nothing)."""
+    one = x or y
+    assert one is not None, "an aligned pair with neither side"
+    return one
 
 
 def _upstream_site(start: Call, g: _Graph, site_of_call: dict[int, int], shaping: set[int]) -> int | None:
@@ -461,11 +468,11 @@ def diff(spec_a, spec_b, input_shape=None, *, args_a: dict | None = None, args_b
                 if any(cost(x, y).values()):
                     knock.append((i, j))
                 continue
-            fields = {k: [da.get(k), db.get(k)] for k in sorted(set(da) | set(db)) if da.get(k) != db.get(k)}
+            fields: dict[str, object] = {k: [da.get(k), db.get(k)] for k in sorted(set(da) | set(db))
+                                         if da.get(k) != db.get(k)}
             kind = "changed"
         else:
-            one = x or y
-            fields = _defining(one.config)
+            fields = _defining(_present(x, y).config)
             kind = "only_a" if x is not None else "only_b"
         rf = None
         if x is not None and y is not None and _rf_size(rf_a.get(x.module)) != _rf_size(rf_b.get(y.module)):
@@ -481,33 +488,32 @@ def diff(spec_a, spec_b, input_shape=None, *, args_a: dict | None = None, args_b
 
     pair_of_change = {}
     for i, j in pairs:
-        k = site_a.get(i) if i is not None else site_b.get(j)
-        if k is not None:
-            pair_of_change[k] = (ca[i] if i is not None else None, cb[j] if j is not None else None)
+        site = site_a.get(i) if i is not None else site_b.get(j)
+        if site is not None:
+            pair_of_change[site] = (ca[i] if i is not None else None, cb[j] if j is not None else None)
     shaping = {k for k, pr in pair_of_change.items() if _changes_shape(pr)}
     input_change = None
     same_input = list(aa.input_shape) == list(ab.input_shape)
     ga, gb = _Graph(ca, aa.flow), _Graph(cb, ab.flow)
     for i, j in knock:
         x, y = ca[i], cb[j]
-        k = _upstream_site(y, gb, site_b, shaping)
-        if k is None:
-            k = _upstream_site(x, ga, site_a, shaping)
-        if k is None and same_input:  # the same settings, a different cost, and nothing upstream explains it
-            k = len(changes)
+        at = _upstream_site(y, gb, site_b, shaping)
+        if at is None:
+            at = _upstream_site(x, ga, site_a, shaping)
+        if at is None and same_input:  # the same settings, a different cost, and nothing upstream explains it
             changes.append(Change("changed", x.label, y.label, x.config["type"], y.config["type"],
                                   {"cost": ["as A", "different with the same settings"]}, cost(x, y)))
             continue
-        if k is None:
+        if at is None:
             if input_change is None:
                 input_change = len(changes)
                 changes.append(Change("input", "input", "input", None, None,
                                       {"shape": [_unbatched(aa), _unbatched(ab)]},
                                       dict.fromkeys(COSTS, 0)))
-            k = input_change
+            at = input_change
         for q, v in cost(x, y).items():
-            changes[k].cost[q] += v
-        changes[k].knock_on.append(y.label)
+            changes[at].cost[q] += v
+        changes[at].knock_on.append(y.label)
 
     # modules that issued no op: compared by settings and parameters, in definition order
     sa, sb = _silent_modules(aa, ma), _silent_modules(ab, mb)
@@ -522,7 +528,7 @@ def diff(spec_a, spec_b, input_shape=None, *, args_a: dict | None = None, args_b
                 fields["params"] = [x.params, y.params]
             kind = "changed"
         else:
-            fields = {**_defining((x or y).config), "runs": "never in the traced forward"}
+            fields = {**_defining(_present(x, y).config), "runs": "never in the traced forward"}
             kind = "only_a" if x is not None else "only_b"
         changes.append(Change(kind, x.label if x else None, y.label if y else None, x.config["type"] if x else None,
                               y.config["type"] if y else None, fields,
@@ -555,17 +561,18 @@ def diff(spec_a, spec_b, input_shape=None, *, args_a: dict | None = None, args_b
     notes = []
     if list(aa.input_shape) != list(ab.input_shape):
         notes.append(f"the inputs differ: {_shown(aa)} and {_shown(ab)} (give --input to compare both on one)")
-    where = {}
+    unattributed_in: dict[str, list[str]] = {}
     if unattributed:
         unit_a, unit_b = units(aa), units(ab)
         blocks = sorted({n or "<model>" for a, u in ((aa, unit_a), (ab, unit_b)) for n in _remainders(a)
                          if n not in u})
-        where = {q: blocks for q in unattributed if q != "params"}
+        unattributed_in = {q: blocks for q in unattributed if q != "params"}
         if "params" in unattributed:
-            where["params"] = sorted({c.row or "<model>" for a in (aa, ab) for c in a.charges if c.how == "unused"})
+            unattributed_in["params"] = sorted({c.row or "<model>" for a in (aa, ab) for c in a.charges
+                                                if c.how == "unused"})
     same = not changes and not unattributed and totals["params"][0] == totals["params"][1]
     report("done", 3, 3)
-    return Diff(na, nb, _unbatched(aa), _unbatched(ab), same, totals, changes, unattributed, notes, where)
+    return Diff(na, nb, _unbatched(aa), _unbatched(ab), same, totals, changes, unattributed, notes, unattributed_in)
 
 
 __all__ = ["Call", "Change", "Diff", "calls_of", "diff", "layer_config", "side_name"]

@@ -18,18 +18,18 @@ import fnmatch
 import re
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import torch
 from torch import nn
 
 from archscope.analysis.formulas import CATEGORIES, TRAINING_RULE
-from archscope.analysis.inputs import InputSpec, parse_input, parse_inputs
+from archscope.analysis.inputs import InputShape, InputSpec, parse_input, parse_inputs
 from archscope.analysis.modules import layer_kind
 from archscope.analysis.opargs import as_ints, ntuple
-from archscope.analysis.result import Analysis, LayerStats, Totals
+from archscope.analysis.result import Analysis, InputInfo, LayerStats, Totals
 from archscope.analysis.rows import complete as complete_rows
-from archscope.analysis.tracer import ForwardError, all_subtree_params, cost_pass, saved_tensor_bytes
+from archscope.analysis.tracer import ForwardError, PassResult, all_subtree_params, cost_pass, saved_tensor_bytes
 from archscope.errors import ArchscopeError
 
 __all__ = ["analyze", "parse_input", "load_model"]
@@ -39,14 +39,14 @@ _COLLAPSE = re.compile(r"too small|can't be greater than actual input size|Outpu
 
 
 @contextlib.contextmanager
-def _meta_build():
+def _meta_build() -> Iterator[None]:
     from archscope.zoo import skip_init
 
     with torch.device("meta"), skip_init():
         yield
 
 
-def load_model(spec: str, *, meta: bool = True, kwargs: dict | None = None) -> nn.Module:
+def load_model(spec: str, *, meta: bool = True, kwargs: Mapping[str, object] | None = None) -> nn.Module:
     """Build ``module.path:callable`` or ``path/to/file.py:callable``, called with ``kwargs``.
 
     With ``meta`` the callable runs on the meta device (no weight allocated). A constructor that reads
@@ -85,7 +85,7 @@ def _meta_specific(e: BaseException) -> bool:
     return isinstance(e, NotImplementedError) or "meta" in str(e).lower()
 
 
-def _materialise(model: nn.Module, dtype) -> nn.Module:
+def _materialise(model: nn.Module, dtype: torch.dtype) -> nn.Module:
     """A CPU copy of a meta model with each layer's default initialisation
     (``reset_parameters``; anything else zero), built without calling the
     user's constructor again."""
@@ -94,12 +94,13 @@ def _materialise(model: nn.Module, dtype) -> nn.Module:
         for t in list(cpu.parameters()) + list(cpu.buffers()):
             t.zero_()
         for m in cpu.modules():
-            if callable(getattr(m, "reset_parameters", None)):
-                m.reset_parameters()
+            reset = getattr(m, "reset_parameters", None)
+            if callable(reset):
+                reset()
     return cpu.to(dtype)
 
 
-def _check_size(batch: int, shape, dtype) -> None:
+def _check_size(batch: int, shape: Sequence[int], dtype: torch.dtype) -> None:
     """Refuse an input whose size in bytes does not fit the 64-bit integers
     tensor sizes are computed in (torch would fail with a C++ stack)."""
     n = batch
@@ -111,7 +112,7 @@ def _check_size(batch: int, shape, dtype) -> None:
                              "can address (2**62 bytes here); give a smaller `batch` or `input_size`")
 
 
-def _tensor_attributes(model: nn.Module):
+def _tensor_attributes(model: nn.Module) -> Iterator[torch.Tensor]:
     """Tensors a module keeps as plain attributes (not parameters or buffers), in lists, tuples and
     dicts too: ``torch.nn.utils.prune`` and the old ``torch.nn.utils.weight_norm`` keep the layer's
     ``weight`` there, recomputed by a forward pre-hook from ``weight_orig`` and ``weight_mask`` (or
@@ -124,7 +125,7 @@ def _tensor_attributes(model: nn.Module):
                 yield from (t for t in tree_leaves(v) if isinstance(t, torch.Tensor))
 
 
-def copy_module(model: nn.Module, convert) -> nn.Module:
+def copy_module(model: nn.Module, convert: Callable[[torch.Tensor], torch.Tensor]) -> nn.Module:
     """A copy of ``model`` whose parameters and buffers are ``convert(t)`` (a Parameter stays a Parameter
     with its ``requires_grad``), leaving the original untouched. ``copy.deepcopy`` alone refuses a module
     holding a tensor that autograd computed (PyTorch: "Only Tensors created explicitly by the user (graph
@@ -144,10 +145,10 @@ def copy_module(model: nn.Module, convert) -> nn.Module:
     return copy.deepcopy(model, memo)
 
 
-def to_meta_copy(model: nn.Module, dtype) -> nn.Module:
+def to_meta_copy(model: nn.Module, dtype: torch.dtype | None) -> nn.Module:
     """A meta-device twin of a user's model, leaving the original untouched:
     the module objects are copied, their tensors replaced by meta tensors of
-    the same shape (no weight is copied or allocated)."""
+    the same shape (no weight is copied or allocated), floating ones in ``dtype`` (None: their own)."""
     return copy_module(model, lambda t: torch.empty_like(t, device="meta",
                                                          dtype=dtype if t.is_floating_point() else t.dtype))
 
@@ -178,7 +179,8 @@ def pruning_notes(model: nn.Module) -> list[str]:
 _BUILT_ON_CPU = "built on the CPU (build device cpu, as asked), analysed on meta"
 
 
-def _resolve(model_or_name, input_shape, args: dict | None = None, build_device: str = "meta"):
+def _resolve(model_or_name: str | nn.Module, input_shape: InputShape | None, args: Mapping[str, object] | None = None,
+             build_device: str = "meta") -> tuple[nn.Module, str, tuple[int, ...] | None, list[str]]:
     """-> (model on meta if possible, display name, default input, notes)"""
     if build_device != "meta" and ":" not in str(model_or_name if isinstance(model_or_name, str) else ""):
         what = "a built module is already built" if isinstance(model_or_name, nn.Module) else \
@@ -207,8 +209,9 @@ def _resolve(model_or_name, input_shape, args: dict | None = None, build_device:
     return get_model(info.name, device="meta", **(args or {})), info.name, default, []
 
 
-def analyze(model_or_name, input_shape=None, batch: int = 1, dtype: torch.dtype = torch.float32, *,
-            training_memory: bool = True, device: str = "meta", args: dict | None = None,
+def analyze(model_or_name: str | nn.Module, input_shape: InputShape | None = None, batch: int = 1,
+            dtype: torch.dtype = torch.float32, *, training_memory: bool = True, device: str = "meta",
+            args: Mapping[str, object] | None = None,
             frozen: Sequence[str] = (), input_grad: bool = False, build_device: str = "meta") -> Analysis:
     """Analyse a zoo name, a ``module:callable`` spec or an ``nn.Module``.
 
@@ -240,13 +243,13 @@ def analyze(model_or_name, input_shape=None, batch: int = 1, dtype: torch.dtype 
         raise ArchscopeError(f"batch must be a positive integer, got {batch!r}")
     if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
         raise ArchscopeError(f"dtype must be a floating torch.dtype, got {dtype!r}")
-    frozen = _patterns(frozen)
+    patterns = _patterns(frozen)
     model, name, default_input, notes = _resolve(model_or_name, input_shape, args, build_device)
     depth = check_structure(model, name)
     try:
         with recursion_room(depth):
             return _analyze(model_or_name, model, name, default_input, notes, input_shape, batch, dtype,
-                            training_memory, device, args, frozen, input_grad)
+                            training_memory, device, args, patterns, input_grad)
     except RecursionError:  # a forward that calls itself (the module tree itself was checked above)
         raise ArchscopeError(f"{name}: its forward recurses deeper than Python allows "
                              f"({sys.getrecursionlimit():,} frames): a module that calls itself, or a "
@@ -262,7 +265,7 @@ FRAMES_PER_LEVEL = 16
 
 
 @contextlib.contextmanager
-def recursion_room(depth: int):
+def recursion_room(depth: int) -> Iterator[None]:
     """Python's recursion limit raised, for the duration, to what a module tree ``depth`` levels deep
     needs (``FRAMES_PER_LEVEL`` frames a level beyond the default 1,000), then restored."""
     old = sys.getrecursionlimit()
@@ -311,11 +314,17 @@ def check_structure(model: nn.Module, name: str) -> int:
     return deepest
 
 
-def _analyze(model_or_name, model, name, default_input, notes, input_shape, batch, dtype, training_memory,
-             device, args, frozen, input_grad) -> Analysis:
+def _analyze(model_or_name: str | nn.Module, model: nn.Module, name: str, default_input: tuple[int, ...] | None,
+             notes: list[str], input_shape: InputShape | None, batch: int, dtype: torch.dtype,
+             training_memory: bool, device: str, args: Mapping[str, object] | None, frozen: list[str],
+             input_grad: bool) -> Analysis:
     notes += pruning_notes(model)
     frozen_names = match_frozen(model, frozen)
-    specs = parse_inputs(input_shape) if input_shape is not None else [InputSpec(tuple(default_input))]
+    if input_shape is not None:
+        specs = parse_inputs(input_shape)
+    else:  # _resolve gives a zoo model its default input and refuses any other model without one
+        assert default_input is not None
+        specs = [InputSpec(tuple(default_input))]
     for s in specs:
         _check_size(batch, s.shape, s.dtype or dtype)
     mixed = sorted({str(p.dtype).replace("torch.", "") for p in model.parameters() if p.is_floating_point()})
@@ -325,7 +334,7 @@ def _analyze(model_or_name, model, name, default_input, notes, input_shape, batc
         if all(t.is_meta for t in list(model.parameters()) + list(model.buffers())):
             model = model.to(dtype)
 
-    def feed(dev: str) -> tuple:
+    def feed(dev: str) -> tuple[torch.Tensor, ...]:
         """The inputs: zeros on the CPU (valid token ids, finite floats), empty on meta."""
         make = torch.zeros if dev == "cpu" else torch.empty
         return tuple(make(batch, *s.shape, dtype=s.dtype or dtype, device=dev) for s in specs)
@@ -366,15 +375,16 @@ def _analyze(model_or_name, model, name, default_input, notes, input_shape, batc
                 raise ArchscopeError(f"{name} does not run on input {shown}: at {e.module or '<model>'} "
                                      f"({e.module_type}): {_first_line(e.error)}") from None
 
-        saved, derived = None, False
+        saved: int | None = None
+        derived = False
         if training_memory:
             saved, note = _training_saved_bytes(work, xs, batch, specs, dtype, device)
             derived = saved is not None and note is not None
             if note:
                 notes.append(note)
         shapes = [[batch, *s.shape] for s in specs]
-        inputs = [{"shape": sh, "dtype": str(s.dtype or dtype).removeprefix("torch.")}
-                  for sh, s in zip(shapes, specs)]
+        inputs: list[InputInfo] = [{"shape": sh, "dtype": str(s.dtype or dtype).removeprefix("torch.")}
+                  for sh, s in zip(shapes, specs, strict=True)]
         a = _assemble(work, name, shapes[0] if len(shapes) == 1 else shapes, dtype, device, result, saved, notes,
                       inputs)
     a.memory["saved_activations_extrapolated"] = derived
@@ -385,7 +395,7 @@ def _analyze(model_or_name, model, name, default_input, notes, input_shape, batc
     return a
 
 
-def _patterns(frozen) -> list[str]:
+def _patterns(frozen: str | Sequence[str] | None) -> list[str]:
     if isinstance(frozen, str):
         frozen = [frozen]
     out = []
@@ -413,7 +423,7 @@ def match_frozen(model: nn.Module, patterns: Sequence[str]) -> set[str]:
 
 
 @contextlib.contextmanager
-def _frozen(model: nn.Module, names: set[str]):
+def _frozen(model: nn.Module, names: set[str]) -> Iterator[None]:
     """``requires_grad=False`` on the named parameters for the analysis, restored after."""
     changed = [p for n, p in model.named_parameters() if n in names and p.requires_grad]
     for p in changed:
@@ -425,7 +435,8 @@ def _frozen(model: nn.Module, names: set[str]):
             p.requires_grad_(True)
 
 
-def _training_saved_bytes(work, xs, batch, specs, dtype, device) -> tuple[int | None, str | None]:
+def _training_saved_bytes(work: nn.Module, xs: tuple[torch.Tensor, ...], batch: int, specs: Sequence[InputSpec],
+                          dtype: torch.dtype, device: str) -> tuple[int | None, str | None]:
     """Bytes autograd keeps in a training-mode forward, and a note when they had to be derived.
 
     Batch norm cannot train on one value per channel (batch 1 on a 1x1 map: "Expected more than 1
@@ -439,19 +450,22 @@ def _training_saved_bytes(work, xs, batch, specs, dtype, device) -> tuple[int | 
         first = _first_line(e)
     if batch == 1:
         make = torch.zeros if device == "cpu" else torch.empty
+        two: int | None
+        three: int | None
         try:
             two, three = (saved_tensor_bytes(work, tuple(make(b, *s.shape, dtype=s.dtype or dtype, device=device)
                                                          for s in specs)) for b in (2, 3))
         except Exception:
             two = three = None
-        if two is not None and 2 * two - three > 0:
+        if two is not None and three is not None and 2 * two - three > 0:
             why = "batch norm cannot train on one value per channel" if "per channel" in first else first
             return 2 * two - three, ("training memory at batch 1 extrapolated from batches 2 and 3 (saved "
                                      f"activations are affine in the batch): at batch 1 {why}")
     return None, f"training memory not available: a training-mode forward fails ({first})"
 
 
-def _cpu_twin(model, model_or_name, dtype, args=None):
+def _cpu_twin(model: nn.Module, model_or_name: str | nn.Module, dtype: torch.dtype,
+              args: Mapping[str, object] | None = None) -> nn.Module:
     if isinstance(model_or_name, nn.Module):  # never convert the caller's model in place
         m = model_or_name
         if all(p.dtype == dtype for p in m.parameters()):
@@ -462,10 +476,12 @@ def _cpu_twin(model, model_or_name, dtype, args=None):
         return _materialise(model, dtype) if any(t.is_meta for t in model.parameters()) else model.to(dtype)
     from archscope.zoo import get_model
 
-    return get_model(spec, **(args or {})).to(dtype)
+    built: nn.Module = get_model(spec, **(args or {}))
+    return built.to(dtype)
 
 
-def _explain_failure(model, name, shape, dtype, e: ForwardError) -> ArchscopeError:
+def _explain_failure(model: nn.Module, name: str, shape: Sequence[int], dtype: torch.dtype,
+                     e: ForwardError) -> ArchscopeError:
     """One line: where the forward broke and, when the input was too small,
     the smallest square input that works."""
     c, h, w = shape
@@ -482,7 +498,7 @@ def _explain_failure(model, name, shape, dtype, e: ForwardError) -> ArchscopeErr
     return ArchscopeError(f"{name} does not run on input {c}x{h}x{w}: {where}: {msg}{hint}")
 
 
-def _runs(model, c, s, dtype) -> bool:
+def _runs(model: nn.Module, c: int, s: int, dtype: torch.dtype) -> bool:
     from archscope.analysis.shapes import FastMetaMode
 
     try:  # the fast meta mode: each try is a few ms, so the search stays well inside its budget
@@ -493,7 +509,7 @@ def _runs(model, c, s, dtype) -> bool:
         return False
 
 
-def _smallest_input(model, c, dtype, limit: int, budget_s: float = 10.0) -> int | None:
+def _smallest_input(model: nn.Module, c: int, dtype: torch.dtype, limit: int, budget_s: float = 10.0) -> int | None:
     start = time.monotonic()
     for s in range(1, limit + 1):
         if _runs(model, c, s, dtype):
@@ -503,7 +519,7 @@ def _smallest_input(model, c, dtype, limit: int, budget_s: float = 10.0) -> int 
     return None
 
 
-def _kernel_stride(module: nn.Module):
+def _kernel_stride(module: nn.Module) -> tuple[list[int] | None, list[int] | None]:
     """A layer's kernel and stride for display, read from its attributes however the module stores them
     (``opargs.as_ints``); None where it has no integer kernel."""
     k = as_ints(getattr(module, "kernel_size", None))
@@ -514,9 +530,11 @@ def _kernel_stride(module: nn.Module):
     return list(k * n if len(k) == 1 else k), (list(s) if s else None)
 
 
-def _assemble(model, name, input_shape, dtype, device, result, saved, notes, inputs=None) -> Analysis:
+def _assemble(model: nn.Module, name: str, input_shape: list[int] | list[list[int]], dtype: torch.dtype, device: str,
+              result: PassResult, saved: int | None, notes: list[str],
+              inputs: list[InputInfo] | None = None) -> Analysis:
     itemsize = torch.empty((), dtype=dtype, device="meta").element_size()
-    layers = []
+    layers: list[LayerStats] = []
     subtree = all_subtree_params(model)
     for qual, module in model.named_modules():
         rec = result.records[qual]

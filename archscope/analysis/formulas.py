@@ -76,10 +76,12 @@ and count (``uncounted_ops``), as fvcore's ``unsupported_ops()`` does.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, TypedDict
 
 import torch
+from torch._ops import OpOverloadPacket
 
 from archscope.analysis.opargs import bind, pool_window
 
@@ -94,16 +96,21 @@ class Cost:
     flops: int = 0
     # an op that does the work of several categories (a fused attention layer's projections and its
     # attention) says how its FLOPs split: ((category, flops), ...) summing to ``flops``
-    parts: tuple = ()
+    parts: tuple[tuple[str, int], ...] = ()
 
 
-Formula = Callable[..., Cost]  # (args, kwargs, out) -> Cost
+# What __torch_dispatch__ hands an op's formula. The arguments are typed by the op's schema, not here:
+# tensors, ints, int lists, bools, None, in the schema's order; the output is a tensor or a tuple of them.
+OpArgs = Sequence[Any]
+OpKwargs = Mapping[str, Any]
+OpOut = Any
+Formula = Callable[[OpArgs, OpKwargs, OpOut], Cost]
 
 _FORMULAS: dict[object, tuple[Formula, str]] = {}
 ZERO_COST: set[object] = set()
 
 
-def register(*packets, category: str):
+def register(*packets: OpOverloadPacket, category: str) -> Callable[[Formula], Formula]:
     """Register one formula for op overload packets; a duplicate is an error."""
     if category not in CATEGORIES:
         raise ValueError(f"unknown category {category!r}")
@@ -118,21 +125,22 @@ def register(*packets, category: str):
     return deco
 
 
-def lookup(packet) -> tuple[Formula, str] | None:
+def lookup(packet: object) -> tuple[Formula, str] | None:
     return _FORMULAS.get(packet)
 
 
-def numel(shape) -> int:
+def numel(shape: Iterable[int]) -> int:
     return math.prod(shape)
 
 
-def _shape(t) -> tuple[int, ...]:
+def _shape(t: torch.Tensor) -> tuple[int, ...]:
     return tuple(t.shape)
 
 
 # ---- convolution and matrix products ---------------------------------------
 
-def conv_macs(x_shape, w_shape, out_shape, transposed: bool = False) -> int:
+def conv_macs(x_shape: Sequence[int], w_shape: Sequence[int], out_shape: Sequence[int],
+              transposed: bool = False) -> int:
     """MACs of a (grouped) convolution: every output element of each batch item
     takes (C_in / groups) x kernel multiply-adds; the weight's shape already
     holds C_in / groups. For a transposed convolution the roles of input and
@@ -147,39 +155,39 @@ def conv_macs(x_shape, w_shape, out_shape, transposed: bool = False) -> int:
 
 
 @register(aten.convolution, aten._convolution, category="conv")
-def _conv(args, kwargs, out) -> Cost:
+def _conv(args: OpArgs, kwargs: OpKwargs, out: OpOut) -> Cost:
     x, w, bias = args[0], args[1], args[2]
     transposed = bool(args[6]) if len(args) > 6 else False
     macs = conv_macs(_shape(x), _shape(w), _shape(out), transposed)
     return Cost(macs, 2 * macs + (numel(out.shape) if bias is not None else 0))
 
 
-def mm_macs(a_shape, b_shape) -> int:
+def mm_macs(a_shape: Sequence[int], b_shape: Sequence[int]) -> int:
     m, k = a_shape
     n = b_shape[1]
     return m * n * k
 
 
 @register(aten.addmm, category="linear")
-def _addmm(args, kwargs, out) -> Cost:
+def _addmm(args: OpArgs, kwargs: OpKwargs, out: OpOut) -> Cost:
     macs = mm_macs(_shape(args[1]), _shape(args[2]))
     return Cost(macs, 2 * macs + numel(out.shape))
 
 
 @register(aten.mv, category="linear")
-def _mv(args, kwargs, out) -> Cost:
+def _mv(args: OpArgs, kwargs: OpKwargs, out: OpOut) -> Cost:
     m, k = _shape(args[0])
     return Cost(m * k, 2 * m * k)
 
 
 @register(aten.mm, category="linear")
-def _mm(args, kwargs, out) -> Cost:
+def _mm(args: OpArgs, kwargs: OpKwargs, out: OpOut) -> Cost:
     macs = mm_macs(_shape(args[0]), _shape(args[1]))
     return Cost(macs, 2 * macs)
 
 
 @register(aten.bmm, category="linear")
-def _bmm(args, kwargs, out) -> Cost:
+def _bmm(args: OpArgs, kwargs: OpKwargs, out: OpOut) -> Cost:
     b, m, k = _shape(args[0])
     n = _shape(args[1])[-1]
     macs = b * m * n * k
@@ -187,7 +195,7 @@ def _bmm(args, kwargs, out) -> Cost:
 
 
 @register(aten.baddbmm, category="linear")
-def _baddbmm(args, kwargs, out) -> Cost:
+def _baddbmm(args: OpArgs, kwargs: OpKwargs, out: OpOut) -> Cost:
     """baddbmm(self, batch1, batch2): batch1 @ batch2 plus self (1 per output element)."""
     b, m, k = _shape(args[1])
     macs = b * m * _shape(args[2])[-1] * k
@@ -201,13 +209,13 @@ def batch_norm_flops(n_elements: int, affine: bool, training: bool) -> int:
 
 
 @register(aten.native_batch_norm, aten.cudnn_batch_norm, category="norm")
-def _native_bn(args, kwargs, out) -> Cost:
+def _native_bn(args: OpArgs, kwargs: OpKwargs, out: OpOut) -> Cost:
     x, weight, training = args[0], args[1], bool(args[5])
     return Cost(0, batch_norm_flops(numel(x.shape), weight is not None, training))
 
 
 @register(aten._native_batch_norm_legit, category="norm")
-def _bn_legit(args, kwargs, out) -> Cost:
+def _bn_legit(args: OpArgs, kwargs: OpKwargs, out: OpOut) -> Cost:
     # two overloads: (input, weight, bias, running_mean, running_var, training, momentum, eps)
     # and the no-stats one (input, weight, bias, training, momentum, eps)
     x, weight = args[0], args[1]
@@ -216,7 +224,7 @@ def _bn_legit(args, kwargs, out) -> Cost:
 
 
 @register(aten._native_batch_norm_legit_no_training, category="norm")
-def _bn_eval(args, kwargs, out) -> Cost:
+def _bn_eval(args: OpArgs, kwargs: OpKwargs, out: OpOut) -> Cost:
     return Cost(0, batch_norm_flops(numel(args[0].shape), args[1] is not None, False))
 
 
@@ -226,17 +234,17 @@ def layer_norm_flops(n_elements: int, affine: bool) -> int:
 
 
 @register(aten.native_layer_norm, category="norm")
-def _layer_norm(args, kwargs, out) -> Cost:
+def _layer_norm(args: OpArgs, kwargs: OpKwargs, out: OpOut) -> Cost:
     return Cost(0, layer_norm_flops(numel(args[0].shape), args[2] is not None))
 
 
 @register(aten.native_group_norm, category="norm")
-def _group_norm(args, kwargs, out) -> Cost:
+def _group_norm(args: OpArgs, kwargs: OpKwargs, out: OpOut) -> Cost:
     return Cost(0, layer_norm_flops(numel(args[0].shape), args[1] is not None))
 
 
 @register(aten._fused_rms_norm, category="norm")
-def _rms_norm(args, kwargs, out) -> Cost:
+def _rms_norm(args: OpArgs, kwargs: OpKwargs, out: OpOut) -> Cost:
     """As nn.RMSNorm's composite path computes it: square, mean, times 1/rms (and gamma) per element;
     the eps add and the rsqrt once per normalised row."""
     n = numel(args[0].shape)
@@ -245,7 +253,7 @@ def _rms_norm(args, kwargs, out) -> Cost:
 
 
 @register(aten.mkldnn_rnn_layer, category="linear")
-def _mkldnn_lstm_layer(args, kwargs, out) -> Cost:
+def _mkldnn_lstm_layer(args: OpArgs, kwargs: OpKwargs, out: OpOut) -> Cost:
     """One direction of one nn.LSTM layer in oneDNN's CPU kernel (mode 2, the only one it runs), counted
     as the step-by-step path computes it: per step, the input and recurrent products (4 gates) with
     their biases, the gates' sum, three sigmoids, two tanh, three products and one sum of the cell."""
@@ -260,7 +268,8 @@ def _mkldnn_lstm_layer(args, kwargs, out) -> Cost:
 
 # ---- attention ------------------------------------------------------------------
 
-def sdpa_cost(q_shape, k_shape, v_shape, *, additive_mask: bool = False, mask_elements: int = 0) -> Cost:
+def sdpa_cost(q_shape: Sequence[int], k_shape: Sequence[int], v_shape: Sequence[int], *,
+              additive_mask: bool = False, mask_elements: int = 0) -> Cost:
     """Scaled dot-product attention of q (..., L, E), k (..., S, E), v (..., S, Ev), as its math path
     (torch's ``_scaled_dot_product_attention_math``) computes it: q and k times sqrt(scale), Q.K^T,
     a mask added, a softmax over S, A.V. ``mask_elements``: a boolean mask or ``is_causal`` is first
@@ -274,7 +283,14 @@ def sdpa_cost(q_shape, k_shape, v_shape, *, additive_mask: bool = False, mask_el
     return Cost(macs, flops)
 
 
-def _mask(mask, is_causal: bool, q_shape, k_shape) -> dict:
+class _MaskTerms(TypedDict, total=False):
+    """``sdpa_cost``'s mask arguments, none for an attention without a mask."""
+
+    additive_mask: bool
+    mask_elements: int
+
+
+def _mask(mask: torch.Tensor | None, is_causal: bool, q_shape: Sequence[int], k_shape: Sequence[int]) -> _MaskTerms:
     if is_causal:
         return {"additive_mask": True, "mask_elements": q_shape[-2] * k_shape[-2]}
     if mask is None:
@@ -284,7 +300,7 @@ def _mask(mask, is_causal: bool, q_shape, k_shape) -> dict:
 
 @register(aten._scaled_dot_product_flash_attention_for_cpu, aten._scaled_dot_product_flash_attention,
           category="attention")
-def _sdpa_flash(args, kwargs, out) -> Cost:
+def _sdpa_flash(args: OpArgs, kwargs: OpKwargs, out: OpOut) -> Cost:
     q, k, v = args[:3]
     is_causal = bool(args[4]) if len(args) > 4 else bool(kwargs.get("is_causal", False))
     return sdpa_cost(q.shape, k.shape, v.shape, **_mask(kwargs.get("attn_mask"), is_causal, q.shape, k.shape))
@@ -292,7 +308,7 @@ def _sdpa_flash(args, kwargs, out) -> Cost:
 
 @register(aten._scaled_dot_product_efficient_attention, aten._scaled_dot_product_cudnn_attention,
           category="attention")
-def _sdpa_bias(args, kwargs, out) -> Cost:
+def _sdpa_bias(args: OpArgs, kwargs: OpKwargs, out: OpOut) -> Cost:
     q, k, v, bias = args[:4]
     is_causal = bool(args[6]) if len(args) > 6 else bool(kwargs.get("is_causal", False))
     return sdpa_cost(q.shape, k.shape, v.shape, **_mask(bias, is_causal, q.shape, k.shape))
@@ -303,8 +319,8 @@ def _projection(tokens: int, d_in: int, d_out: int, bias: bool) -> Cost:
     return Cost(macs, 2 * macs + (tokens * d_out if bias else 0))
 
 
-def mha_cost(q_shape, kv_len: int, embed_dim: int, heads: int, *, need_weights: bool, average: bool,
-             qkv_bias: bool, proj_bias: bool, mask=None) -> Cost:
+def mha_cost(q_shape: Sequence[int], kv_len: int, embed_dim: int, heads: int, *, need_weights: bool, average: bool,
+             qkv_bias: bool, proj_bias: bool, mask: torch.Tensor | None = None) -> Cost:
     """nn.MultiheadAttention as its composite path computes it (torch.nn.functional.
     multi_head_attention_forward): the in-projections, then with ``need_weights`` q times 1/sqrt(d),
     Q.K^T (+ mask), softmax, A.V and the heads' average of the weights; without, scaled dot-product
@@ -327,7 +343,7 @@ def mha_cost(q_shape, kv_len: int, embed_dim: int, heads: int, *, need_weights: 
 
 
 @register(aten._native_multi_head_attention, category="attention")
-def _native_mha(args, kwargs, out) -> Cost:
+def _native_mha(args: OpArgs, kwargs: OpKwargs, out: OpOut) -> Cost:
     a = bind(aten._native_multi_head_attention, args, kwargs)
     return mha_cost(a["query"].shape, a["key"].shape[1], a["embed_dim"], a["num_head"],
                     need_weights=bool(a["need_weights"]), average=bool(a["average_attn_weights"]),
@@ -335,7 +351,7 @@ def _native_mha(args, kwargs, out) -> Cost:
 
 
 @register(aten._transformer_encoder_layer_fwd, category="attention")
-def _encoder_layer(args, kwargs, out) -> Cost:
+def _encoder_layer(args: OpArgs, kwargs: OpKwargs, out: OpOut) -> Cost:
     """nn.TransformerEncoderLayer's fused kernel: self-attention (need_weights=False, as the layer calls
     it), two residual adds, two layer norms, the feed-forward (linear, activation, linear)."""
     a = bind(aten._transformer_encoder_layer_fwd, args, kwargs)
@@ -386,7 +402,8 @@ TRAINING_RULE = (
 )
 
 
-def backward_cost(packet, args, kwargs, out, fwd: Cost, needs: Callable[[object], bool]) -> Backward:
+def backward_cost(packet: object, args: OpArgs, kwargs: OpKwargs, out: OpOut, fwd: Cost,
+                  needs: Callable[[object], bool]) -> Backward:
     """The backward of one op whose forward cost ``fwd`` archscope counted; ``needs(t)``: whether tensor
     ``t`` needs a gradient. A convolution's input gradient is a transposed convolution and its weight
     gradient a convolution of input and output gradient, each as many MACs as the forward (torch's
@@ -412,14 +429,15 @@ def backward_cost(packet, args, kwargs, out, fwd: Cost, needs: Callable[[object]
     return Backward(2 * fwd.macs, 2 * (fwd.flops - 2 * fwd.macs))
 
 
-def _out(out):
-    return out[0] if isinstance(out, (tuple, list)) else out
+def _out(out: OpOut) -> torch.Tensor:
+    first: torch.Tensor = out[0] if isinstance(out, (tuple, list)) else out
+    return first
 
 
 _BN_EVAL = (aten._native_batch_norm_legit_no_training,)
 
 
-def training_forward_extra(packet, args, kwargs, out, fwd: Cost) -> int:
+def training_forward_extra(packet: object, args: OpArgs, kwargs: OpKwargs, out: OpOut, fwd: Cost) -> int:
     """FLOPs a training-mode forward adds to the op as the eval pass ran it: a batch norm that used its
     running statistics computes the batch's in training (``batch_norm_flops``'s +4 per element)."""
     if packet in _BN_EVAL or (packet in (aten.native_batch_norm, aten.cudnn_batch_norm) and not bool(args[5])):
@@ -432,7 +450,7 @@ def training_forward_extra(packet, args, kwargs, out, fwd: Cost) -> int:
 
 # ---- elementwise -------------------------------------------------------------
 
-def _per_output_element(args, kwargs, out) -> Cost:
+def _per_output_element(args: OpArgs, kwargs: OpKwargs, out: OpOut) -> Cost:
     o = out[0] if isinstance(out, (tuple, list)) else out
     return Cost(0, numel(o.shape))
 
@@ -444,8 +462,8 @@ register(aten.relu, aten.relu_, aten.sigmoid, aten.sigmoid_, aten.tanh, aten.tan
          aten.hardsigmoid_, aten.mish, aten.mish_, aten.softplus, aten.glu, aten.celu, aten.celu_, aten.selu,
          aten.selu_, aten.relu6, aten._prelu_kernel, aten.clamp_min, aten.clamp_min_, aten.clamp_max,
          aten.clamp_max_, aten.clamp, aten.clamp_, category="activation")(_per_output_element)
-ELEMENTWISE = frozenset((aten.add, aten.add_, aten.sub, aten.sub_, aten.mul, aten.mul_, aten.div, aten.div_, aten.pow, aten.pow_,
-         aten.neg, aten.neg_, aten.rsub, aten.exp, aten.exp_, aten.log, aten.log_, aten.log1p, aten.expm1,
+ELEMENTWISE = frozenset((aten.add, aten.add_, aten.sub, aten.sub_, aten.mul, aten.mul_, aten.div, aten.div_, aten.pow,
+         aten.pow_, aten.neg, aten.neg_, aten.rsub, aten.exp, aten.exp_, aten.log, aten.log_, aten.log1p, aten.expm1,
          aten.sqrt, aten.sqrt_, aten.rsqrt, aten.rsqrt_, aten.abs, aten.abs_, aten.reciprocal, aten.reciprocal_,
          aten.square, aten.sin, aten.cos, aten.erf, aten.sign, aten.floor, aten.ceil, aten.round, aten.lerp,
          aten.maximum, aten.minimum, aten.where, aten.addcmul, aten.addcdiv, aten.addcmul_, aten.addcdiv_,
@@ -456,7 +474,7 @@ register(*ELEMENTWISE, category="elementwise")(_per_output_element)
 
 @register(aten.scatter_add, aten.scatter_add_, aten.index_add, aten.index_add_, aten.scatter_reduce,
           aten.scatter_reduce_, category="elementwise")
-def _scatter_add(args, kwargs, out) -> Cost:
+def _scatter_add(args: OpArgs, kwargs: OpKwargs, out: OpOut) -> Cost:
     """Each source element added (or reduced) into its place: 1 per source element (the last tensor
     argument: scatter_add(self, dim, index, src), index_add(self, dim, index, source))."""
     src = [a for a in args if isinstance(a, torch.Tensor)][-1]
@@ -464,7 +482,7 @@ def _scatter_add(args, kwargs, out) -> Cost:
 
 
 @register(aten.index_put, aten.index_put_, category="elementwise")
-def _index_put(args, kwargs, out) -> Cost:
+def _index_put(args: OpArgs, kwargs: OpKwargs, out: OpOut) -> Cost:
     """index_put(self, indices, values, accumulate=False): a copy by index (0), or with ``accumulate`` an
     add per value element."""
     a = bind(aten.index_put, args, kwargs)
@@ -472,7 +490,7 @@ def _index_put(args, kwargs, out) -> Cost:
 
 
 @register(aten._weight_norm_interface, category="norm")
-def _weight_norm(args, kwargs, out) -> Cost:
+def _weight_norm(args: OpArgs, kwargs: OpKwargs, out: OpOut) -> Cost:
     """torch.nn.utils.weight_norm's w = g x v / |v| (the norm over every axis but ``dim``): square and add
     per element of v (as a vector norm), g / |v| per element of g, the scale per element of v."""
     v, g = args[0], args[1]
@@ -481,8 +499,8 @@ def _weight_norm(args, kwargs, out) -> Cost:
 
 # ---- interpolation -------------------------------------------------------------
 
-def _interpolation(taps: int):
-    def formula(args, kwargs, out) -> Cost:
+def _interpolation(taps: int) -> Formula:
+    def formula(args: OpArgs, kwargs: OpKwargs, out: OpOut) -> Cost:
         return Cost(0, numel(out.shape) * (2 * taps - 1))
     return formula
 
@@ -496,29 +514,29 @@ for _taps, _packets in ((2, (aten.upsample_linear1d,)), (4, (aten.upsample_bilin
 # ---- pooling and reductions --------------------------------------------------
 
 @register(aten.max_pool2d_with_indices, aten.max_pool2d, aten.max_pool3d_with_indices, category="pooling")
-def _max_pool(args, kwargs, out) -> Cost:
+def _max_pool(args: OpArgs, kwargs: OpKwargs, out: OpOut) -> Cost:
     o = out[0] if isinstance(out, (tuple, list)) else out
     window = numel(pool_window(aten.max_pool2d_with_indices, args, kwargs).kernel)
     return Cost(0, numel(o.shape) * (window - 1))
 
 
 @register(aten.avg_pool2d, aten.avg_pool3d, category="pooling")
-def _avg_pool(args, kwargs, out) -> Cost:
+def _avg_pool(args: OpArgs, kwargs: OpKwargs, out: OpOut) -> Cost:
     return Cost(0, numel(out.shape) * numel(pool_window(aten.avg_pool2d, args, kwargs).kernel))
 
 
 @register(aten._adaptive_avg_pool2d, aten.adaptive_avg_pool2d, aten.mean, category="pooling")
-def _mean(args, kwargs, out) -> Cost:
+def _mean(args: OpArgs, kwargs: OpKwargs, out: OpOut) -> Cost:
     return Cost(0, numel(args[0].shape))
 
 
 @register(aten.sum, aten.amax, aten.amin, aten.prod, aten.argmax, aten.argmin, category="elementwise")
-def _sum(args, kwargs, out) -> Cost:
+def _sum(args: OpArgs, kwargs: OpKwargs, out: OpOut) -> Cost:
     return Cost(0, numel(args[0].shape) - numel(out.shape))
 
 
 @register(aten.max, aten.min, category="elementwise")
-def _max(args, kwargs, out) -> Cost:
+def _max(args: OpArgs, kwargs: OpKwargs, out: OpOut) -> Cost:
     """max(x) or max(x, dim) (values and indices): comparisons; max(a, b) elementwise: 1 per element."""
     o = out[0] if isinstance(out, (tuple, list)) else out
     if len(args) > 1 and isinstance(args[1], torch.Tensor):
@@ -527,29 +545,29 @@ def _max(args, kwargs, out) -> Cost:
 
 
 @register(aten._adaptive_avg_pool3d, aten.adaptive_max_pool2d, category="pooling")
-def _adaptive_reduce(args, kwargs, out) -> Cost:
+def _adaptive_reduce(args: OpArgs, kwargs: OpKwargs, out: OpOut) -> Cost:
     return Cost(0, numel(args[0].shape))
 
 
 @register(aten.cumsum, category="elementwise")
-def _cumsum(args, kwargs, out) -> Cost:
+def _cumsum(args: OpArgs, kwargs: OpKwargs, out: OpOut) -> Cost:
     return Cost(0, numel(args[0].shape))
 
 
 @register(aten.linalg_vector_norm, aten.norm, category="norm")
-def _vector_norm(args, kwargs, out) -> Cost:
+def _vector_norm(args: OpArgs, kwargs: OpKwargs, out: OpOut) -> Cost:
     return Cost(0, 2 * numel(args[0].shape))
 
 
 @register(aten.var, aten.var_mean, aten.std, aten.std_mean, category="norm")
-def _variance(args, kwargs, out) -> Cost:
+def _variance(args: OpArgs, kwargs: OpKwargs, out: OpOut) -> Cost:
     """Batch statistics, as batch norm's in training: mean, subtract, square, sum: 4 per input element
     (weight standardisation, NFNet's and timm's StdConv, computes them on the weights)."""
     return Cost(0, 4 * numel(args[0].shape))
 
 
 @register(aten._softmax, aten._log_softmax, category="activation")
-def _softmax(args, kwargs, out) -> Cost:
+def _softmax(args: OpArgs, kwargs: OpKwargs, out: OpOut) -> Cost:
     return Cost(0, 5 * numel(out.shape))
 
 

@@ -119,7 +119,7 @@ def _detail(layer: LayerStats) -> str:
 def _branching_blocks(a: Analysis, by_name) -> set[str]:
     """Blocks whose own forward concatenates the outputs of two or more of
     their children (Inception): drawn as a cluster of their branches."""
-    producer = {}
+    producer: dict[int, str] = {}  # tensor -> the first layer that wrote it
     for l in a.layers:
         for k in l.out_keys or []:
             producer.setdefault(k, l.name)
@@ -170,6 +170,30 @@ def _repeats(bits: list[str]) -> str:
     return " > ".join(out)
 
 
+def _child(a: Analysis, name: str, i: int) -> str | None:
+    """The child of module ``name`` that op ``i`` runs inside, None where it is the module's own op."""
+    stack = a.flow[i].stack
+    at = stack.index(name) if name in stack else -1
+    return stack[at + 1] if 0 <= at < len(stack) - 1 else None
+
+
+def _path(a: Analysis, name: str, producer: dict[int, int], block_in: set[int], key: int) -> set[str]:
+    """The children of block ``name`` between its input and this tensor."""
+    seen: set[int] = set()
+    todo, kids = [key], set()
+    while todo:
+        k = todo.pop()
+        if k in block_in or k in seen or k not in producer:
+            continue
+        seen.add(k)
+        i = producer[k]
+        c = _child(a, name, i)
+        if c:
+            kids.add(c)
+        todo.extend(a.flow[i].inputs)
+    return kids
+
+
 def _residuals(a: Analysis, by_name, skip: set[str]) -> dict[str, Residual]:
     """The residual blocks: custom modules (not containers, not in ``skip``) whose own forward adds two
     tensors once, one of them reached from the block's input through fewer weight layers (the shortcut) than
@@ -192,29 +216,8 @@ def _residuals(a: Analysis, by_name, skip: set[str]) -> dict[str, Residual]:
             continue
         producer = {o: i for i in run for o in a.flow[i].outputs}
         block_in = set(layer.in_keys or [])
-
-        def child(i: int) -> str | None:
-            stack = a.flow[i].stack
-            at = stack.index(name) if name in stack else -1
-            return stack[at + 1] if 0 <= at < len(stack) - 1 else None
-
-        def path(key: int) -> set[str]:
-            """The block's children between its input and this tensor."""
-            seen, todo, kids = set(), [key], set()
-            while todo:
-                k = todo.pop()
-                if k in block_in or k in seen or k not in producer:
-                    continue
-                seen.add(k)
-                i = producer[k]
-                c = child(i)
-                if c:
-                    kids.add(c)
-                todo.extend(a.flow[i].inputs)
-            return kids
-
         add = adds[0]
-        paths = [path(k) for k in a.flow[add].inputs]
+        paths = [_path(a, name, producer, block_in, k) for k in a.flow[add].inputs]
 
         def weights(kids: set[str]) -> int:
             return sum(1 for l in a.layers if l.is_leaf and l.calls and l.category in ("conv", "linear")
@@ -225,8 +228,8 @@ def _residuals(a: Analysis, by_name, skip: set[str]) -> dict[str, Residual]:
             continue
         s_in = 0 if w[0] < w[1] else 1
         skip_only = paths[s_in] - paths[1 - s_in]
-        kids = sorted({c for i in run if (c := child(i))}, key=lambda c: by_name[c].order)
-        after = [c for c in kids if min(i for i in run if child(i) == c) > add]
+        kids = sorted({c for i in run if (c := _child(a, name, i))}, key=lambda c: by_name[c].order)
+        after = [c for c in kids if min(i for i in run if _child(a, name, i) == c) > add]
         if weights(set(after)) or any(c in skip_only for c in after):
             continue
         main = [c for c in kids if c not in skip_only and c not in after]
@@ -258,7 +261,8 @@ def _select(a: Analysis, level: str, residual: dict[str, Residual] | None = None
 
     groups: list[list[str]] = []
     branching = _branching_blocks(a, by_name)
-    single_parent = {}  # tensor -> the one traced tensor it was computed from (views, functional activations)
+    # tensor -> the one traced tensor it was computed from (views, functional activations)
+    single_parent: dict[int, int] = {}
     for f in a.flow:
         if len(f.inputs) == 1:
             for o in f.outputs:
@@ -363,8 +367,8 @@ def build_graph(a: Analysis, level: str = "block") -> Graph:
         if r is not None and list(r.main) == list(g):  # the block, drawn as its main path: its name and costs
             block = by_name[r.block]
             label, types, kind, params, macs = r.block, [block.type], "block", block.params, block.macs
-        parent = (r.block if r is not None else g[0]).rsplit(".", 1)
-        parent = parent[0] if len(parent) == 2 else ""
+        parts = (r.block if r is not None else g[0]).rsplit(".", 1)
+        parent = parts[0] if len(parts) == 2 else ""
         node = Node(nid, label, kind, types, list(g), params=params, macs=macs, output_shape=last.output_shape,
                     detail=detail, cluster=parent if parent in branching_blocks else None)
         nodes.append(node)
@@ -424,8 +428,8 @@ def build_graph(a: Analysis, level: str = "block") -> Graph:
     for k in a.output_keys:
         for src in sorted(sources(k)):
             edges.append(Edge(src, "output", a.tensor_shapes.get(k)))
-    g = Graph(a.model, level, nodes, edges)
-    return _collapse_runs(g, by_name) if level == "block" else g
+    graph = Graph(a.model, level, nodes, edges)
+    return _collapse_runs(graph, by_name) if level == "block" else graph
 
 
 def _skip_label(r: Residual, a: Analysis, by_name) -> str:

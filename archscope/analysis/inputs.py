@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import operator
 import re
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import torch
@@ -36,6 +37,12 @@ class InputSpec(NamedTuple):
     def describe(self) -> str:
         text = "x".join(map(str, self.shape))
         return text if self.dtype is None else f"{text}:{str(self.dtype).removeprefix('torch.')}"
+
+
+# The inputs as a caller gives them (``parse_inputs`` checks them): one shape, written as a spec
+# ('3x224x224', '77:long'), an InputSpec or a sequence of sizes, or a sequence of such shapes.
+OneShape = str | InputSpec | Sequence[int]
+InputShape = OneShape | Sequence[OneShape]
 
 
 def parse_spec(spec) -> InputSpec:

@@ -11,10 +11,15 @@ class attribute, so no other module needs to know them by name.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 from torch.utils._pytree import tree_leaves
+
+if TYPE_CHECKING:  # tracer imports this module: the dispatch mode's type only, for the checker
+    from archscope.analysis.receptive import RF, GlobalRF
+    from archscope.analysis.tracer import CostMode
 
 _KINDS: tuple[tuple[tuple[type, ...], str], ...] = (
     ((nn.modules.conv._ConvNd,), "conv"),
@@ -64,7 +69,7 @@ class ModuleRecord:
     flops: int = 0
     own_macs: int = 0
     own_flops: int = 0
-    rf: object = None
+    rf: RF | GlobalRF | None = None
     depth: int | None = None  # weight layers on the longest path from the input to this output
     order: int | None = None  # position of the first call in execution order
     in_keys: list | None = None  # data flow: traced tensors the first call consumed / produced
@@ -96,11 +101,11 @@ class ModuleTracker:
     calls: list = field(default_factory=list)  # a number per module call, so two calls of one module differ
     count: int = 0
     records: dict = field(default_factory=dict)
-    observer: object = None
+    observer: CostMode | None = None
     _handles: list = field(default_factory=list, repr=False)
     _order: int = 0
 
-    def __enter__(self) -> "ModuleTracker":
+    def __enter__(self) -> ModuleTracker:
         for name, module in self.model.named_modules():
             self.records[name] = ModuleRecord()
             # first of the pre-hooks: what a layer's own pre-hooks compute (pruning's weight x mask,
@@ -119,6 +124,8 @@ class ModuleTracker:
         return (self.names[-1], self.modules[-1]) if self.modules else None
 
     def _traced_keys(self, obj) -> list:
+        if self.observer is None:  # nothing traced yet: the callers ask only once it exists
+            return []
         keys = self.observer.keys
         return [keys[id(a)] for a in tree_leaves(obj) if isinstance(a, torch.Tensor) and id(a) in keys]
 

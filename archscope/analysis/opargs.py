@@ -11,15 +11,16 @@ same way everywhere.
 from __future__ import annotations
 
 import operator
-from functools import lru_cache
-from typing import NamedTuple
+from collections.abc import Mapping, Sequence
+from functools import cache
+from typing import Any, NamedTuple
 
 import torch
 
 aten = torch.ops.aten
 
 
-@lru_cache(maxsize=None)
+@cache
 def _schema(packet) -> tuple[tuple[str, object, bool], ...]:
     """(name, default, has_default) of each argument of the packet's default overload."""
     overload = getattr(packet, "default", None) or getattr(packet, packet.overloads()[0])
@@ -27,7 +28,7 @@ def _schema(packet) -> tuple[tuple[str, object, bool], ...]:
                  for a in overload._schema.arguments)
 
 
-def bind(packet, args, kwargs) -> dict:
+def bind(packet: object, args: Sequence[Any], kwargs: Mapping[str, Any]) -> dict[str, Any]:
     """The op's arguments by name, defaults filled in from its schema."""
     out = {}
     for i, (name, default, has_default) in enumerate(_schema(packet)):
@@ -104,7 +105,7 @@ MAX_POOL_OPS = (aten.max_pool2d_with_indices, aten.max_pool2d, aten.max_pool3d_w
 AVG_POOL_OPS = (aten.avg_pool2d, aten.avg_pool3d)
 
 
-def conv_window(args, kwargs=None) -> Window:
+def conv_window(args: Sequence[Any], kwargs: Mapping[str, Any] | None = None) -> Window:
     """aten.convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups)."""
     a = bind(aten.convolution, args, kwargs or {})
     n = a["weight"].dim() - 2
@@ -112,7 +113,7 @@ def conv_window(args, kwargs=None) -> Window:
                   _axes(a["dilation"], n), False, bool(a["transposed"]), int(a["groups"]))
 
 
-def pool_window(packet, args, kwargs=None) -> Window:
+def pool_window(packet: object, args: Sequence[Any], kwargs: Mapping[str, Any] | None = None) -> Window:
     """max_pool*(self, kernel_size, stride=[], padding=0, dilation=1, ceil_mode=False) and
     avg_pool*(self, kernel_size, stride=[], padding=0, ceil_mode=False, ...): an empty
     stride means the kernel's (torch's documented default)."""

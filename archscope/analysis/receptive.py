@@ -60,10 +60,10 @@ def rf_to_dict(rf: RF | GlobalRF | None) -> dict | None:
 
 
 def through_kernel(rf: RF, kernel, stride, dilation=(1, 1), padding=(0, 0)) -> RF:
-    size = tuple(r + (k - 1) * d * j for r, k, d, j in zip(rf.size, kernel, dilation, rf.jump))
-    jump = tuple(j * s for j, s in zip(rf.jump, stride))
+    size = tuple(r + (k - 1) * d * j for r, k, d, j in zip(rf.size, kernel, dilation, rf.jump, strict=True))
+    jump = tuple(j * s for j, s in zip(rf.jump, stride, strict=True))
     start = tuple(c + ((k - 1) * d / 2 - p) * j
-                  for c, k, d, p, j in zip(rf.start, kernel, dilation, padding, rf.jump))
+                  for c, k, d, p, j in zip(rf.start, kernel, dilation, padding, rf.jump, strict=True))
     return RF(size, jump, start)
 
 

@@ -8,7 +8,7 @@ norms leave the field as it is). The arithmetic itself is in ``receptive``.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 
@@ -49,8 +49,8 @@ def _pad(rf, x, args, kwargs, packet):
 
 def _adaptive(rf, x, args, kwargs, packet):
     size_in, size_out = tuple(x.shape[-2:]), ntuple(args[1], 2)
-    if all(i % o == 0 for i, o in zip(size_in, size_out)):
-        k = tuple(i // o for i, o in zip(size_in, size_out))
+    if all(i % o == 0 for i, o in zip(size_in, size_out, strict=True)):
+        k = tuple(i // o for i, o in zip(size_in, size_out, strict=True))
         return through_kernel(rf, k, k)
     return GLOBAL  # uneven windows overlap: no single field size describes them
 

@@ -5,6 +5,7 @@ added)."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import TypedDict
 
 from archscope.analysis.receptive import RF, GlobalRF, rf_to_dict
 
@@ -84,6 +85,13 @@ class Totals:
     train_macs: int = 0
 
 
+class InputInfo(TypedDict):
+    """One input as analysed: its shape with the batch, and its dtype's name (``float32``, ``int64``)."""
+
+    shape: list[int]
+    dtype: str
+
+
 @dataclass
 class Analysis:
     model: str
@@ -96,7 +104,7 @@ class Analysis:
     layers: list = field(default_factory=list)
     memory: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
-    inputs: list = field(default_factory=list)  # [{"shape": [N, ...], "dtype": "float32"}, ...], every input
+    inputs: list[InputInfo] = field(default_factory=list)  # every input, in the order the model takes them
     # how train_flops were counted: {"rule": formulas.TRAINING_RULE, "forward_flops", "backward_flops",
     # "backward_macs", "frozen": [patterns], "frozen_params", "input_grad"}
     training: dict = field(default_factory=dict)
@@ -115,7 +123,7 @@ class Analysis:
             d.pop(k)
         d["layers"] = [{k: (rf_to_dict(layer.receptive_field) if k == "receptive_field" else v)
                         for k, v in l.items() if k not in ("in_keys", "out_keys")}
-                       for layer, l in zip(self.layers, d["layers"])]
+                       for layer, l in zip(self.layers, d["layers"], strict=True)]
         return d
 
     def layer(self, name: str) -> LayerStats:

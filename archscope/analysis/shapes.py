@@ -142,8 +142,10 @@ def _answer_conv(args):
         return None
     if x.shape[1] != w.shape[1] * win.groups or w.shape[0] % win.groups:
         return None  # torch raises its own, clearer error
+    if not all(len(v) == 2 for v in (win.stride, win.padding, win.dilation)):
+        return None  # an op called with other lengths: torch's error too, not an answer from the first two
     out = [(size + 2 * p - d * (k - 1) - 1) // s + 1
-           for size, k, s, p, d in zip(x.shape[2:], win.kernel, win.stride, win.padding, win.dilation)]
+           for size, k, s, p, d in zip(x.shape[2:], win.kernel, win.stride, win.padding, win.dilation, strict=True)]
     if any(o < 1 for o in out):
         return None
     return torch.empty((x.shape[0], w.shape[0], *out), dtype=torch.result_type(x, w), device="meta")
@@ -157,10 +159,10 @@ def _answer_pool(packet, args):
     win = pool_window(packet, args)
     if not all(len(v) == n for v in (win.kernel, win.stride, win.padding, win.dilation)):
         return None
-    if any(p > kk // 2 for p, kk in zip(win.padding, win.kernel)):
+    if any(p > kk // 2 for p, kk in zip(win.padding, win.kernel, strict=True)):
         return None
     out = [_pool_out(size, kk, p, s, d, win.ceil_mode)
-           for size, kk, p, s, d in zip(x.shape[2:], win.kernel, win.padding, win.stride, win.dilation)]
+           for size, kk, p, s, d in zip(x.shape[2:], win.kernel, win.padding, win.stride, win.dilation, strict=True)]
     if any(o < 1 for o in out):
         return None
     shape = (*x.shape[:2], *out)
@@ -203,6 +205,9 @@ class FastMetaMode(TorchDispatchMode):
     answer_shapes = True
     verify = False  # tests: also run the real kernel and record any disagreement
     mismatches: list
+
+    def __init__(self) -> None:  # typed here: TorchDispatchMode's own __init__ carries no annotations
+        super().__init__()
 
     @classmethod
     def _should_skip_dynamo(cls) -> bool:

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from archscope.analysis.result import Analysis
+from archscope.analysis.result import Analysis, InputInfo
 
 _COSTS = ("layers", "params", "macs", "flops")
 UNUSED = "unused"  # the key of the parameters no call read
@@ -89,7 +89,8 @@ def op_stages(a: Analysis) -> list:
     attention's tokens and heads), and so does all that is computed from them alone."""
     shapes = a.tensor_shapes
     carried: dict[int, tuple] = {}  # tensor -> the (H, W) of the map it comes from, while its last axes are that
-    for i, inp in enumerate(a.inputs or [{"shape": a.input_shape, "dtype": a.dtype}]):
+    given: list[InputInfo] = [{"shape": a.input_shape, "dtype": a.dtype}]  # an Analysis without `inputs`: its one input
+    for i, inp in enumerate(a.inputs or given):
         shape = inp["shape"]
         if len(shape) == 4 and not inp["dtype"].startswith(("int", "uint", "bool")):
             carried[i] = tuple(shape[2:])
@@ -100,11 +101,12 @@ def op_stages(a: Analysis) -> list:
             shape = shapes.get(o) or []
             if not ins or len(shape) < 3:
                 continue
-            last = tuple(shape[-2:])
-            if last in ins or (f.op not in _LAYOUT and len(shape) == 4):
-                carried[o] = last  # the same map, or a new resolution made from a map (a strided conv, a pool)
+            hw = tuple(shape[-2:])
+            if hw in ins or (f.op not in _LAYOUT and len(shape) == 4):
+                carried[o] = hw  # the same map, or a new resolution made from a map (a strided conv, a pool)
         out = f.outputs[0] if f.outputs else None
-        res.append(stage_of(shapes.get(out)) if out in carried and len(shapes.get(out)) == 4 else None)
+        out_shape = shapes.get(out) or []
+        res.append(stage_of(out_shape) if out in carried and len(out_shape) == 4 else None)
     spatial = [i for i, r in enumerate(res) if r is not None]
     if not spatial:
         return [None] * len(res)
@@ -147,7 +149,7 @@ def stages(a: Analysis) -> list[Stage]:
         return rows[key]
 
     seen: dict[str, list[int]] = {}  # module -> MACs and FLOPs of its own ops in the flow
-    for i, (f, key) in enumerate(zip(a.flow, keys)):
+    for i, (f, key) in enumerate(zip(a.flow, keys, strict=True)):
         if not f.stack:  # outside every module: in no module's cost, nor in the totals
             continue
         s = row(key, i)

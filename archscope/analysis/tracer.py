@@ -26,7 +26,7 @@ from torch.utils._pytree import tree_leaves
 
 from archscope.analysis import formulas
 from archscope.analysis.modules import ModuleRecord, ModuleTracker, cost_role
-from archscope.analysis.receptive import INPUT
+from archscope.analysis.receptive import INPUT, RF, GlobalRF
 from archscope.analysis.receptive_ops import WEIGHT_OPS, output_field
 from archscope.analysis.shapes import FastMetaMode
 
@@ -56,12 +56,12 @@ class PassResult:
     flops_by_category: dict[str, int]
     uncounted_ops: dict[str, int]
     output: object = None
-    flow: list = None
-    shapes: dict = None
-    output_keys: list = None
+    flow: list[FlowOp] | None = None
+    shapes: dict[int, list[int]] | None = None
+    output_keys: list[int] | None = None
     # one training step's extra work, by formulas.TRAINING_RULE: "forward_extra" (FLOPs a training-mode
     # forward adds), "backward_macs" (the gradients' matrix products), "backward_flops" (the rest)
-    training: dict = None
+    training: dict[str, int] | None = None
 
 
 class CostMode(FastMetaMode):
@@ -79,7 +79,7 @@ class CostMode(FastMetaMode):
         # every op whose result needs a gradient: (its outputs, its inputs that need one, its backward); the
         # backward runs only for those the loss reaches (``backward_reached``)
         self.steps: list[tuple[tuple[int, ...], tuple[int, ...], formulas.Backward]] = []
-        self.rf: dict[int, object] = {}
+        self.rf: dict[int, RF | GlobalRF | None] = {}  # None: off the spatial path
         # weight layers on the longest path from the input (the "depth" the VGG and
         # ResNet papers count: convolutions and fully connected layers)
         self.depth: dict[int, int] = {}
