@@ -161,7 +161,8 @@ def test_the_choice_is_the_fastest_timed_path(monkeypatch):
     timings[("grouped", "grouped-compiled")] = {"grouped": (9e-3, 0.0), "grouped-compiled": (8e-3, 30.0)}
     assert paths.choose(cfg, 5).path == "plain"
     # a short run is not worth timing: plain, untimed
-    assert paths.choose(replace(cfg, batch_size=256, epochs=1), 2).reason.endswith("too short to be worth timing the paths")
+    short = replace(cfg, batch_size=256, epochs=1)
+    assert paths.choose(short, 2).reason.endswith("too short to be worth timing the paths")
 
 
 def test_a_setting_s_seeds_run_as_one_task(monkeypatch):

@@ -4,11 +4,11 @@ computations written out below. Everything builds on meta."""
 
 import pytest
 import torch
+from helpers import n_params, output_shapes
 
 from archscope.analysis import analyze
 from archscope.errors import ArchscopeError
 from archscope.zoo import get_model, model_info
-from helpers import n_params, output_shapes
 
 # torchvision <Model>_Weights.IMAGENET1K_V1.meta["num_params"] and ["_ops"] (GFLOPS, counted as multiply-adds)
 TORCHVISION = {

@@ -57,8 +57,8 @@ def _other_readings(claim: Claim, models: tuple, results) -> list[dict]:
 def also_text(also: list[dict]) -> str:
     """'also on X: value (would hold)' for each other build."""
     words = {"holds": "would hold", "does not hold": "would not hold"}
-    return "; ".join(f"also on {' / '.join(a['models'])}: {fmt(a['measured'])} ({words.get(a['outcome'], a['outcome'])})"
-                     for a in also)
+    return "; ".join(f"also on {' / '.join(a['models'])}: {fmt(a['measured'])} "
+                     f"({words.get(a['outcome'], a['outcome'])})" for a in also)
 
 
 def evaluate(claim: Claim, results: Path | str | None = None) -> list[Evaluation]:

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import torch
 from torch import nn
@@ -19,7 +20,7 @@ class Measurement:
     detail: str = ""
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def analysis(name: str, input_shape: tuple | None = None, knobs: tuple = ()):
     """The analysis of a zoo model, built with ``knobs`` ((key, value) pairs: a what-if build) if given."""
     from archscope.analysis import analyze
@@ -37,7 +38,7 @@ def _built(name: str, args) -> str:
     return f"{name}[{', '.join(f'{a}={b}' for a, b in k)}]" if k else name
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def meta_model(name: str):
     from archscope.zoo import get_model
 
@@ -126,8 +127,8 @@ def layer_params(models, args) -> Measurement:
 def connections(models, args) -> Measurement:
     """LeCun et al.'s count: for every output unit, its inputs plus one for the
     bias (the RBF output has no bias)."""
-    from archscope.zoo.lenet import EuclideanRBF, PartialConv2d
     from archscope.zoo.layers import Subsampling
+    from archscope.zoo.lenet import EuclideanRBF, PartialConv2d
 
     a = analysis(models[0], _input(args))
     m = meta_model(models[0])
@@ -365,8 +366,8 @@ def layer_config(models, args) -> Measurement:
     """Per named layer: a convolution [maps, kernel, padding, stride]; a
     pooling/subsampling layer [kernel, stride, padding]; a dense or RBF layer
     [units]."""
-    from archscope.zoo.lenet import EuclideanRBF, PartialConv2d
     from archscope.zoo.layers import Subsampling
+    from archscope.zoo.lenet import EuclideanRBF, PartialConv2d
 
     m = meta_model(models[0])
     out = []
@@ -710,7 +711,7 @@ def stage_blocks(models, args) -> Measurement:
 
 # ---- data sets, read from the real files -----------------------------------------------------------
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _dataset(name: str) -> dict:
     """Counts, image size and classes of a data set, read from its files once
     their published checksums verified; ``CannotCheck`` where the files are

@@ -227,5 +227,5 @@ def epochs_to_reach(history, target: float, metric: str = "test_accuracy") -> fl
 
 
 __all__ = ["ALPHA", "LEVEL", "HOLDS", "DOES_NOT_HOLD", "NOT_DETERMINED", "FIGURE_RULE", "ORDER_RULE", "CURVE_RULE",
-           "Interval", "interval_from", "prediction_interval", "printed_slack", "FigureVerdict", "judge_figure", "Comparison", "welch",
-           "compare_means", "epochs_to_reach", "t_quantile"]
+           "Interval", "interval_from", "prediction_interval", "printed_slack", "FigureVerdict", "judge_figure",
+           "Comparison", "welch", "compare_means", "epochs_to_reach", "t_quantile"]

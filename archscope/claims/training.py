@@ -153,7 +153,7 @@ def provenance(device: str, data: dict | None = None, settings: dict | None = No
     from archscope import __version__
 
     return {"device": device, "torch": torch.__version__, "archscope": __version__, "commit": _commit(),
-            "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "data": data or {},
+            "date": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "data": data or {},
             "settings": settings or {}}
 
 
@@ -256,7 +256,6 @@ def config_key(exp_id: str, setting: dict) -> str:
     Each run record keeps it (``config``), so a resumed measurement reuses a
     run only when the configuration it ran is the one asked for now."""
     from archscope.probe.experiments import get_experiment
-
     from archscope.zoo import model_info
 
     cfg = get_experiment(exp_id).config_for(setting)
@@ -447,7 +446,7 @@ def estimate_plan(plan: RunPlan, *, jobs_at_once: int = 1, notice=None) -> float
     # the tasks' lengths, longest first onto the least loaded of the workers; a run left untimed is one too
     # short to be worth timing (archscope.probe.paths.SHORT_RUNS) and counts as nothing
     loads = [0.0] * max(1, jobs_at_once)
-    for path, idx in sorted(tasks, key=lambda t: -sum(costs[i] or 0.0 for i in t[1])):
+    for _path, idx in sorted(tasks, key=lambda t: -sum(costs[i] or 0.0 for i in t[1])):
         loads[loads.index(min(loads))] += sum(costs[i] or 0.0 for i in idx)
     return max(loads)
 

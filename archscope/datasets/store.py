@@ -146,7 +146,7 @@ class DownloadLimits:
     connect_s: float = 30.0
 
     @classmethod
-    def from_env(cls) -> "DownloadLimits":
+    def from_env(cls) -> DownloadLimits:
         return cls(stall_s=_env_seconds("ARCHSCOPE_DOWNLOAD_STALL", 30.0),
                    deadline_s=_env_seconds("ARCHSCOPE_DOWNLOAD_DEADLINE", None))
 

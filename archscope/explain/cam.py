@@ -96,7 +96,8 @@ def default_layer(model: nn.Module, x: torch.Tensor) -> str:
     layers = [n for n in feature_layers(model, x)
               if any(isinstance(m, nn.Conv2d) for m in modules[n].modules())]  # not a pool or an Identity
     if not layers:
-        raise ArchscopeError("the model has no convolution with a spatial output (N, C, h, w): give `layer`, a module whose output is one")
+        raise ArchscopeError("the model has no convolution with a spatial output (N, C, h, w): "
+                             "give `layer`, a module whose output is one")
     return layers[-1]
 
 

@@ -59,9 +59,9 @@ class CamReport:
 def load_images(paths, shape) -> torch.Tensor:
     """Image files -> (N, C, H, W) at the model's input, standardised like
     the probe's real data (per-set mean and std)."""
-    from PIL import Image, UnidentifiedImageError
-
     import warnings
+
+    from PIL import Image, UnidentifiedImageError
 
     c, h, w = shape
     out = []
@@ -141,8 +141,8 @@ def run_cam(name: str, weights, *, method: str = "both", layer: str | None = Non
     with torch.no_grad():
         logits = _logits(model(x))
     acc = float((logits.argmax(-1).cpu() == y).float().mean()) if y is not None else None
-    report = CamReport(info.name, str(weights) if weights is not None else "(the module's own)", list(shape), src, len(x), acc, x=x.cpu(), y=y, masks=masks,
-                       class_names=names)
+    report = CamReport(info.name, str(weights) if weights is not None else "(the module's own)", list(shape), src,
+                       len(x), acc, x=x.cpu(), y=y, masks=masks, class_names=names)
     target = y.to(dev) if y is not None else None  # the true class, as the pointing game scores it
     todo = METHODS if method == "both" else (method,)
     for mth in todo:

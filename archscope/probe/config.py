@@ -106,7 +106,7 @@ class TrainConfig:
     eval_train: bool = True  # eval-mode accuracy on the whole training split after training
     detail: bool = False  # also time data / forward+backward / optimizer (ten extra steps)
 
-    def validate(self) -> "TrainConfig":
+    def validate(self) -> TrainConfig:
         """Refuse what cannot be a run, in one line each (before any work)."""
         _choice(Dataset, self.dataset, "dataset")
         _choice(Optimizer, self.optimizer, "optimizer")
@@ -129,7 +129,7 @@ class TrainConfig:
             raise ArchscopeError(f"`seed` must be a non-negative integer, got {self.seed!r}")
         return self
 
-    def resolve(self, info, dev) -> "TrainConfig":
+    def resolve(self, info, dev) -> TrainConfig:
         """Every ``None`` default filled in for ``info``'s model on ``dev``."""
         hints = dict(info.probe)
         sgd = self.optimizer == Optimizer.SGD.value

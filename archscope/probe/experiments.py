@@ -222,7 +222,8 @@ EXPERIMENTS: dict[str, Experiment] = {e.id: e for e in (
                    "initialisation (init.Xavier(): Glorot-uniform weights, zero biases) and SGD in PyTorch",
                    "Gluon resizes the uint8 images to 96x96 (bilinear) before ToTensor; archscope resizes the "
                    "[0, 1] tensors bilinearly: the pixels differ by rounding", ),
-               needs="needs a GPU: 1.92 GFLOPs a training image at 96x96 (archscope's count), 1.15 PFLOP for 10 epochs of 60,000, some 750 times the LeNet run"),
+               needs="needs a GPU: 1.92 GFLOPs a training image at 96x96 (archscope's count), 1.15 PFLOP for 10 "
+                     "epochs of 60,000, some 750 times the LeNet run"),
 )}
 
 

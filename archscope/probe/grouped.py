@@ -468,7 +468,7 @@ def time_paths(cfg, seeds: int, candidates: tuple, *, seconds: float = 1.0, max_
             opt = make_optimizer(cfg.optimizer, net.parameters(), cfg.lr, cfg.momentum, cfg.weight_decay)
             loss_sum, correct = torch.zeros(seeds, device=dev), torch.zeros(seeds, dtype=torch.int64, device=dev)
 
-            def step(xb, yb, net=net, opt=opt):
+            def step(xb, yb, net=net, opt=opt, k=k):
                 with amp.autocast():
                     logits = net(xb)
                     losses = F.cross_entropy(logits.float().reshape(-1, k), yb.reshape(-1),

@@ -129,6 +129,7 @@ def render_full(evals, fmt: str = "table") -> str:
     if fmt != "table":
         return render_evaluations(evals, fmt)
     blocks = []
+    would = {"holds": "hold", "does not hold": "not hold"}  # "there it would ..."; any other outcome as it is
     for e in evals:
         c = e.claim
         fields = [("id", c.id), ("claim", c.statement), ("source", c.source), ("kind", c.kind),
@@ -137,8 +138,7 @@ def render_full(evals, fmt: str = "table") -> str:
                   ("rule", e.rule or short_rule(e)), ("how", e.detail), ("convention", c.convention),
                   ("tolerance", c.tolerance.wording if c.kind != "training" or c.tolerance.wording != "exact" else "")]
         fields += [("also on", f"{' / '.join(a['models'])}" + (f" with {a['setting']}" if a.get("setting") else "")
-                    + f": {fmt_value(a['measured'])} (there it would "
-                    f"{'hold' if a['outcome'] == 'holds' else 'not hold' if a['outcome'] == 'does not hold' else a['outcome']}"
+                    + f": {fmt_value(a['measured'])} (there it would {would.get(a['outcome'], a['outcome'])}"
                     f"; not the verdict): {a['detail']}") for a in e.also]
         if e.stats:
             fields.append(("numbers", ", ".join(f"{k} {_number(v)}" for k, v in e.stats.items() if v is not None)))

@@ -109,8 +109,9 @@ def evolution_svg(points) -> str:
         return out
 
     body = panel(0, "params", "Parameters", "#3465a4") + panel(1, "macs", "MACs (multiply-adds)", "#cc0000")
-    return ('<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="Helvetica, Arial, sans-serif">'
-            '<rect width="100%%" height="100%%" fill="white"/>%s</svg>\n' % (w, h, "".join(body)))
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{w:d}" height="{h:d}" '
+            'font-family="Helvetica, Arial, sans-serif">'
+            f'<rect width="100%" height="100%" fill="white"/>{"".join(body)}</svg>\n')
 
 
 def index_page(entries, order: str) -> str:
@@ -150,9 +151,7 @@ def families_page(fam) -> str:
 
 def claims_page(all_evals, n_claims: int) -> str:
     """Every evaluation of the ``n_claims`` claims, with the verdicts counted."""
-    from archscope.render.claims import render_evaluations, verdict_counts
-
-    from archscope.render.claims import rules_footer
+    from archscope.render.claims import render_evaluations, rules_footer, verdict_counts
 
     return ("# Claims and verdicts\n\n" + f"{len(all_evals)} evaluations of {n_claims} claims: "
             f"{verdict_counts(all_evals)}.\n\nEach claim is judged on the build it is about — the source's own code "

@@ -15,8 +15,9 @@ import difflib
 import fnmatch
 import inspect
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from archscope.errors import ArchscopeError, UnknownModelError
 from archscope.sources import SOURCES  # one definition, light: the CLI offers exactly these

@@ -23,7 +23,7 @@ on channels. A step is
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -239,7 +239,7 @@ class InceptionNet(nn.Module):
     classifier on the output of module ``aux_after`` that runs only in
     training (then the forward returns ``(logits, aux)``)."""
 
-    def __init__(self, stem: nn.Module, modules: "OrderedDict[str, nn.Module]", head: nn.Module,
+    def __init__(self, stem: nn.Module, modules: OrderedDict[str, nn.Module], head: nn.Module,
                  aux: nn.Module | None = None, aux_after: str | None = None):
         super().__init__()
         self.stem = stem
@@ -261,7 +261,7 @@ class InceptionNet(nn.Module):
         return (logits, aux) if aux is not None else logits
 
 
-def _modules(in_ch: int, rows, conv: Conv) -> tuple["OrderedDict[str, Mixed]", int]:
+def _modules(in_ch: int, rows, conv: Conv) -> tuple[OrderedDict[str, Mixed], int]:
     mods, c = OrderedDict(), in_ch
     for name, branches in rows:
         mods[name] = Mixed(c, branches, conv)
