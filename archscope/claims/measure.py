@@ -107,7 +107,7 @@ def outputs_grow(models, args) -> Measurement:
     depths = [(a.layer(n).input_shape[1], a.layer(n).output_shape[1]) for n in _layers(models[0], args)]
     return Measurement(all(o > i for i, o in depths),
                        f"{_built(models[0], args)}: " + ", ".join(f"{n} {i}->{o}" for n, (i, o) in
-                                                                   zip(_layers(models[0], args), depths)))
+                                                                   zip(_layers(models[0], args), depths, strict=True)))
 
 
 def ratio(models, args) -> Measurement:
@@ -121,7 +121,7 @@ def layer_params(models, args) -> Measurement:
     m = meta_model(models[0])
     layers = _layers(models[0], args)
     values = [sum(p.numel() for p in m.get_submodule(l).parameters() if p.requires_grad) for l in layers]
-    return Measurement(values, ", ".join(f"{l} {v:,}" for l, v in zip(layers, values)))
+    return Measurement(values, ", ".join(f"{l} {v:,}" for l, v in zip(layers, values, strict=True)))
 
 
 def connections(models, args) -> Measurement:
@@ -149,14 +149,14 @@ def connections(models, args) -> Measurement:
             raise TypeError(f"no connection count for {type(mod).__name__}")
     if args.get("total"):
         return Measurement(sum(values), " + ".join(f"{v:,}" for v in values))
-    return Measurement(values, ", ".join(f"{l} {v:,}" for l, v in zip(args["layers"], values)))
+    return Measurement(values, ", ".join(f"{l} {v:,}" for l, v in zip(args["layers"], values, strict=True)))
 
 
 def output_shapes(models, args) -> Measurement:
     a = analysis(models[0], _input(args))
     layers = _layers(models[0], args)
     shapes = [a.layer(l).output_shape[1:] for l in layers]
-    return Measurement(shapes, "; ".join(f"{l} {'x'.join(map(str, s))}" for l, s in zip(layers, shapes)))
+    return Measurement(shapes, "; ".join(f"{l} {'x'.join(map(str, s))}" for l, s in zip(layers, shapes, strict=True)))
 
 
 def neurons(models, args) -> Measurement:
@@ -274,7 +274,7 @@ def row_macs(models, args) -> Measurement:
 def depths(models, args) -> Measurement:
     """The depth of each model, in order: a rule's examples ('eg 20, 32, 44')."""
     values = [_quantity(m, "depth", args) for m in models]
-    return Measurement(values, ", ".join(f"{m} {v}" for m, v in zip(models, values)))
+    return Measurement(values, ", ".join(f"{m} {v}" for m, v in zip(models, values, strict=True)))
 
 
 def input_shape(models, args) -> Measurement:
@@ -388,7 +388,7 @@ def layer_config(models, args) -> Measurement:
             out.append([x.weight.shape[0]])
         else:
             raise TypeError(f"no configuration for {type(x).__name__}")
-    return Measurement(out, "; ".join(f"{n} {c}" for n, c in zip(_layers(models[0], args), out)))
+    return Measurement(out, "; ".join(f"{n} {c}" for n, c in zip(_layers(models[0], args), out, strict=True)))
 
 
 def map_links(models, args) -> Measurement:
@@ -548,8 +548,10 @@ def googlenet_table1(models, args) -> Measurement:
         out.append(f"stem convolutions {convs(a, 'stem')} vs {convs(ref, 'stem')}")
     for i in ("3a", "3b", "4a", "4b", "4c", "4d", "4e", "5a", "5b"):
         ca, cr = convs(a, f"inception{i}"), convs(ref, f"inception{i}")
-        if ca != cr:
-            diff = [f"{x[0]} {x[1]}x{x[1]} for {y[1]}x{y[1]}" for x, y in zip(ca, cr) if x != y]
+        if len(ca) != len(cr):  # not comparable convolution by convolution: say so rather than drop the extra ones
+            out.append(f"{i}: {len(ca)} convolutions vs {len(cr)}")
+        elif ca != cr:
+            diff = [f"{x[0]} {x[1]}x{x[1]} for {y[1]}x{y[1]}" for x, y in zip(ca, cr, strict=True) if x != y]
             out.append(f"{i}: " + ", ".join(diff))
     for cls, what in ((nn.LocalResponseNorm, "LRN"), (nn.modules.batchnorm._BatchNorm, "batch norm")):
         if count(a, cls) != count(ref, cls):

@@ -113,7 +113,7 @@ def _table_cells():
         for label, what, setting, cells, line in rows:
             if (t, label) in _BASELINE_ROWS:
                 continue
-            for k, ((metric, short, name), value) in enumerate(zip(_METRICS, cells)):
+            for k, ((metric, short, name), value) in enumerate(zip(_METRICS, cells, strict=True)):
                 if (t, label, metric) not in _NAMED:
                     yield t, exp, label, what, setting, line + k * step, value, metric, short, name
 

@@ -42,7 +42,7 @@ def compare(claim: Claim, measured) -> tuple[bool, str]:
     e, how = claim.expected, claim.compare
     if how == "approx":
         if isinstance(e, (list, tuple)):  # several figures, each with the tolerance (relative to itself)
-            ok = len(measured) == len(e) and all(claim.tolerance.allows(m, x) for m, x in zip(measured, e))
+            ok = len(measured) == len(e) and all(claim.tolerance.allows(m, x) for m, x in zip(measured, e, strict=True))
             return ok, claim.tolerance.wording
         ok = claim.tolerance.allows(measured, e)
         dev = _deviation(measured, e)

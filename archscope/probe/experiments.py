@@ -100,7 +100,7 @@ def _row(loss, train_acc, test_acc) -> dict:
 
 
 def _table(key, values, loss, tr, te) -> dict:
-    return {setting_label({key: v}): _row(a, b, c) for v, a, b, c in zip(values, loss, tr, te)}
+    return {setting_label({key: v}): _row(a, b, c) for v, a, b, c in zip(values, loss, tr, te, strict=True)}
 
 
 _LRS = [0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7]

@@ -101,7 +101,7 @@ class Stacked(nn.Module):
         self.seeds = s = len(models)
         self.kinds: list[str] = []
         self.layers = nn.ModuleList()
-        for parts in zip(*models):
+        for parts in zip(*models, strict=True):
             m = parts[0]
             if isinstance(m, nn.Conv2d):
                 conv = nn.Conv2d(m.in_channels * s, m.out_channels * s, m.kernel_size, m.stride, m.padding,
@@ -129,7 +129,7 @@ class Stacked(nn.Module):
 
     def forward(self, x):  # (B, S*C, H, W)
         s = self.seeds
-        for kind, layer in zip(self.kinds, self.layers):
+        for kind, layer in zip(self.kinds, self.layers, strict=True):
             if kind == "flatten":
                 x = x.reshape(x.shape[0], s, -1).transpose(0, 1)  # (S, B, C*H*W), each seed's own order
             elif kind == "linear":
@@ -142,7 +142,7 @@ class Stacked(nn.Module):
     def unstack(self, models: list[nn.Module]) -> None:
         """Write each seed's weights back into ``models`` (plain copies of the
         architecture), e.g. to save or compare them."""
-        for i, (kind, layer) in enumerate(zip(self.kinds, self.layers)):
+        for i, (kind, layer) in enumerate(zip(self.kinds, self.layers, strict=True)):
             for s, model in enumerate(models):
                 m = model[i]
                 with torch.no_grad():
@@ -370,7 +370,7 @@ def train_group(cfgs, *, compiled: bool = False, notice=None, trace_steps: int =
                 step_no += 1
                 out.images_seen += b * S
                 if trace_steps and step_no <= trace_steps:
-                    for r, v in zip(out.seeds, losses.tolist()):
+                    for r, v in zip(out.seeds, losses.tolist(), strict=True):
                         r.step_losses.append(v)
                 window.append(losses)
                 if step_no % 10 == 0 or step_no == total:  # the plain path's windows; never a sync per step

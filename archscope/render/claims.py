@@ -119,7 +119,7 @@ def render_evaluations(evals, fmt: str = "table") -> str:
     for e in evals:
         cells = [e.claim.id, " / ".join(e.models) or "-", fmt_value(e.claim.expected), _measured(e),
                  e.verdict.value, short_rule(e)]
-        rows.append([_wrap(c, w, 4) for c, w in zip(cells, widths)])
+        rows.append([_wrap(c, w, 4) for c, w in zip(cells, widths, strict=True)])
     return tabulate(rows, headers=["id", "models", "expected", "measured", "outcome", "rule"], tablefmt="simple",
                     disable_numparse=True)
 

@@ -297,9 +297,10 @@ def inception_v2(num_classes=1000, in_channels=3, *, dropout=0.0):
 
 
 def _v3_body(c: int, conv: Conv, *, a_proj, a_k: int, b_c7, tv_order: bool):
-    rows = [*[(f"Mixed_5{x}", module_a(p, a_k)) for x, p in zip("bcd", a_proj)],
+    rows = [*[(f"Mixed_5{x}", module_a(p, a_k)) for x, p in zip("bcd", a_proj, strict=True)],
             ("Mixed_6a", REDUCTION_35),
-            *[(f"Mixed_6{x}", module_b(c7, tv_order=tv_order)) for x, c7 in zip("bcdef", b_c7)],
+            # b_c7 sets how many 17x17 modules there are (5 or 4); "bcdef" only supplies their names
+            *[(f"Mixed_6{x}", module_b(c7, tv_order=tv_order)) for x, c7 in zip("bcdef", b_c7, strict=False)],
             ("Mixed_7a", REDUCTION_17),
             ("Mixed_7b", MODULE_C), ("Mixed_7c", MODULE_C)]
     return _modules(c, rows, conv)

@@ -94,7 +94,7 @@ class TFSamePad(nn.Module):
 
     def forward(self, x):
         pads = []
-        for size, k, s in zip(reversed(x.shape[-2:]), reversed(self.kernel_size), reversed(self.stride)):
+        for size, k, s in zip(reversed(x.shape[-2:]), reversed(self.kernel_size), reversed(self.stride), strict=True):
             out = math.ceil(size / s)
             total = max((out - 1) * s + k - size, 0)
             pads += [total // 2, total - total // 2]

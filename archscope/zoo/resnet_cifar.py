@@ -132,7 +132,7 @@ class CifarPreActResNet(nn.Module):
         # num_filters_out), so its widths are 16/64/128 with the same outputs: its
         # bottlenecks narrow by 4 only in the first stage, by 2 after.
         widths = (16, 64, 128) if keras else (16, 32, 64)
-        for i, (width, out) in enumerate(zip(widths, (64, 128, 256))):
+        for i, (width, out) in enumerate(zip(widths, (64, 128, 256), strict=True)):
             blocks = []
             for j in range(n):
                 stride = 2 if (i > 0 and j == 0) else 1
