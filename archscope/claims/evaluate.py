@@ -137,7 +137,7 @@ def evaluate_for(claims, names, results: Path | str | None = None) -> list[Evalu
         ms = [m for m in ms if m]
         return bool(ms) and all(resolve(m) in wanted for m in ms)
 
-    out = []
+    out: list[Evaluation] = []
     for c in claims:
         if any(among(ms) for ms in c.models):
             out.extend(e for e in evaluate(c, results) if among(e.models)

@@ -138,7 +138,7 @@ def connections(models, args) -> Measurement:
         out = math.prod(a.layer(name).output_shape[1:])
         if isinstance(mod, PartialConv2d):
             spatial = math.prod(a.layer(name).output_shape[2:])
-            values.append(sum(spatial * c.out_channels * (c.weight[0].numel() + 1) for c in mod.convs))
+            values.append(sum(spatial * c.out_channels * (c.weight[0].numel() + 1) for c in _conv_parts(mod)))
         elif isinstance(mod, (nn.Conv2d, nn.Linear)):
             values.append(out * (mod.weight[0].numel() + (1 if mod.bias is not None else 0)))
         elif isinstance(mod, Subsampling):
@@ -374,8 +374,9 @@ def layer_config(models, args) -> Measurement:
     for name in _layers(models[0], args):
         x = m.get_submodule(name)
         if isinstance(x, PartialConv2d):
-            c = x.convs[0]
-            out.append([sum(c.out_channels for c in x.convs), _pair(c.kernel_size), _pair(c.padding), _pair(c.stride)])
+            parts = _conv_parts(x)
+            c = parts[0]
+            out.append([sum(c.out_channels for c in parts), _pair(c.kernel_size), _pair(c.padding), _pair(c.stride)])
         elif isinstance(x, nn.Conv2d):
             out.append([x.out_channels, _pair(x.kernel_size), _pair(x.padding), _pair(x.stride)])
         elif isinstance(x, Subsampling):
@@ -391,13 +392,23 @@ def layer_config(models, args) -> Measurement:
     return Measurement(out, "; ".join(f"{n} {c}" for n, c in zip(_layers(models[0], args), out, strict=True)))
 
 
+def _conv_parts(x: nn.Module) -> list[nn.Conv2d]:
+    """The convolutions a layer runs: a PartialConv2d's (one per group of input
+    maps, LeNet-5's C3), else the layer itself."""
+    from archscope.zoo.lenet import PartialConv2d
+
+    parts = list(x.convs) if isinstance(x, PartialConv2d) else [x]
+    convs = [c for c in parts if isinstance(c, nn.Conv2d)]
+    if len(convs) != len(parts):
+        raise TypeError(f"not a convolution: {type(x).__name__}")
+    return convs
+
+
 def map_links(models, args) -> Measurement:
     """(input map, output map) pairs a convolution connects: LeNet-5's C3
     joins 60 of the 6 x 16 = 96 pairs (LeCun et al., Table I)."""
-    from archscope.zoo.lenet import PartialConv2d
-
     x = meta_model(models[0]).get_submodule(args["layer"][models[0]])
-    convs = list(x.convs) if isinstance(x, PartialConv2d) else [x]
+    convs = _conv_parts(x)
     links = sum(c.in_channels // c.groups * c.out_channels for c in convs)
     return Measurement(links, f"{models[0]} {args['layer'][models[0]]}: {links} input-output map pairs")
 
@@ -473,6 +484,8 @@ def conv_pool_layout(models, args) -> Measurement:
     convs, pools = set(), set()
     for x in meta_model(models[0]).modules():
         if isinstance(x, nn.Conv2d):
+            if isinstance(x.padding, str):  # "same"/"valid": no padding figure to describe
+                raise TypeError(f"{models[0]}: a convolution with padding {x.padding!r}")
             (kh, kw), (sh, _), (ph, pw) = x.kernel_size, x.stride, x.padding
             convs.add(f"{kh}x{kw}/{sh} pad {ph if ph == pw else (ph, pw)}")
         elif isinstance(x, nn.MaxPool2d):
@@ -600,7 +613,7 @@ def lenet_paper(models, args) -> Measurement:
 
 def _blocks(name: str) -> list[tuple[str, nn.Module]]:
     """The residual blocks (modules with a ``shortcut``), outermost only, in registration order."""
-    out = []
+    out: list[tuple[str, nn.Module]] = []
     for n, x in meta_model(name).named_modules():
         if n and hasattr(x, "shortcut") and not any(n.startswith(b + ".") for b, _ in out):
             out.append((n, x))
@@ -632,6 +645,12 @@ def stem_layers(models, args) -> Measurement:
     return Measurement(out, f"{models[0]} before {first}: " + ", ".join(f"{l.name} {l.type}" for l in leaves[:i]))
 
 
+def _shortcut(block: nn.Module) -> nn.Module | None:
+    """A residual block's ``shortcut`` module; None where the block has none."""
+    s = block.shortcut
+    return s if isinstance(s, nn.Module) else None
+
+
 def _convs(m: nn.Module) -> list[nn.Conv2d]:
     return [x for x in m.modules() if isinstance(x, nn.Conv2d)]
 
@@ -645,10 +664,11 @@ def projection_placement(models, args) -> Measurement:
     for n, b in _blocks(models[0]):
         lay = a.layer(n)
         changes = list(lay.input_shape) != list(lay.output_shape)
-        proj = b.shortcut is not None and not isinstance(b.shortcut, nn.Identity)
+        sc = _shortcut(b)
+        proj = sc is not None and not isinstance(sc, nn.Identity)
         where &= proj == changes
-        if proj:
-            leaf = [x for x in b.shortcut.modules() if not list(x.children())]
+        if sc is not None and proj:
+            leaf = [x for x in sc.modules() if not list(x.children())]
             kinds = [type(x).__name__ for x in leaf]
             is_lone = kinds == ["Conv2d"] and _pair(leaf[0].kernel_size) == 1
             lone &= is_lone
@@ -662,7 +682,8 @@ def residual_kernels(models, args) -> Measurement:
     (the shortcut's convolutions left out): [1, 3, 1] is a bottleneck unit."""
     seqs = []
     for _, b in _blocks(models[0]):
-        short = set(map(id, _convs(b.shortcut))) if b.shortcut is not None else set()
+        sc = _shortcut(b)
+        short = set(map(id, _convs(sc))) if sc is not None else set()
         seq = [_pair(c.kernel_size) for c in _convs(b) if id(c) not in short]
         if seq not in seqs:
             seqs.append(seq)
@@ -732,7 +753,7 @@ def _dataset(name: str) -> dict:
         raise CannotCheck(f"{name} is not on this machine (neither archscope's cache nor a system package has it): "
                           f"`archscope data fetch {name}` brings it" if s.downloadable else
                           f"{name} cannot be had here: {s.note}") from None
-    arrays = {}
+    arrays: dict[str, Any] = {}  # an idx file's array, a CIFAR batch's (images, labels)
     for f in s.files:
         p = found.files[f.name]
         if s.format == "idx":

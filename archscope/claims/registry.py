@@ -13,6 +13,7 @@ never copied.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from archscope.claims.schema import ABOUT, EXACT, Claim, Tolerance, printed
 
@@ -75,7 +76,8 @@ _METRICS = (("train_loss", "loss", "train loss"), ("train_accuracy", "train-acc"
             ("test_accuracy", "test-acc", "test accuracy"))
 # table: (experiment, [(label, what, setting, (loss, train acc, test acc), first line of the loss cell)],
 #         lines between the loss, train and test rows)
-_TABLES = {
+_Row = tuple[str, str, dict[str, Any], tuple[float, float, float], int]
+_TABLES: dict[int, tuple[str, list[_Row], int]] = {
     3: ("lenet-fmnist-lr", [(f"lr{lr}", f"lr {lr}", {"lr": lr}, cells, 540 + 2 * i) for i, (lr, cells) in enumerate((
         (0.9, (0.469, 0.821, 0.809)), (1.0, (0.459, 0.827, 0.828)), (1.1, (0.444, 0.835, 0.766)),
         (1.2, (0.425, 0.843, 0.83)), (1.3, (0.411, 0.847, 0.825)), (1.4, (0.423, 0.842, 0.831)),

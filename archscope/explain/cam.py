@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
+from typing import TypeGuard
 
 import torch
 import torch.nn.functional as F
@@ -71,7 +72,7 @@ def _trace(model: nn.Module, x: torch.Tensor):
     return calls, out
 
 
-def _is_map(t) -> bool:
+def _is_map(t: object) -> TypeGuard[torch.Tensor]:
     return isinstance(t, torch.Tensor) and t.dim() == 4 and t.shape[-1] * t.shape[-2] > 1
 
 

@@ -167,6 +167,7 @@ def _worker(conn, env: dict, parent: int) -> None:
         if task is None:
             return
         i, fn, a = task
+        out: tuple[int, object, str | None]  # (task index, result, error text)
         try:
             out = (i, fn(*a), None)
         except BaseException as e:  # the run's failure, reported; the worker goes on

@@ -17,7 +17,7 @@ def _int(v) -> str:
     return "-" if v is None else f"{v:,}"
 
 
-def _signed(v: int) -> str:
+def _signed(v: int | None) -> str:  # None (no figure: the tool failed) reads as 0, as any falsy value
     return f"{v:+,}" if v else "0"
 
 

@@ -150,7 +150,7 @@ class ModelInfo:
     # defaults for `archscope probe` where the general ones (200 CPU steps, Adam 1e-3) are too short for the
     # model to show it learns; each entry says why in a note
     probe: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
-    builder: Callable[..., Any] = field(default=None, repr=False, compare=False)
+    builder: Callable[..., Any] = field(kw_only=True, repr=False, compare=False)  # every entry has one
     arch_kwargs: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property

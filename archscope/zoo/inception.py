@@ -72,7 +72,8 @@ class Fork(nn.Module):
 
 
 def _branch(in_ch: int, steps, conv: Conv) -> tuple[nn.Sequential, int]:
-    layers, c = [], in_ch
+    layers: list[nn.Module] = []
+    c = in_ch
     for step in steps:
         if step[0] in ("avg", "max"):
             kind, k, s, p, *ceil = step
@@ -202,7 +203,8 @@ TORCHVISION_STEM = (
 
 
 def _stem(rows, in_ch: int, conv: Conv) -> tuple[nn.Sequential, int]:
-    layers, c = OrderedDict(), in_ch
+    layers: OrderedDict[str, nn.Module] = OrderedDict()
+    c = in_ch
     for name, *spec in rows:
         if spec[0] == "max":
             layers[name] = nn.MaxPool2d(spec[1], spec[2])

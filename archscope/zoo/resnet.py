@@ -72,7 +72,7 @@ def _shortcut(kind: str, in_ch: int, out_ch: int, stride: int, bias: bool, bn_ep
     if kind == "A" and needs_change:
         return ZeroPadShortcut(in_ch, out_ch, stride)
     if (kind == "B" and needs_change) or kind == "C":
-        layers = [nn.Conv2d(in_ch, out_ch, 1, stride, bias=bias)]
+        layers: list[nn.Module] = [nn.Conv2d(in_ch, out_ch, 1, stride, bias=bias)]
         if bn:
             layers.append(nn.BatchNorm2d(out_ch, eps=bn_eps))
         return nn.Sequential(*layers)

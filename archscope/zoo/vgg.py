@@ -127,7 +127,7 @@ for _name, _cfg, _depth, _table2, _tv, _gflops in _TABLE:
         published=(Published("params", _table2 * 1e6, f"Simonyan & Zisserman 2014, Table 2 ({_cfg}: {_table2} M)"),),
         builder=vgg, arch_kwargs={"config": _cfg},
     ))
-    if _tv is None:
+    if _tv is None or _gflops is None:  # torchvision ships neither
         continue
     register(ModelInfo(
         name=f"{_name}.torchvision", family="VGG", year=2014, paper=PAPER, source="torchvision",
