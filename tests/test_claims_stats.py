@@ -8,7 +8,6 @@ import pytest
 
 from archscope.claims import stats as S
 
-
 # ---- Student's t ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("n, printed", [(2, 12.706), (3, 4.303), (5, 2.776), (10, 2.262)])

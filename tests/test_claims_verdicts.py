@@ -13,17 +13,16 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from test_claims_inventory import ARTICLES, INVENTORY, needs_sources, source_lines
 from typer.testing import CliRunner
 
 from archscope.claims import CLAIMS, Verdict, by_id, evaluate
 from archscope.claims import training as T
 from archscope.claims import verdicts as V
-from archscope.claims.registry import BASELINE, _BASELINE_ROWS, _TABLES, PAPER_BUILD
+from archscope.claims.registry import _BASELINE_ROWS, _TABLES, BASELINE, PAPER_BUILD
 from archscope.cli import app
 from archscope.probe.experiments import EXPERIMENTS
 from archscope.zoo import list_models, resolve
-
-from test_claims_inventory import ARTICLES, INVENTORY, needs_sources, source_lines
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[1]

@@ -2,9 +2,9 @@
 server (never the internet), and every way a file can be wrong."""
 
 import gzip
-import re
 import hashlib
 import http.server
+import re
 import struct
 import threading
 from dataclasses import replace

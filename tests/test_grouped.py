@@ -55,8 +55,8 @@ def test_stacked_network_is_each_seeds_own_network(knobs):
     # and back: each seed's weights written into plain copies of the architecture
     copies = [get_model("lenet.d2l", **knobs) for _ in range(3)]
     net.unstack(copies)
-    for m, c in zip(models, copies):
-        for (name, p), q in zip(m.state_dict().items(), c.state_dict().values()):
+    for m, c in zip(models, copies, strict=True):
+        for (name, p), q in zip(m.state_dict().items(), c.state_dict().values(), strict=True):
             assert torch.equal(p, q), name
 
 
@@ -72,7 +72,7 @@ def test_what_cannot_be_stacked_says_why():
 # ---- the grouped path gives the plain path's runs -----------------------------------------------
 
 def _rel(a, b):
-    return max(abs(x - y) / abs(y) for x, y in zip(a, b))
+    return max(abs(x - y) / abs(y) for x, y in zip(a, b, strict=True))
 
 
 @pytest.mark.parametrize("dataset", ["fashion-mnist", "synthetic"])
@@ -84,7 +84,7 @@ def test_grouped_seeds_are_the_plain_runs_of_those_seeds(tiny_fmnist, dataset):
     seeds = (0, 1, 2)
     plain = [run(replace(cfg, seed=s), trace_steps=50) for s in seeds]
     group = train_group([replace(cfg, seed=s) for s in seeds], trace_steps=50)
-    for p, g in zip(plain, group.seeds):
+    for p, g in zip(plain, group.seeds, strict=True):
         assert len(p.step_losses) == len(g.step_losses) == 50
         assert _rel(g.step_losses, p.step_losses) < 1e-5, g.seed
         # and the epoch's figures d2l prints
@@ -103,7 +103,7 @@ def test_compiled_grouped_seeds_are_the_plain_runs(tiny_fmnist):
     plain = [run(replace(cfg, seed=s), trace_steps=50) for s in (0, 1)]
     group = train_group([replace(cfg, seed=s) for s in (0, 1)], trace_steps=50, compiled=True)
     assert group.compile_seconds is not None
-    for p, g in zip(plain, group.seeds):
+    for p, g in zip(plain, group.seeds, strict=True):
         assert _rel(g.step_losses, p.step_losses) < 1e-4
 
 
@@ -126,7 +126,7 @@ def test_a_shorter_run_is_the_prefix_of_a_longer_one_bit_for_bit(tiny_fmnist):
     assert two.test_accuracy == three.history[1]["test_accuracy"]
     g2 = train_group([replace(cfg, epochs=2, seed=s) for s in (3, 4)])
     g3 = train_group([replace(cfg, epochs=3, seed=s) for s in (3, 4)])
-    for a, b in zip(g2.seeds, g3.seeds):
+    for a, b in zip(g2.seeds, g3.seeds, strict=True):
         assert a.history == b.history[:2] and len(b.history) == 3
 
 
@@ -161,7 +161,8 @@ def test_the_choice_is_the_fastest_timed_path(monkeypatch):
     timings[("grouped", "grouped-compiled")] = {"grouped": (9e-3, 0.0), "grouped-compiled": (8e-3, 30.0)}
     assert paths.choose(cfg, 5).path == "plain"
     # a short run is not worth timing: plain, untimed
-    assert paths.choose(replace(cfg, batch_size=256, epochs=1), 2).reason.endswith("too short to be worth timing the paths")
+    short = replace(cfg, batch_size=256, epochs=1)
+    assert paths.choose(short, 2).reason.endswith("too short to be worth timing the paths")
 
 
 def test_a_setting_s_seeds_run_as_one_task(monkeypatch):
@@ -178,7 +179,7 @@ def test_a_setting_s_seeds_run_as_one_task(monkeypatch):
     outcomes, interrupted = run_planned(configs, keys, on_start=started.append,
                                         on_outcome=lambda i, o: ended.append(i))
     assert not interrupted and sorted(started) == sorted(ended) == [0, 1, 2, 3]
-    for c, o in zip(configs, outcomes):
+    for c, o in zip(configs, outcomes, strict=True):
         r = o.run
         assert r.ok and r.seed == c.seed and r.path == "grouped" and r.group == [0, 1] and r.threads == 1
         assert len(r.history) == 1 and r.history[0]["test_accuracy"] == r.test_accuracy

@@ -205,7 +205,8 @@ def local_ray(tmp_path_factory):
     ray = pytest.importorskip("ray")
     # the tasks' processes start from Ray's environment: give them this test session's (no downloads,
     # the shared CPU slots) and this folder, for the small tasks above
-    env = {"ARCHSCOPE_OFFLINE": "1", "ARCHSCOPE_LOCK_DIR": str(tmp_path_factory.getbasetemp().parent / "archscope-cpus"),
+    env = {"ARCHSCOPE_OFFLINE": "1",
+           "ARCHSCOPE_LOCK_DIR": str(tmp_path_factory.getbasetemp().parent / "archscope-cpus"),
            "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), str(Path(__file__).parents[1]),
                                           os.environ.get("PYTHONPATH", "")])}
     ray.init(num_cpus=2, include_dashboard=False, runtime_env={"env_vars": env}, logging_level="ERROR")

@@ -286,7 +286,7 @@ def test_an_epoch_sweep_shows_the_last_epochs_mean_loss(tmp_path):
                       device="cpu", eval_train=False)
     res = run_sweep(cfg, {"lr": [1e-3, 2e-3]}, repeats=1)
     assert res.metrics == ["epoch_loss", "epoch_accuracy", "test_accuracy"]
-    for row, run in zip(res.rows, res.runs):
+    for row, run in zip(res.rows, res.runs, strict=True):
         assert row.mean["epoch_loss"] == run.epoch_loss == pytest.approx(run.final_loss, rel=1e-6)
     table = render_table(res)
     assert "train loss, last epoch (mean ± std)" in table and "train accuracy, last epoch" in table

@@ -4,9 +4,9 @@ entry is tested the moment it is registered."""
 
 import pytest
 import torch
+from helpers import HEAVY
 
 from archscope.zoo import get_model, list_models, model_info
-from helpers import HEAVY
 
 ALL = list_models()
 

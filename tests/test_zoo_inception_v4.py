@@ -8,13 +8,13 @@ here as one row per convolution (not read from archscope's layout tables).
 
 import pytest
 import torch
+from helpers import n_params, output_shapes
 from torch import nn
 
 from archscope.analysis import analyze
 from archscope.errors import ArchscopeError
 from archscope.zoo import get_model
 from archscope.zoo.inception_v4 import InceptionResNetBlock, MixedBlock
-from helpers import n_params, output_shapes
 
 NAMES = ["inception_v4", "inception_resnet_v1", "inception_resnet_v2", "inception_v4.timm",
          "inception_resnet_v2.timm"]

@@ -2,13 +2,15 @@
 this code: the papers' tables, torchvision's weight metadata, and hand
 computations written out below. Everything builds on meta."""
 
+import itertools
+
 import pytest
 import torch
+from helpers import n_params, output_shapes
 
 from archscope.analysis import analyze
 from archscope.errors import ArchscopeError
 from archscope.zoo import get_model, model_info
-from helpers import n_params, output_shapes
 
 # torchvision <Model>_Weights.IMAGENET1K_V1.meta["num_params"] and ["_ops"] (GFLOPS, counted as multiply-adds)
 TORCHVISION = {
@@ -87,7 +89,7 @@ def test_mobilenet_v1_params_by_hand():
     # plus c*o + 2o (pointwise + BN); FC 1024*1000 + 1000
     widths = [32, 64, 128, 128, 256, 256, 512, 512, 512, 512, 512, 512, 1024, 1024]
     total = 3 * 9 * 32 + 2 * 32
-    for c, o in zip(widths, widths[1:]):
+    for c, o in itertools.pairwise(widths):
         total += 9 * c + 2 * c + c * o + 2 * o
     total += 1024 * 1000 + 1000
     assert total == 4_231_976

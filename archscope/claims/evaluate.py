@@ -57,8 +57,8 @@ def _other_readings(claim: Claim, models: tuple, results) -> list[dict]:
 def also_text(also: list[dict]) -> str:
     """'also on X: value (would hold)' for each other build."""
     words = {"holds": "would hold", "does not hold": "would not hold"}
-    return "; ".join(f"also on {' / '.join(a['models'])}: {fmt(a['measured'])} ({words.get(a['outcome'], a['outcome'])})"
-                     for a in also)
+    return "; ".join(f"also on {' / '.join(a['models'])}: {fmt(a['measured'])} "
+                     f"({words.get(a['outcome'], a['outcome'])})" for a in also)
 
 
 def evaluate(claim: Claim, results: Path | str | None = None) -> list[Evaluation]:
@@ -137,7 +137,7 @@ def evaluate_for(claims, names, results: Path | str | None = None) -> list[Evalu
         ms = [m for m in ms if m]
         return bool(ms) and all(resolve(m) in wanted for m in ms)
 
-    out = []
+    out: list[Evaluation] = []
     for c in claims:
         if any(among(ms) for ms in c.models):
             out.extend(e for e in evaluate(c, results) if among(e.models)

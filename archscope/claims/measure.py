@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import torch
 from torch import nn
@@ -19,7 +20,7 @@ class Measurement:
     detail: str = ""
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def analysis(name: str, input_shape: tuple | None = None, knobs: tuple = ()):
     """The analysis of a zoo model, built with ``knobs`` ((key, value) pairs: a what-if build) if given."""
     from archscope.analysis import analyze
@@ -37,7 +38,7 @@ def _built(name: str, args) -> str:
     return f"{name}[{', '.join(f'{a}={b}' for a, b in k)}]" if k else name
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def meta_model(name: str):
     from archscope.zoo import get_model
 
@@ -106,7 +107,7 @@ def outputs_grow(models, args) -> Measurement:
     depths = [(a.layer(n).input_shape[1], a.layer(n).output_shape[1]) for n in _layers(models[0], args)]
     return Measurement(all(o > i for i, o in depths),
                        f"{_built(models[0], args)}: " + ", ".join(f"{n} {i}->{o}" for n, (i, o) in
-                                                                   zip(_layers(models[0], args), depths)))
+                                                                   zip(_layers(models[0], args), depths, strict=True)))
 
 
 def ratio(models, args) -> Measurement:
@@ -120,14 +121,14 @@ def layer_params(models, args) -> Measurement:
     m = meta_model(models[0])
     layers = _layers(models[0], args)
     values = [sum(p.numel() for p in m.get_submodule(l).parameters() if p.requires_grad) for l in layers]
-    return Measurement(values, ", ".join(f"{l} {v:,}" for l, v in zip(layers, values)))
+    return Measurement(values, ", ".join(f"{l} {v:,}" for l, v in zip(layers, values, strict=True)))
 
 
 def connections(models, args) -> Measurement:
     """LeCun et al.'s count: for every output unit, its inputs plus one for the
     bias (the RBF output has no bias)."""
-    from archscope.zoo.lenet import EuclideanRBF, PartialConv2d
     from archscope.zoo.layers import Subsampling
+    from archscope.zoo.lenet import EuclideanRBF, PartialConv2d
 
     a = analysis(models[0], _input(args))
     m = meta_model(models[0])
@@ -137,7 +138,7 @@ def connections(models, args) -> Measurement:
         out = math.prod(a.layer(name).output_shape[1:])
         if isinstance(mod, PartialConv2d):
             spatial = math.prod(a.layer(name).output_shape[2:])
-            values.append(sum(spatial * c.out_channels * (c.weight[0].numel() + 1) for c in mod.convs))
+            values.append(sum(spatial * c.out_channels * (c.weight[0].numel() + 1) for c in _conv_parts(mod)))
         elif isinstance(mod, (nn.Conv2d, nn.Linear)):
             values.append(out * (mod.weight[0].numel() + (1 if mod.bias is not None else 0)))
         elif isinstance(mod, Subsampling):
@@ -148,14 +149,14 @@ def connections(models, args) -> Measurement:
             raise TypeError(f"no connection count for {type(mod).__name__}")
     if args.get("total"):
         return Measurement(sum(values), " + ".join(f"{v:,}" for v in values))
-    return Measurement(values, ", ".join(f"{l} {v:,}" for l, v in zip(args["layers"], values)))
+    return Measurement(values, ", ".join(f"{l} {v:,}" for l, v in zip(args["layers"], values, strict=True)))
 
 
 def output_shapes(models, args) -> Measurement:
     a = analysis(models[0], _input(args))
     layers = _layers(models[0], args)
     shapes = [a.layer(l).output_shape[1:] for l in layers]
-    return Measurement(shapes, "; ".join(f"{l} {'x'.join(map(str, s))}" for l, s in zip(layers, shapes)))
+    return Measurement(shapes, "; ".join(f"{l} {'x'.join(map(str, s))}" for l, s in zip(layers, shapes, strict=True)))
 
 
 def neurons(models, args) -> Measurement:
@@ -273,7 +274,7 @@ def row_macs(models, args) -> Measurement:
 def depths(models, args) -> Measurement:
     """The depth of each model, in order: a rule's examples ('eg 20, 32, 44')."""
     values = [_quantity(m, "depth", args) for m in models]
-    return Measurement(values, ", ".join(f"{m} {v}" for m, v in zip(models, values)))
+    return Measurement(values, ", ".join(f"{m} {v}" for m, v in zip(models, values, strict=True)))
 
 
 def input_shape(models, args) -> Measurement:
@@ -365,16 +366,17 @@ def layer_config(models, args) -> Measurement:
     """Per named layer: a convolution [maps, kernel, padding, stride]; a
     pooling/subsampling layer [kernel, stride, padding]; a dense or RBF layer
     [units]."""
-    from archscope.zoo.lenet import EuclideanRBF, PartialConv2d
     from archscope.zoo.layers import Subsampling
+    from archscope.zoo.lenet import EuclideanRBF, PartialConv2d
 
     m = meta_model(models[0])
     out = []
     for name in _layers(models[0], args):
         x = m.get_submodule(name)
         if isinstance(x, PartialConv2d):
-            c = x.convs[0]
-            out.append([sum(c.out_channels for c in x.convs), _pair(c.kernel_size), _pair(c.padding), _pair(c.stride)])
+            parts = _conv_parts(x)
+            c = parts[0]
+            out.append([sum(c.out_channels for c in parts), _pair(c.kernel_size), _pair(c.padding), _pair(c.stride)])
         elif isinstance(x, nn.Conv2d):
             out.append([x.out_channels, _pair(x.kernel_size), _pair(x.padding), _pair(x.stride)])
         elif isinstance(x, Subsampling):
@@ -387,16 +389,26 @@ def layer_config(models, args) -> Measurement:
             out.append([x.weight.shape[0]])
         else:
             raise TypeError(f"no configuration for {type(x).__name__}")
-    return Measurement(out, "; ".join(f"{n} {c}" for n, c in zip(_layers(models[0], args), out)))
+    return Measurement(out, "; ".join(f"{n} {c}" for n, c in zip(_layers(models[0], args), out, strict=True)))
+
+
+def _conv_parts(x: nn.Module) -> list[nn.Conv2d]:
+    """The convolutions a layer runs: a PartialConv2d's (one per group of input
+    maps, LeNet-5's C3), else the layer itself."""
+    from archscope.zoo.lenet import PartialConv2d
+
+    parts = list(x.convs) if isinstance(x, PartialConv2d) else [x]
+    convs = [c for c in parts if isinstance(c, nn.Conv2d)]
+    if len(convs) != len(parts):
+        raise TypeError(f"not a convolution: {type(x).__name__}")
+    return convs
 
 
 def map_links(models, args) -> Measurement:
     """(input map, output map) pairs a convolution connects: LeNet-5's C3
     joins 60 of the 6 x 16 = 96 pairs (LeCun et al., Table I)."""
-    from archscope.zoo.lenet import PartialConv2d
-
     x = meta_model(models[0]).get_submodule(args["layer"][models[0]])
-    convs = list(x.convs) if isinstance(x, PartialConv2d) else [x]
+    convs = _conv_parts(x)
     links = sum(c.in_channels // c.groups * c.out_channels for c in convs)
     return Measurement(links, f"{models[0]} {args['layer'][models[0]]}: {links} input-output map pairs")
 
@@ -472,6 +484,8 @@ def conv_pool_layout(models, args) -> Measurement:
     convs, pools = set(), set()
     for x in meta_model(models[0]).modules():
         if isinstance(x, nn.Conv2d):
+            if isinstance(x.padding, str):  # "same"/"valid": no padding figure to describe
+                raise TypeError(f"{models[0]}: a convolution with padding {x.padding!r}")
             (kh, kw), (sh, _), (ph, pw) = x.kernel_size, x.stride, x.padding
             convs.add(f"{kh}x{kw}/{sh} pad {ph if ph == pw else (ph, pw)}")
         elif isinstance(x, nn.MaxPool2d):
@@ -547,8 +561,10 @@ def googlenet_table1(models, args) -> Measurement:
         out.append(f"stem convolutions {convs(a, 'stem')} vs {convs(ref, 'stem')}")
     for i in ("3a", "3b", "4a", "4b", "4c", "4d", "4e", "5a", "5b"):
         ca, cr = convs(a, f"inception{i}"), convs(ref, f"inception{i}")
-        if ca != cr:
-            diff = [f"{x[0]} {x[1]}x{x[1]} for {y[1]}x{y[1]}" for x, y in zip(ca, cr) if x != y]
+        if len(ca) != len(cr):  # not comparable convolution by convolution: say so rather than drop the extra ones
+            out.append(f"{i}: {len(ca)} convolutions vs {len(cr)}")
+        elif ca != cr:
+            diff = [f"{x[0]} {x[1]}x{x[1]} for {y[1]}x{y[1]}" for x, y in zip(ca, cr, strict=True) if x != y]
             out.append(f"{i}: " + ", ".join(diff))
     for cls, what in ((nn.LocalResponseNorm, "LRN"), (nn.modules.batchnorm._BatchNorm, "batch norm")):
         if count(a, cls) != count(ref, cls):
@@ -597,7 +613,7 @@ def lenet_paper(models, args) -> Measurement:
 
 def _blocks(name: str) -> list[tuple[str, nn.Module]]:
     """The residual blocks (modules with a ``shortcut``), outermost only, in registration order."""
-    out = []
+    out: list[tuple[str, nn.Module]] = []
     for n, x in meta_model(name).named_modules():
         if n and hasattr(x, "shortcut") and not any(n.startswith(b + ".") for b, _ in out):
             out.append((n, x))
@@ -629,6 +645,12 @@ def stem_layers(models, args) -> Measurement:
     return Measurement(out, f"{models[0]} before {first}: " + ", ".join(f"{l.name} {l.type}" for l in leaves[:i]))
 
 
+def _shortcut(block: nn.Module) -> nn.Module | None:
+    """A residual block's ``shortcut`` module; None where the block has none."""
+    s = block.shortcut
+    return s if isinstance(s, nn.Module) else None
+
+
 def _convs(m: nn.Module) -> list[nn.Conv2d]:
     return [x for x in m.modules() if isinstance(x, nn.Conv2d)]
 
@@ -642,10 +664,11 @@ def projection_placement(models, args) -> Measurement:
     for n, b in _blocks(models[0]):
         lay = a.layer(n)
         changes = list(lay.input_shape) != list(lay.output_shape)
-        proj = b.shortcut is not None and not isinstance(b.shortcut, nn.Identity)
+        sc = _shortcut(b)
+        proj = sc is not None and not isinstance(sc, nn.Identity)
         where &= proj == changes
-        if proj:
-            leaf = [x for x in b.shortcut.modules() if not list(x.children())]
+        if sc is not None and proj:
+            leaf = [x for x in sc.modules() if not list(x.children())]
             kinds = [type(x).__name__ for x in leaf]
             is_lone = kinds == ["Conv2d"] and _pair(leaf[0].kernel_size) == 1
             lone &= is_lone
@@ -659,7 +682,8 @@ def residual_kernels(models, args) -> Measurement:
     (the shortcut's convolutions left out): [1, 3, 1] is a bottleneck unit."""
     seqs = []
     for _, b in _blocks(models[0]):
-        short = set(map(id, _convs(b.shortcut))) if b.shortcut is not None else set()
+        sc = _shortcut(b)
+        short = set(map(id, _convs(sc))) if sc is not None else set()
         seq = [_pair(c.kernel_size) for c in _convs(b) if id(c) not in short]
         if seq not in seqs:
             seqs.append(seq)
@@ -710,7 +734,7 @@ def stage_blocks(models, args) -> Measurement:
 
 # ---- data sets, read from the real files -----------------------------------------------------------
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _dataset(name: str) -> dict:
     """Counts, image size and classes of a data set, read from its files once
     their published checksums verified; ``CannotCheck`` where the files are
@@ -729,7 +753,7 @@ def _dataset(name: str) -> dict:
         raise CannotCheck(f"{name} is not on this machine (neither archscope's cache nor a system package has it): "
                           f"`archscope data fetch {name}` brings it" if s.downloadable else
                           f"{name} cannot be had here: {s.note}") from None
-    arrays = {}
+    arrays: dict[str, Any] = {}  # an idx file's array, a CIFAR batch's (images, labels)
     for f in s.files:
         p = found.files[f.name]
         if s.format == "idx":

@@ -13,6 +13,7 @@ never copied.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from archscope.claims.schema import ABOUT, EXACT, Claim, Tolerance, printed
 
@@ -75,7 +76,8 @@ _METRICS = (("train_loss", "loss", "train loss"), ("train_accuracy", "train-acc"
             ("test_accuracy", "test-acc", "test accuracy"))
 # table: (experiment, [(label, what, setting, (loss, train acc, test acc), first line of the loss cell)],
 #         lines between the loss, train and test rows)
-_TABLES = {
+_Row = tuple[str, str, dict[str, Any], tuple[float, float, float], int]
+_TABLES: dict[int, tuple[str, list[_Row], int]] = {
     3: ("lenet-fmnist-lr", [(f"lr{lr}", f"lr {lr}", {"lr": lr}, cells, 540 + 2 * i) for i, (lr, cells) in enumerate((
         (0.9, (0.469, 0.821, 0.809)), (1.0, (0.459, 0.827, 0.828)), (1.1, (0.444, 0.835, 0.766)),
         (1.2, (0.425, 0.843, 0.83)), (1.3, (0.411, 0.847, 0.825)), (1.4, (0.423, 0.842, 0.831)),
@@ -113,7 +115,7 @@ def _table_cells():
         for label, what, setting, cells, line in rows:
             if (t, label) in _BASELINE_ROWS:
                 continue
-            for k, ((metric, short, name), value) in enumerate(zip(_METRICS, cells)):
+            for k, ((metric, short, name), value) in enumerate(zip(_METRICS, cells, strict=True)):
                 if (t, label, metric) not in _NAMED:
                     yield t, exp, label, what, setting, line + k * step, value, metric, short, name
 
@@ -122,7 +124,7 @@ def _baseline_lines() -> list[int]:
     """The source lines of the reprinted defaults' row: the loss cell of each table, then train and test acc."""
     out = []
     for t, (_, rows, step) in _TABLES.items():
-        for label, _, _, cells, line in rows:
+        for label, _, _, _cells, line in rows:
             if (t, label) in _BASELINE_ROWS:
                 out += [line, line + step, line + 2 * step]
     return out
@@ -224,10 +226,12 @@ CLAIMS: list[Claim] = [
           (("inception_v1",), ("inception_v1.tutorial",)), expected=[True, 1], compare="equal",
           convention="[global average pooling before the classifier, dense layers run at inference]"),
     Claim("000-googlenet-two-aux", "GoogLeNet adds two auxiliary classifiers, against vanishing gradients.",
-          f"{A000}, Inception section (line 579)", "count", "aux_heads", (("inception_v1",), ("inception_v1.tutorial",)),
-          expected=2, compare="exact", convention="auxiliary classifiers of the training-time network"),
+          f"{A000}, Inception section (line 579)", "count", "aux_heads",
+          (("inception_v1",), ("inception_v1.tutorial",)), expected=2, compare="exact",
+          convention="auxiliary classifiers of the training-time network"),
     Claim("000-googlenet-follows-table1", "The article builds GoogLeNet from the Inception V1 paper's Table 1.",
-          f"{A000}, Inception section (line 588)", "exact", "googlenet_table1", (("inception_v1.tutorial", "inception_v1"),),
+          f"{A000}, Inception section (line 588)", "exact", "googlenet_table1",
+          (("inception_v1.tutorial", "inception_v1"),),
           expected=[], compare="equal",
           convention="every departure from the paper's network (Table 1 and Sec. 5), listed: convolutions, LRN, "
                      "batch norm, dense layers, auxiliary classifiers, activations in the Inception branches"),
@@ -292,13 +296,15 @@ CLAIMS: list[Claim] = [
           note="Any figure measured here describes the hardware it ran on; the comparison is informative only."),
     Claim("001-resnet-vs-googlenet", "Against GoogLeNet, ResNet 1) adds batch normalization and 2) introduces the "
           "residual structure.", f"{A001}, introduction (line 7)", "exact", "residual_and_bn",
-          (("resnet18.d2l", "inception_v1"), ("resnet18", "inception_v1"), ("resnet18.torchvision", "inception_v1.torchvision")),
+          (("resnet18.d2l", "inception_v1"), ("resnet18", "inception_v1"),
+           ("resnet18.torchvision", "inception_v1.torchvision")),
           expected=[True, True], compare="equal",
           convention="[batch norm in the first, none in the second; residual blocks in the first, none in the second]",
           note="torchvision's GoogLeNet has batch norm (a later addition, not the paper's)."),
     Claim("001-resnet-stem-googlenet-bn", "ResNet's first two layers are GoogLeNet's, with batch norm added.",
           f"{A001}, network (line 60)", "exact", "stem_match",
-          (("resnet18.d2l", "inception_v1"), ("resnet18", "inception_v1"), ("resnet18.torchvision", "inception_v1.torchvision")),
+          (("resnet18.d2l", "inception_v1"), ("resnet18", "inception_v1"),
+           ("resnet18.torchvision", "inception_v1.torchvision")),
           expected=[True, True], compare="equal",
           convention="[first convolution and max pool alike (maps, kernel, stride), batch norm only in the first]"),
 
@@ -562,7 +568,8 @@ CLAIMS: list[Claim] = [
           f"{A003}, hyperparameters and code", "count", "depth", (("preresnet29.keras",),), expected=29,
           compare="exact", convention=DEPTH),
     Claim("003-v1-no-bn-after-last-relu", "resnet_v1 uses no batch norm after the last shortcut connection's ReLU: "
-          "average pooling, flatten and the dense classifier follow it.", f"{A003}, code comment in resnet_v1 (line 42)",
+          "average pooling, flatten and the dense classifier follow it.",
+          f"{A003}, code comment in resnet_v1 (line 42)",
           "exact", "head_layers", (("resnet20.keras",),), expected=["pooling", "flatten", "linear"], compare="equal",
           convention="the layers after the last residual block, in the order they run, by category"),
     Claim("003-linear-projection-shortcuts", "Where a residual block changes the dimensions, a linear projection "

@@ -47,9 +47,12 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
-from scipy import stats as _st
+# scipy ships no type information and the project does not install scipy-stubs: mypy cannot see it
+from scipy import stats as _st  # type: ignore[import-untyped]
 
 LEVEL = 0.95  # the prediction interval's coverage
 ALPHA = 0.05  # the ordering tests' significance level
@@ -103,13 +106,13 @@ def interval_from(mean: float, s: float, n: int, k: int = 1, level: float = LEVE
     return Interval(mean, s, n, k, t, t * s * math.sqrt(1 / n + 1 / k), level)
 
 
-def prediction_interval(values, k: int = 1, level: float = LEVEL) -> Interval | None:
+def prediction_interval(values: Iterable[float], k: int = 1, level: float = LEVEL) -> Interval | None:
     """``interval_from`` the values' mean and sample standard deviation; None
     with fewer than 2 values (no spread can be estimated from one)."""
-    values = [float(v) for v in values]
-    if len(values) < 2:
+    xs = [float(v) for v in values]
+    if len(xs) < 2:
         return None
-    return interval_from(statistics.fmean(values), statistics.stdev(values), len(values), k, level)
+    return interval_from(statistics.fmean(xs), statistics.stdev(xs), len(xs), k, level)
 
 
 def printed_slack(decimals: int) -> float:
@@ -125,17 +128,24 @@ class FigureVerdict:
     why: str = ""  # by how much, or why not determined
 
 
-def judge_figure(values, claimed, k: int = 1, *, slack: float = 0.0, compare: str = "approx") -> FigureVerdict:
+def judge_figure(values: Iterable[float], claimed: float | tuple[float, float], k: int = 1, *, slack: float = 0.0,
+                 compare: str = "approx") -> FigureVerdict:
     """The verdict on a claimed figure (see the module docstring).
 
     ``compare``: ``approx`` (the figure itself), ``at_least``, ``greater``,
     ``less``, or ``range`` (``claimed`` is (a, b))."""
+    values = list(values)  # read twice below: a one-pass iterable would count 0 seeds the second time
     iv = prediction_interval(values, k)
     if iv is None:
-        n = len(list(values))
+        n = len(values)
         return FigureVerdict(NOT_DETERMINED, None, slack, f"{n} seed{'s' if n != 1 else ''}: no spread to judge by "
                                                           "(needs at least 2)")
     lo, hi, eps = iv.lo, iv.hi, 1e-12
+    if compare == "range":
+        a, b = cast(tuple[float, float], claimed)
+        ok = hi + slack >= a - eps and lo - slack <= b + eps
+        return FigureVerdict(HOLDS if ok else DOES_NOT_HOLD, iv, slack, "" if ok else f"outside {a:g}..{b:g}")
+    claimed = cast(float, claimed)  # every other comparison is against one figure
     if compare in ("approx", "exact", "equal"):
         gap = abs(claimed - iv.mean)
         if gap <= max(iv.half, slack) + eps:
@@ -151,10 +161,6 @@ def judge_figure(values, claimed, k: int = 1, *, slack: float = 0.0, compare: st
     if compare == "less":
         ok = lo - slack < claimed
         return FigureVerdict(HOLDS if ok else DOES_NOT_HOLD, iv, slack, "" if ok else f"not below {claimed:g}")
-    if compare == "range":
-        a, b = claimed
-        ok = hi + slack >= a - eps and lo - slack <= b + eps
-        return FigureVerdict(HOLDS if ok else DOES_NOT_HOLD, iv, slack, "" if ok else f"outside {a:g}..{b:g}")
     raise ValueError(f"unknown comparison {compare!r}")
 
 
@@ -174,7 +180,7 @@ class Comparison:
     why: str = ""
 
 
-def welch(a, b) -> tuple[float, float, float]:
+def welch(a: Sequence[float], b: Sequence[float]) -> tuple[float, float, float]:
     """(t, Welch–Satterthwaite degrees of freedom, two-sided p) of the means
     of ``a`` and ``b`` (``scipy.stats.ttest_ind(a, b, equal_var=False)``)."""
     r = _st.ttest_ind([float(x) for x in a], [float(x) for x in b], equal_var=False)
@@ -185,7 +191,7 @@ def welch(a, b) -> tuple[float, float, float]:
     return float(r.statistic), float(df), float(r.pvalue)
 
 
-def compare_means(a, b, alpha: float = ALPHA) -> Comparison:
+def compare_means(a: Iterable[float], b: Iterable[float], alpha: float = ALPHA) -> Comparison:
     """Is the mean of ``a`` higher than that of ``b``? Three outcomes (see the
     module docstring): decided only when Welch's two-sided p < ``alpha``."""
     a, b = [float(x) for x in a], [float(x) for x in b]
@@ -206,26 +212,27 @@ def compare_means(a, b, alpha: float = ALPHA) -> Comparison:
     return Comparison(HOLDS if ma > mb else DOES_NOT_HOLD, ma, mb, len(a), len(b), t, df, p, alpha)
 
 
-def epochs_to_reach(history, target: float, metric: str = "test_accuracy") -> float | None:
+def epochs_to_reach(history: Iterable[Mapping[str, Any]], target: float, metric: str = "test_accuracy") -> float | None:
     """The first epoch at which ``metric`` reaches ``target``, linearly
     interpolated between the recorded epochs around the crossing (a run
     already there at its first recorded epoch reached it by that epoch);
     None when the run never reaches it.
 
     ``history``: [{"epoch": 1, metric: value, ...}, ...] in epoch order."""
-    prev_e, prev_v = None, None
+    prev: tuple[float, float] | None = None  # the last recorded (epoch, value) below the target
     for h in sorted(history, key=lambda h: h["epoch"]):
         e, v = float(h["epoch"]), h.get(metric)
         if not isinstance(v, (int, float)) or not math.isfinite(v):
             continue
         if v >= target:
-            if prev_v is None:
+            if prev is None:
                 return e
+            prev_e, prev_v = prev
             return prev_e + (target - prev_v) / (v - prev_v) * (e - prev_e)  # prev_v < target <= v
-        prev_e, prev_v = e, v
+        prev = (e, v)
     return None
 
 
 __all__ = ["ALPHA", "LEVEL", "HOLDS", "DOES_NOT_HOLD", "NOT_DETERMINED", "FIGURE_RULE", "ORDER_RULE", "CURVE_RULE",
-           "Interval", "interval_from", "prediction_interval", "printed_slack", "FigureVerdict", "judge_figure", "Comparison", "welch",
-           "compare_means", "epochs_to_reach", "t_quantile"]
+           "Interval", "interval_from", "prediction_interval", "printed_slack", "FigureVerdict", "judge_figure",
+           "Comparison", "welch", "compare_means", "epochs_to_reach", "t_quantile"]

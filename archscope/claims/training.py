@@ -103,26 +103,26 @@ def _shown_path(m: Measured) -> str:
         return str(p)
 
 
-def merge(found: list[Measured]) -> Measured | None:
+def merge(found: list[Measured | None]) -> Measured | None:
     """The runs of several measurements of one experiment, merged run by run:
     one record per (setting, seed) — a finished run before a failed one, then
     the newer by its own date, the earlier file on a tie — and every other run
     of each. ``sources`` says which file gave how many of the runs."""
-    found = [m for m in found if m]
-    if not found:
+    present = [m for m in found if m]
+    if not present:
         return None
     chosen: dict[str, tuple[dict, Measured]] = {}
-    for m in found:
+    for m in present:
         for r in m.runs:
             key = json.dumps([r.get("setting"), r.get("seed")], sort_keys=True, default=str)
             old = chosen.get(key)
             if old is None or (bool(r.get("ok")), _run_date(r, m)) > (bool(old[0].get("ok")), _run_date(*old)):
                 chosen[key] = (r, m)
-    taken = {id(m): sum(1 for _, x in chosen.values() if x is m) for m in found}
-    newest = max(found, key=lambda m: m.provenance.get("date", ""))
-    out = Measured(found[0].experiment, [r for r, _ in chosen.values()], dict(newest.provenance), newest.path)
+    taken = {id(m): sum(1 for _, x in chosen.values() if x is m) for m in present}
+    newest = max(present, key=lambda m: m.provenance.get("date", ""))
+    out = Measured(present[0].experiment, [r for r, _ in chosen.values()], dict(newest.provenance), newest.path)
     out.sources = [{"file": _shown_path(m), "date": m.provenance.get("date", "")[:10], "runs": len(m.runs),
-                    "used": taken[id(m)]} for m in found]
+                    "used": taken[id(m)]} for m in present]
     return out
 
 
@@ -153,7 +153,7 @@ def provenance(device: str, data: dict | None = None, settings: dict | None = No
     from archscope import __version__
 
     return {"device": device, "torch": torch.__version__, "archscope": __version__, "commit": _commit(),
-            "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "data": data or {},
+            "date": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "data": data or {},
             "settings": settings or {}}
 
 
@@ -256,7 +256,6 @@ def config_key(exp_id: str, setting: dict) -> str:
     Each run record keeps it (``config``), so a resumed measurement reuses a
     run only when the configuration it ran is the one asked for now."""
     from archscope.probe.experiments import get_experiment
-
     from archscope.zoo import model_info
 
     cfg = get_experiment(exp_id).config_for(setting)
@@ -291,7 +290,7 @@ def _pool(folders) -> dict:
     (``config``) and whose configuration is still the experiment's."""
     from archscope.probe.experiments import EXPERIMENTS
 
-    pool = {}
+    pool: dict[tuple[str, int], dict] = {}  # (configuration key, seed) -> run record
     for folder in folders:
         for path in sorted(Path(folder).glob("*.json")) if Path(folder).is_dir() else []:
             m = _read(path)
@@ -401,6 +400,7 @@ def plan_runs(jobs: list[Job], *, repeats: int, out_dir: Path, device: str = "au
                     plan.now.append((e.id, {**clean(have), "setting": s,
                                             "shared_with": have.get("shared_with") or have["from"]}, have["_prov"]))
                 elif longer:
+                    assert run_cfg.epochs is not None  # longer is empty unless _prefix_ok(run_cfg)
                     n, r = max(longer, key=lambda x: x[0])
                     plan.now.append((e.id, {**_prefix(r, run_cfg.epochs), "setting": s, "config": json.loads(key)},
                                      r["_prov"]))
@@ -447,7 +447,7 @@ def estimate_plan(plan: RunPlan, *, jobs_at_once: int = 1, notice=None) -> float
     # the tasks' lengths, longest first onto the least loaded of the workers; a run left untimed is one too
     # short to be worth timing (archscope.probe.paths.SHORT_RUNS) and counts as nothing
     loads = [0.0] * max(1, jobs_at_once)
-    for path, idx in sorted(tasks, key=lambda t: -sum(costs[i] or 0.0 for i in t[1])):
+    for _path, idx in sorted(tasks, key=lambda t: -sum(costs[i] or 0.0 for i in t[1])):
         loads[loads.index(min(loads))] += sum(costs[i] or 0.0 for i in idx)
     return max(loads)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import statistics
 from pathlib import Path
+from typing import Any
 
 from archscope.claims import stats
 from archscope.claims.schema import Claim, Evaluation, Verdict
@@ -42,7 +43,7 @@ def compare(claim: Claim, measured) -> tuple[bool, str]:
     e, how = claim.expected, claim.compare
     if how == "approx":
         if isinstance(e, (list, tuple)):  # several figures, each with the tolerance (relative to itself)
-            ok = len(measured) == len(e) and all(claim.tolerance.allows(m, x) for m, x in zip(measured, e))
+            ok = len(measured) == len(e) and all(claim.tolerance.allows(m, x) for m, x in zip(measured, e, strict=True))
             return ok, claim.tolerance.wording
         ok = claim.tolerance.allows(measured, e)
         dev = _deviation(measured, e)
@@ -273,8 +274,13 @@ def judge_convergence(claim: Claim, m: Measured, models: tuple) -> Evaluation:
                           rule=stats.CURVE_RULE, measurement=_measurement(m))
     finals = [final(r) for runs in with_curves.values() for r in runs]
     target = min(finals)
-    epochs = {v: [stats.epochs_to_reach(r["history"], target, metric) for r in runs]
-              for v, runs in with_curves.items()}
+
+    def reach(r: dict) -> float:
+        e = stats.epochs_to_reach(r["history"], target, metric)
+        assert e is not None  # the target is the lowest final value: every run reaches it
+        return e
+
+    epochs = {v: [reach(r) for r in runs] for v, runs in with_curves.items()}
     fast = min(spec["fast"], key=lambda v: statistics.fmean(epochs[v]))
     pairs = [(v, stats.compare_means(epochs[v], epochs[fast])) for v in spec["slow"]]
     outs = [c.outcome for _, c in pairs]
@@ -332,7 +338,7 @@ def judge(claim: Claim, m: Measured, models: tuple, source_runs_: int | None = N
     if fv.interval is None:
         rule = f"{mean:.4f} from {len(values)} seed: not determined (a spread needs at least 2 seeds; source {k} " \
                f"run{'s' if k != 1 else ''})"
-        st = {"n": len(values), "k": k, "mean": round(mean, 6), "std": None, "t": None, "band": None,
+        st: dict[str, Any] = {"n": len(values), "k": k, "mean": round(mean, 6), "std": None, "t": None, "band": None,
               "slack": w, "level": stats.LEVEL}
         return Evaluation(claim, models, Verdict.NOT_DETERMINED, round(mean, 6),
                           f"{label}: {metric} {mean:.4f} over {len(values)} seed; {fv.why}; {where}", rule=rule,

@@ -6,7 +6,7 @@ paraphrased; the quoted figures are the papers'."""
 
 from __future__ import annotations
 
-from archscope.claims.schema import ABOUT, Claim, Tolerance, printed
+from archscope.claims.schema import ABOUT, Claim, Tolerance
 
 BN = "Ioffe & Szegedy 2015 (Batch Normalization)"
 V3 = "Szegedy et al. 2015 (Rethinking the Inception Architecture)"
@@ -152,7 +152,8 @@ CLAIMS: list[Claim] = [
           "GoogLeNet's lower one did not hurt.", f"{V3}, Sec. 4 and Fig. 8", "count", "aux_heads", V3_MODELS,
           expected=1, compare="exact"),
     Claim("rethinking-googlenet-5m", "GoogLeNet employed only 5 million parameters.", f"{V3}, Sec. 1", "count",
-          "params", (("inception_v1",), ("inception_v1.torchvision",)), expected=5e6, tolerance=ABOUT, convention=PARAMS,
+          "params", (("inception_v1",), ("inception_v1.torchvision",)), expected=5e6, tolerance=ABOUT,
+          convention=PARAMS,
           note="GoogLeNet's own Table 1 sums to 6.8M; torchvision publishes 6,624,904."),
     Claim("rethinking-vgg-3x-alexnet", "VGGNet employed about 3 times more parameters than AlexNet.",
           f"{V3}, Sec. 1", "ratio", "ratio", (("vgg16", "alexnet"), ("vgg19", "alexnet")), expected=3.0,

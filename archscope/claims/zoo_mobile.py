@@ -138,7 +138,8 @@ CLAIMS: list[Claim] = [
     Claim("mobilenet-table5-shallow-params", "Table 5: the Shallow MobileNet has 2.9 million parameters.",
           f"{MOB}, Table 5", "count", "params", (("mobilenet_v1_shallow",),), expected=2.9e6, tolerance=TENTH_M,
           convention=PARAMS),
-    *[Claim(f"mobilenet-{tab}-{label.split()[0]}-{label.split('-')[1]}-madds", f"{'Table 6' if tab == 'table6' else 'Table 7'}: "
+    *[Claim(f"mobilenet-{tab}-{label.split()[0]}-{label.split('-')[1]}-madds",
+            f"{'Table 6' if tab == 'table6' else 'Table 7'}: "
             f"{label} needs {madds} million mult-adds.", f"{MOB}, {'Table 6' if tab == 'table6' else 'Table 7'}",
             "count", "macs", ((model,),), expected=madds * 1e6, tolerance=MILLIONS, convention=MACS,
             args={"input": inp} if inp else {})
@@ -164,8 +165,8 @@ CLAIMS: list[Claim] = [
     Claim("mobilenet-rho-squared-macs", "The resolution multiplier reduces computational cost by rho^2 (160/224: "
           "0.510).", f"{MOB}, Sec. 3.4", "ratio", "ratio", (("mobilenet_v1_050_160", "mobilenet_v1_050"),),
           expected=(160 / 224) ** 2, tolerance=ABOUT, convention=MACS, args={"of": "macs"}),
-    Claim("mobilenet-table8-madds", "Table 8: 1.0 MobileNet-224 needs 569 million mult-adds.", f"{MOB}, Table 8", "count", "macs", (("mobilenet_v1",),), expected=569e6,
-          tolerance=MILLIONS, convention=MACS),
+    Claim("mobilenet-table8-madds", "Table 8: 1.0 MobileNet-224 needs 569 million mult-adds.", f"{MOB}, Table 8",
+          "count", "macs", (("mobilenet_v1",),), expected=569e6, tolerance=MILLIONS, convention=MACS),
     Claim("mobilenet-table8-googlenet-madds", "Table 8: GoogleNet needs 1550 million mult-adds.", f"{MOB}, Table 8",
           "count", "macs", (("inception_v1",), ("inception_v1.torchvision",)), expected=1550e6, tolerance=MILLIONS,
           convention=MACS,

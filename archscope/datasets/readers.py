@@ -30,9 +30,9 @@ def known_size(path) -> int:
     file. Every read of a data file stops there."""
     from archscope.datasets.catalog import CATALOG
 
-    files = [f for s in CATALOG.values() for f in s.files if f.size]
-    mine = [f.size for f in files if _catalog_name(f.name) == _catalog_name(Path(path).name)]
-    return max(mine or [f.size for f in files])
+    sizes = [(f.name, f.size) for s in CATALOG.values() for f in s.files if f.size]
+    mine = [size for name, size in sizes if _catalog_name(name) == _catalog_name(Path(path).name)]
+    return max(mine or [size for _, size in sizes])
 
 
 def _open(path: Path):
@@ -154,11 +154,11 @@ def read_cifar_batch(path: Path, limit: int | None = None) -> tuple[np.ndarray, 
         raise ArchscopeError(f"{path} is not a CIFAR-10 batch: {type(e).__name__}: {e}") from None
     if not isinstance(d, dict):
         raise ArchscopeError(f"{path} is not a CIFAR-10 batch (not a dict)")
-    x = d.get(b"data", d.get("data"))
-    y = d.get(b"labels", d.get("labels"))
+    raw_x = d.get(b"data", d.get("data"))
+    raw_y = d.get(b"labels", d.get("labels"))
     try:
-        x = np.asarray(x)
-        y = np.asarray(y)
+        x = np.asarray(raw_x)
+        y = np.asarray(raw_y)
         ok = x.ndim == 2 and x.shape[1] == 3072 and y.ndim == 1 and len(x) == len(y) and x.dtype.kind in "ui" \
             and y.dtype.kind in "ui"
     except Exception:

@@ -146,7 +146,7 @@ class DownloadLimits:
     connect_s: float = 30.0
 
     @classmethod
-    def from_env(cls) -> "DownloadLimits":
+    def from_env(cls) -> DownloadLimits:
         return cls(stall_s=_env_seconds("ARCHSCOPE_DOWNLOAD_STALL", 30.0),
                    deadline_s=_env_seconds("ARCHSCOPE_DOWNLOAD_DEADLINE", None))
 
@@ -306,7 +306,7 @@ def fetch(name: str, mirror: str | None = None, *, progress=None, limits: Downlo
         raise ArchscopeError(f"cannot create the cache folder {folder}: {e.strerror or e}") from None
     with sigterm_unwinds():  # SIGTERM unwinds like Ctrl-C: pooch's temporary file is removed
         if s.archive is not None:
-            _fetch_archive(s, folder, bases, limits, progress)
+            _fetch_archive(s, s.archive, folder, bases, limits, progress)
             return folder
         for f in s.files:
             target = folder / f.name
@@ -316,7 +316,7 @@ def fetch(name: str, mirror: str | None = None, *, progress=None, limits: Downlo
                     continue
                 except ArchscopeError:
                     target.unlink(missing_ok=True)
-            err = None
+            err: ArchscopeError | None = None
             for base in bases:
                 try:
                     path = _pooch_get(base + f.name, f, folder, limits, progress)
@@ -324,6 +324,7 @@ def fetch(name: str, mirror: str | None = None, *, progress=None, limits: Downlo
                 except ArchscopeError as e:
                     err = e
             else:
+                assert err is not None  # bases is never empty: a data set without mirrors is refused above
                 raise err
             try:
                 check_content(path, decompressed(path, f.size), f)
@@ -333,17 +334,20 @@ def fetch(name: str, mirror: str | None = None, *, progress=None, limits: Downlo
     return folder
 
 
-def _fetch_archive(s: DataSpec, folder: Path, bases: list[str], limits: DownloadLimits, progress=None) -> None:
+def _fetch_archive(s: DataSpec, archive_file: DataFile, folder: Path, bases: list[str], limits: DownloadLimits,
+                   progress=None) -> None:
+    """Fetch ``s``'s ``archive_file`` (its ``archive``) and extract its files into ``folder``."""
     if all(p is not None for p in find_files(s, folder).values()):
         return
-    err = None
+    err: ArchscopeError | None = None
     for base in bases:
         try:
-            archive = _pooch_get(base + s.archive.name, s.archive, folder, limits, progress)
+            archive = _pooch_get(base + archive_file.name, archive_file, folder, limits, progress)
             break
         except ArchscopeError as e:
             err = e
     else:
+        assert err is not None  # bases is never empty: fetch refuses a data set without mirrors
         raise err
     # extract into a temporary folder beside the cache, verify, then move in place
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
@@ -357,7 +361,7 @@ def _fetch_archive(s: DataSpec, folder: Path, bases: list[str], limits: Download
         for f in s.files:
             p = src / f.name
             if not p.is_file() or (f.md5 and md5_of(p, f.size) != f.md5):
-                raise ArchscopeError(f"{s.archive.name}: {f.name} missing or with a wrong checksum; nothing kept")
+                raise ArchscopeError(f"{archive_file.name}: {f.name} missing or with a wrong checksum; nothing kept")
         dest = folder / s.folder
         if dest.exists():
             shutil.rmtree(dest)
@@ -387,9 +391,9 @@ def status(data_dir=None, verify: bool = True) -> list[Status]:
             continue
         found = None
         for where, folder in _folders(s, data_dir):
-            files = find_files(s, folder)
-            if all(files.values()):
-                found = (where, folder, files)
+            in_folder = find_files(s, folder)
+            if all(in_folder.values()):
+                found = (where, folder, {k: p for k, p in in_folder.items() if p is not None})  # every one found
                 break
         if not found:
             out.append(Status(name, s.title, None, str(data_home() / name), None, "not found", s.downloadable))

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
+from typing import TypeGuard
 
 import torch
 import torch.nn.functional as F
@@ -71,7 +72,7 @@ def _trace(model: nn.Module, x: torch.Tensor):
     return calls, out
 
 
-def _is_map(t) -> bool:
+def _is_map(t: object) -> TypeGuard[torch.Tensor]:
     return isinstance(t, torch.Tensor) and t.dim() == 4 and t.shape[-1] * t.shape[-2] > 1
 
 
@@ -96,7 +97,8 @@ def default_layer(model: nn.Module, x: torch.Tensor) -> str:
     layers = [n for n in feature_layers(model, x)
               if any(isinstance(m, nn.Conv2d) for m in modules[n].modules())]  # not a pool or an Identity
     if not layers:
-        raise ArchscopeError("the model has no convolution with a spatial output (N, C, h, w): give `layer`, a module whose output is one")
+        raise ArchscopeError("the model has no convolution with a spatial output (N, C, h, w): "
+                             "give `layer`, a module whose output is one")
     return layers[-1]
 
 

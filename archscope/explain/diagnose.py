@@ -59,9 +59,9 @@ class CamReport:
 def load_images(paths, shape) -> torch.Tensor:
     """Image files -> (N, C, H, W) at the model's input, standardised like
     the probe's real data (per-set mean and std)."""
-    from PIL import Image, UnidentifiedImageError
-
     import warnings
+
+    from PIL import Image, UnidentifiedImageError
 
     c, h, w = shape
     out = []
@@ -70,8 +70,8 @@ def load_images(paths, shape) -> torch.Tensor:
             with warnings.catch_warnings():
                 # past Pillow's pixel limit (about 89 M) it only warns, up to twice that: refuse both
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
-                with Image.open(p) as im:
-                    im = im.convert("L" if c == 1 else "RGB").resize((w, h), Image.BILINEAR)
+                with Image.open(p) as f:
+                    im = f.convert("L" if c == 1 else "RGB").resize((w, h), Image.Resampling.BILINEAR)
                     arr = torch.from_numpy(np.asarray(im, dtype=np.float32).reshape(h, w, -1)).permute(2, 0, 1) / 255
         except FileNotFoundError:
             raise ArchscopeError(f"image not found: {p}") from None
@@ -141,8 +141,8 @@ def run_cam(name: str, weights, *, method: str = "both", layer: str | None = Non
     with torch.no_grad():
         logits = _logits(model(x))
     acc = float((logits.argmax(-1).cpu() == y).float().mean()) if y is not None else None
-    report = CamReport(info.name, str(weights) if weights is not None else "(the module's own)", list(shape), src, len(x), acc, x=x.cpu(), y=y, masks=masks,
-                       class_names=names)
+    report = CamReport(info.name, str(weights) if weights is not None else "(the module's own)", list(shape), src,
+                       len(x), acc, x=x.cpu(), y=y, masks=masks, class_names=names)
     target = y.to(dev) if y is not None else None  # the true class, as the pointing game scores it
     todo = METHODS if method == "both" else (method,)
     for mth in todo:
@@ -217,6 +217,8 @@ def write_outputs(report: CamReport, out: Path, show: int = 16) -> list[Path]:
     written = []
     n = min(show, report.images)
     for r in report.methods:
+        if report.x is None:
+            raise ValueError("write_outputs draws the report's images: give a CamReport with x (diagnose keeps them)")
         def name(k: int) -> str:
             return report.class_names[k] if report.class_names else f"class {k}"
 
@@ -239,8 +241,8 @@ def write_outputs(report: CamReport, out: Path, show: int = 16) -> list[Path]:
 
     from archscope.render.table import md_escape
 
-    name = Path(report.weights).name  # in a code span when plain; a code span cannot escape, so else escaped text
-    shown = f"`{name}`" if re.fullmatch(r"[\w.+ -]+", name, re.ASCII) else md_escape(name)
+    wname = Path(report.weights).name  # in a code span when plain; a code span cannot escape, so else escaped text
+    shown = f"`{wname}`" if re.fullmatch(r"[\w.+ -]+", wname, re.ASCII) else md_escape(wname)
     md = [f"# {md_escape(report.model)}: CAM / Grad-CAM", "", f"Weights: {shown}.", "",
           summary_text(report, "github"), ""]
     md += [f"![{p.stem}]({p.name})\n" for p in written if p.suffix == ".png"]

@@ -106,7 +106,7 @@ class TrainConfig:
     eval_train: bool = True  # eval-mode accuracy on the whole training split after training
     detail: bool = False  # also time data / forward+backward / optimizer (ten extra steps)
 
-    def validate(self) -> "TrainConfig":
+    def validate(self) -> TrainConfig:
         """Refuse what cannot be a run, in one line each (before any work)."""
         _choice(Dataset, self.dataset, "dataset")
         _choice(Optimizer, self.optimizer, "optimizer")
@@ -121,15 +121,15 @@ class TrainConfig:
             # 0 is not "the default": a run of zero steps or zero images is refused (None is the default)
             if v is not None and (not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= 2 ** 31):
                 raise ArchscopeError(f"`{label}` must be a positive integer (at most 2^31), got {v!r}")
-        for label, v in (("lr", self.lr), ("weight_decay", self.weight_decay), ("momentum", self.momentum)):
-            if v is not None and (not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v)
-                                  or v < 0 or v > 3.4e38):
-                raise ArchscopeError(f"`{label}` must be a finite number from 0 to 3.4e38 (float32), got {v!r}")
+        for label, r in (("lr", self.lr), ("weight_decay", self.weight_decay), ("momentum", self.momentum)):
+            if r is not None and (not isinstance(r, (int, float)) or isinstance(r, bool) or not math.isfinite(r)
+                                  or r < 0 or r > 3.4e38):
+                raise ArchscopeError(f"`{label}` must be a finite number from 0 to 3.4e38 (float32), got {r!r}")
         if not isinstance(self.seed, int) or isinstance(self.seed, bool) or not 0 <= self.seed < 2 ** 63:
             raise ArchscopeError(f"`seed` must be a non-negative integer, got {self.seed!r}")
         return self
 
-    def resolve(self, info, dev) -> "TrainConfig":
+    def resolve(self, info, dev) -> TrainConfig:
         """Every ``None`` default filled in for ``info``'s model on ``dev``."""
         hints = dict(info.probe)
         sgd = self.optimizer == Optimizer.SGD.value

@@ -61,7 +61,8 @@ def reserved_cores(want: int | None = None, on_wait=None, threads: int | None = 
     if want is None and os.environ.get("ARCHSCOPE_THREADS", "").isdigit():
         want = int(os.environ["ARCHSCOPE_THREADS"])
     want = len(cores) if want is None else max(1, min(want, len(cores)))
-    held, files = [], []
+    held: list[int] = []  # the cores this process holds a lock on
+    files: list = []  # their open lock files: closing one releases its core
     try:
         try:
             d = _lock_dir()

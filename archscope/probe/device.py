@@ -60,6 +60,7 @@ def machine(device: torch.device | None = None) -> dict:
     are in its settings)."""
     import os
 
+    usable: int | None  # os.cpu_count() may not know
     try:
         usable = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):

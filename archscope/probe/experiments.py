@@ -100,7 +100,7 @@ def _row(loss, train_acc, test_acc) -> dict:
 
 
 def _table(key, values, loss, tr, te) -> dict:
-    return {setting_label({key: v}): _row(a, b, c) for v, a, b, c in zip(values, loss, tr, te)}
+    return {setting_label({key: v}): _row(a, b, c) for v, a, b, c in zip(values, loss, tr, te, strict=True)}
 
 
 _LRS = [0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7]
@@ -222,7 +222,8 @@ EXPERIMENTS: dict[str, Experiment] = {e.id: e for e in (
                    "initialisation (init.Xavier(): Glorot-uniform weights, zero biases) and SGD in PyTorch",
                    "Gluon resizes the uint8 images to 96x96 (bilinear) before ToTensor; archscope resizes the "
                    "[0, 1] tensors bilinearly: the pixels differ by rounding", ),
-               needs="needs a GPU: 1.92 GFLOPs a training image at 96x96 (archscope's count), 1.15 PFLOP for 10 epochs of 60,000, some 750 times the LeNet run"),
+               needs="needs a GPU: 1.92 GFLOPs a training image at 96x96 (archscope's count), 1.15 PFLOP for 10 "
+                     "epochs of 60,000, some 750 times the LeNet run"),
 )}
 
 

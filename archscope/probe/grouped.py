@@ -44,7 +44,9 @@ from __future__ import annotations
 import contextlib
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import torch
 import torch.nn as nn
@@ -88,6 +90,19 @@ def stackable(model: nn.Module) -> str | None:
     return None
 
 
+def _two(t: tuple[int, ...]) -> tuple[int, int]:
+    """A Conv2d's (height, width) setting, as its constructor's type takes it."""
+    h, w = t
+    return h, w
+
+
+def _param(module: nn.Module, name: str) -> torch.Tensor:
+    """``module``'s parameter ``name``, typed (a stacked linear layer is a bare Module holding two)."""
+    p = getattr(module, name)
+    assert isinstance(p, torch.Tensor)
+    return p
+
+
 class Stacked(nn.Module):
     """S copies of one ``nn.Sequential`` architecture (each with its own
     weights) as one network. Input ``(B, S*C, H, W)``: seed s's images in
@@ -101,15 +116,17 @@ class Stacked(nn.Module):
         self.seeds = s = len(models)
         self.kinds: list[str] = []
         self.layers = nn.ModuleList()
-        for parts in zip(*models):
+        for parts in zip(*models, strict=True):
             m = parts[0]
             if isinstance(m, nn.Conv2d):
-                conv = nn.Conv2d(m.in_channels * s, m.out_channels * s, m.kernel_size, m.stride, m.padding,
-                                 m.dilation, m.groups * s, m.bias is not None, device=m.weight.device,
+                conv = nn.Conv2d(m.in_channels * s, m.out_channels * s, _two(m.kernel_size), _two(m.stride),
+                                 m.padding if isinstance(m.padding, str) else _two(m.padding), _two(m.dilation),
+                                 m.groups * s, m.bias is not None, device=m.weight.device,
                                  dtype=m.weight.dtype)
                 with torch.no_grad():
                     conv.weight.copy_(torch.cat([p.weight for p in parts]))
                     if m.bias is not None:
+                        assert conv.bias is not None  # made with a bias just above
                         conv.bias.copy_(torch.cat([p.bias for p in parts]))
                 self.kinds.append("conv")
                 self.layers.append(conv)
@@ -129,7 +146,7 @@ class Stacked(nn.Module):
 
     def forward(self, x):  # (B, S*C, H, W)
         s = self.seeds
-        for kind, layer in zip(self.kinds, self.layers):
+        for kind, layer in zip(self.kinds, self.layers, strict=True):
             if kind == "flatten":
                 x = x.reshape(x.shape[0], s, -1).transpose(0, 1)  # (S, B, C*H*W), each seed's own order
             elif kind == "linear":
@@ -142,19 +159,23 @@ class Stacked(nn.Module):
     def unstack(self, models: list[nn.Module]) -> None:
         """Write each seed's weights back into ``models`` (plain copies of the
         architecture), e.g. to save or compare them."""
-        for i, (kind, layer) in enumerate(zip(self.kinds, self.layers)):
+        for i, (kind, layer) in enumerate(zip(self.kinds, self.layers, strict=True)):
             for s, model in enumerate(models):
+                if not isinstance(model, nn.Sequential):
+                    raise TypeError(f"unstack writes into nn.Sequential copies, got {type(model).__name__}")
                 m = model[i]
                 with torch.no_grad():
                     if kind == "conv":
+                        assert isinstance(m, nn.Conv2d)  # the layer the stacked one was made from
                         o = m.out_channels
-                        m.weight.copy_(layer.weight[s * o:(s + 1) * o])
+                        m.weight.copy_(_param(layer, "weight")[s * o:(s + 1) * o])
                         if m.bias is not None:
-                            m.bias.copy_(layer.bias[s * o:(s + 1) * o])
+                            m.bias.copy_(_param(layer, "bias")[s * o:(s + 1) * o])
                     elif kind == "linear":
-                        m.weight.copy_(layer.weight[s].t())
+                        assert isinstance(m, nn.Linear)
+                        m.weight.copy_(_param(layer, "weight")[s].t())
                         if m.bias is not None:
-                            m.bias.copy_(layer.bias[s, 0])
+                            m.bias.copy_(_param(layer, "bias")[s, 0])
 
 
 # ---- one group's training -------------------------------------------------------------------
@@ -286,7 +307,8 @@ def train_group(cfgs, *, compiled: bool = False, notice=None, trace_steps: int =
         classes_out = logits_of(models[0].eval()(torch.zeros(1, *shape, device=dev))).shape[-1]
         net = Stacked(models).to(dev).train()
         if cfg0.channels_last:
-            net = net.to(memory_format=torch.channels_last)
+            # Module.to takes memory_format (documented, and done at run time); torch's overloads leave it out
+            net = net.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
 
         # the data: one copy when it does not depend on the seed (real data sets), else each seed's own
         per_seed = cfg0.dataset == "synthetic"
@@ -370,7 +392,7 @@ def train_group(cfgs, *, compiled: bool = False, notice=None, trace_steps: int =
                 step_no += 1
                 out.images_seen += b * S
                 if trace_steps and step_no <= trace_steps:
-                    for r, v in zip(out.seeds, losses.tolist()):
+                    for r, v in zip(out.seeds, losses.tolist(), strict=True):
                         r.step_losses.append(v)
                 window.append(losses)
                 if step_no % 10 == 0 or step_no == total:  # the plain path's windows; never a sync per step
@@ -445,7 +467,8 @@ def time_paths(cfg, seeds: int, candidates: tuple, *, seconds: float = 1.0, max_
             models.append(m.to(dev).train())
         return models
 
-    fns, compile_s = {}, {}
+    fns: dict[str, Callable[[], None]] = {}  # candidate -> one training step, its arguments bound
+    compile_s: dict[str, float] = {}
     for cand in candidates:
         if cand == "plain":
             model = build(1)[0]
@@ -468,7 +491,7 @@ def time_paths(cfg, seeds: int, candidates: tuple, *, seconds: float = 1.0, max_
             opt = make_optimizer(cfg.optimizer, net.parameters(), cfg.lr, cfg.momentum, cfg.weight_decay)
             loss_sum, correct = torch.zeros(seeds, device=dev), torch.zeros(seeds, dtype=torch.int64, device=dev)
 
-            def step(xb, yb, net=net, opt=opt):
+            def step(xb, yb, net=net, opt=opt, k=k):  # k bound here: each candidate's own class count
                 with amp.autocast():
                     logits = net(xb)
                     losses = F.cross_entropy(logits.float().reshape(-1, k), yb.reshape(-1),
@@ -477,13 +500,14 @@ def time_paths(cfg, seeds: int, candidates: tuple, *, seconds: float = 1.0, max_
                 losses.sum().backward()
                 opt.step()
                 return losses.detach(), logits.detach()
+            run_step: Callable[..., Any] = step
             if cand == "grouped-compiled":
                 import torch._inductor.config as inductor_config
 
                 inductor_config.compile_threads = 1
-                step = torch.compile(step)
+                run_step = torch.compile(step)
 
-            def grouped(step=step, data_y=data_y, loss_sum=loss_sum, correct=correct):
+            def grouped(step=run_step, data_y=data_y, loss_sum=loss_sum, correct=correct):
                 idx = torch.randint(0, n, (seeds, bs), generator=g).to(dev)
                 xb = data_x.index_select(0, idx.t().reshape(-1)).view(bs, -1, *shape[1:])
                 yb = data_y.index_select(0, idx.reshape(-1)).view(seeds, bs)

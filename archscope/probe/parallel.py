@@ -45,6 +45,7 @@ from enum import Enum
 
 from archscope.errors import ArchscopeError
 
+
 class BackendKind(str, Enum):
     LOCAL = "local"  # this process (jobs 1) or local worker processes
     RAY = "ray"  # Ray tasks: a local Ray instance, or a cluster by address
@@ -64,7 +65,7 @@ class Backend:
     jobs: int | None = None
     address: str | None = None
 
-    def validate(self) -> "Backend":
+    def validate(self) -> Backend:
         if isinstance(self.kind, Enum):
             object.__setattr__(self, "kind", self.kind.value)
         if self.kind not in BACKENDS:
@@ -166,6 +167,7 @@ def _worker(conn, env: dict, parent: int) -> None:
         if task is None:
             return
         i, fn, a = task
+        out: tuple[int, object, str | None]  # (task index, result, error text)
         try:
             out = (i, fn(*a), None)
         except BaseException as e:  # the run's failure, reported; the worker goes on

@@ -63,9 +63,11 @@ def train_images(cfg) -> int:
     return TRAIN_IMAGES.get(cfg.dataset, max(2048, 4 * (cfg.batch_size or 32)))
 
 
-def steps_of(cfg) -> int | None:
-    """Training steps of a whole-epoch run (None for a run of steps)."""
+def steps_of(cfg) -> int:
+    """Training steps of a run: its ``steps``, or its epochs' worth of batches."""
     if cfg.epochs is None:
+        if cfg.steps is None:  # neither set: resolve() gives a run of steps its default count
+            raise ValueError("steps_of needs a resolved configuration (steps or epochs set)")
         return cfg.steps
     return cfg.epochs * math.ceil(train_images(cfg) / (cfg.batch_size or 32))
 
@@ -196,7 +198,7 @@ def choose(cfg, seeds: int, *, notice=None) -> Choice:
         step, compile_s = both["grouped-compiled"]
         step *= eager["grouped"][0] / both["grouped"][0]
         per_seed["grouped-compiled"] = (steps * step + compile_s) / group
-    best = min(per_seed, key=per_seed.get)
+    best = min(per_seed, key=lambda path: per_seed[path])
     return Choice(best, 1 if best == "plain" else group, per_seed[best],
                   {k: round(v, 3) for k, v in per_seed.items()},
                   reason=f"fastest of {', '.join(f'{k} {v:,.0f} s' for k, v in per_seed.items())} a seed "

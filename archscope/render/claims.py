@@ -119,7 +119,7 @@ def render_evaluations(evals, fmt: str = "table") -> str:
     for e in evals:
         cells = [e.claim.id, " / ".join(e.models) or "-", fmt_value(e.claim.expected), _measured(e),
                  e.verdict.value, short_rule(e)]
-        rows.append([_wrap(c, w, 4) for c, w in zip(cells, widths)])
+        rows.append([_wrap(c, w, 4) for c, w in zip(cells, widths, strict=True)])
     return tabulate(rows, headers=["id", "models", "expected", "measured", "outcome", "rule"], tablefmt="simple",
                     disable_numparse=True)
 
@@ -129,6 +129,7 @@ def render_full(evals, fmt: str = "table") -> str:
     if fmt != "table":
         return render_evaluations(evals, fmt)
     blocks = []
+    would = {"holds": "hold", "does not hold": "not hold"}  # "there it would ..."; any other outcome as it is
     for e in evals:
         c = e.claim
         fields = [("id", c.id), ("claim", c.statement), ("source", c.source), ("kind", c.kind),
@@ -137,8 +138,7 @@ def render_full(evals, fmt: str = "table") -> str:
                   ("rule", e.rule or short_rule(e)), ("how", e.detail), ("convention", c.convention),
                   ("tolerance", c.tolerance.wording if c.kind != "training" or c.tolerance.wording != "exact" else "")]
         fields += [("also on", f"{' / '.join(a['models'])}" + (f" with {a['setting']}" if a.get("setting") else "")
-                    + f": {fmt_value(a['measured'])} (there it would "
-                    f"{'hold' if a['outcome'] == 'holds' else 'not hold' if a['outcome'] == 'does not hold' else a['outcome']}"
+                    + f": {fmt_value(a['measured'])} (there it would {would.get(a['outcome'], a['outcome'])}"
                     f"; not the verdict): {a['detail']}") for a in e.also]
         if e.stats:
             fields.append(("numbers", ", ".join(f"{k} {_number(v)}" for k, v in e.stats.items() if v is not None)))

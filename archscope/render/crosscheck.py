@@ -17,7 +17,7 @@ def _int(v) -> str:
     return "-" if v is None else f"{v:,}"
 
 
-def _signed(v: int) -> str:
+def _signed(v: int | None) -> str:  # None (no figure: the tool failed) reads as 0, as any falsy value
     return f"{v:+,}" if v else "0"
 
 
@@ -33,7 +33,8 @@ def _cause_lines(c: ToolCheck, align: bool = True) -> list[str]:
         return [f"{c.tool} failed: {c.error}"]
     sizes = [_signed(k.size) for k in c.causes] + [_signed(c.unexplained)]
     width = max(map(len, sizes)) if align else 0
-    lines = [f"{size:>{width}}  {k.what} — {_layers(k.layers)}" for size, k in zip(sizes, c.causes)]
+    # sizes has one entry more than causes, the unexplained rest: written on its own line below
+    lines = [f"{size:>{width}}  {k.what} — {_layers(k.layers)}" for size, k in zip(sizes, c.causes, strict=False)]
     lines.append(f"{sizes[-1]:>{width}}  unexplained")
     return lines + [f"note: {n}" for n in c.notes]
 

@@ -67,7 +67,7 @@ def to_dot(g: Graph, heat: str | None = None):
         node_attr={"fontname": "Helvetica", "fontsize": "9", "style": "filled,rounded", "shape": "box",
                    "penwidth": "0.8"},
         edge_attr={"fontname": "Helvetica", "fontsize": "8", "color": "#555555", "arrowsize": "0.6"})
-    clusters: dict[str, object] = {}
+    clusters: dict[str, graphviz.Digraph] = {}
     for n in g.nodes:
         if n.cluster and n.cluster not in clusters:
             sub = graphviz.Digraph(name=f"cluster_{len(clusters)}", graph_attr={

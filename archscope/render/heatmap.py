@@ -66,7 +66,7 @@ def overlay_grid(images: torch.Tensor, maps: torch.Tensor, captions: list[str], 
         if masks is not None:
             mixed[_outline(masks[i].cpu().numpy().astype(bool))] = (0.1, 0.9, 0.1)
         for k, arr in enumerate((rgb, mixed)):
-            im = Image.fromarray((arr * 255).round().astype(np.uint8)).resize((cell, cell), Image.NEAREST)
+            im = Image.fromarray((arr * 255).round().astype(np.uint8)).resize((cell, cell), Image.Resampling.NEAREST)
             sheet.paste(im, (x0 + k * (cell + 4), y0))
         h, w = heat.shape
         py, px = np.unravel_index(int(np.argmax(heat)), heat.shape)

@@ -207,9 +207,7 @@ def families_page(fam) -> str:
 
 def claims_page(all_evals, n_claims: int) -> str:
     """Every evaluation of the ``n_claims`` claims, with the verdicts counted."""
-    from archscope.render.claims import render_evaluations, verdict_counts
-
-    from archscope.render.claims import rules_footer
+    from archscope.render.claims import render_evaluations, rules_footer, verdict_counts
 
     return ("# Claims and verdicts\n\n" + f"{len(all_evals)} evaluations of {n_claims} claims: "
             f"{verdict_counts(all_evals)}.\n\nEach claim is judged on the build it is about — the source's own code "

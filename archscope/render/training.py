@@ -152,7 +152,7 @@ def index_page(items) -> str:
 
     rows = []
     for exp, m, evals in items:
-        counts = {}
+        counts: dict[str, int] = {}  # verdict -> evaluations
         for e in evals:
             counts[e.verdict.value] = counts.get(e.verdict.value, 0) + 1
         runs = len([r for r in m.runs if r.get("ok")]) if m else 0

@@ -15,8 +15,9 @@ import difflib
 import fnmatch
 import inspect
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from archscope.errors import ArchscopeError, UnknownModelError
 from archscope.sources import SOURCES  # one definition, light: the CLI offers exactly these
@@ -149,7 +150,7 @@ class ModelInfo:
     # defaults for `archscope probe` where the general ones (200 CPU steps, Adam 1e-3) are too short for the
     # model to show it learns; each entry says why in a note
     probe: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
-    builder: Callable[..., Any] = field(default=None, repr=False, compare=False)
+    builder: Callable[..., Any] = field(kw_only=True, repr=False, compare=False)  # every entry has one
     arch_kwargs: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property

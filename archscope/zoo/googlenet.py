@@ -23,7 +23,7 @@ diff googlenet googlenet --arg-b reductions=False` shows the difference.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn

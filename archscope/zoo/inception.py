@@ -23,7 +23,7 @@ on channels. A step is
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -72,7 +72,8 @@ class Fork(nn.Module):
 
 
 def _branch(in_ch: int, steps, conv: Conv) -> tuple[nn.Sequential, int]:
-    layers, c = [], in_ch
+    layers: list[nn.Module] = []
+    c = in_ch
     for step in steps:
         if step[0] in ("avg", "max"):
             kind, k, s, p, *ceil = step
@@ -202,7 +203,8 @@ TORCHVISION_STEM = (
 
 
 def _stem(rows, in_ch: int, conv: Conv) -> tuple[nn.Sequential, int]:
-    layers, c = OrderedDict(), in_ch
+    layers: OrderedDict[str, nn.Module] = OrderedDict()
+    c = in_ch
     for name, *spec in rows:
         if spec[0] == "max":
             layers[name] = nn.MaxPool2d(spec[1], spec[2])
@@ -239,7 +241,7 @@ class InceptionNet(nn.Module):
     classifier on the output of module ``aux_after`` that runs only in
     training (then the forward returns ``(logits, aux)``)."""
 
-    def __init__(self, stem: nn.Module, modules: "OrderedDict[str, nn.Module]", head: nn.Module,
+    def __init__(self, stem: nn.Module, modules: OrderedDict[str, nn.Module], head: nn.Module,
                  aux: nn.Module | None = None, aux_after: str | None = None):
         super().__init__()
         self.stem = stem
@@ -261,7 +263,7 @@ class InceptionNet(nn.Module):
         return (logits, aux) if aux is not None else logits
 
 
-def _modules(in_ch: int, rows, conv: Conv) -> tuple["OrderedDict[str, Mixed]", int]:
+def _modules(in_ch: int, rows, conv: Conv) -> tuple[OrderedDict[str, Mixed], int]:
     mods, c = OrderedDict(), in_ch
     for name, branches in rows:
         mods[name] = Mixed(c, branches, conv)
@@ -297,9 +299,10 @@ def inception_v2(num_classes=1000, in_channels=3, *, dropout=0.0):
 
 
 def _v3_body(c: int, conv: Conv, *, a_proj, a_k: int, b_c7, tv_order: bool):
-    rows = [*[(f"Mixed_5{x}", module_a(p, a_k)) for x, p in zip("bcd", a_proj)],
+    rows = [*[(f"Mixed_5{x}", module_a(p, a_k)) for x, p in zip("bcd", a_proj, strict=True)],
             ("Mixed_6a", REDUCTION_35),
-            *[(f"Mixed_6{x}", module_b(c7, tv_order=tv_order)) for x, c7 in zip("bcdef", b_c7)],
+            # b_c7 sets how many 17x17 modules there are (5 or 4); "bcdef" only supplies their names
+            *[(f"Mixed_6{x}", module_b(c7, tv_order=tv_order)) for x, c7 in zip("bcdef", b_c7, strict=False)],
             ("Mixed_7a", REDUCTION_17),
             ("Mixed_7b", MODULE_C), ("Mixed_7c", MODULE_C)]
     return _modules(c, rows, conv)

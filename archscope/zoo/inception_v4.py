@@ -580,9 +580,12 @@ _IRV2_TIMM = (
     only_variant(_EXTRA, layer="cat", count=20, why=_WHY_EXTRA),
     # the residual scales: the paper entry's one residual_scale (Sec. 3.3: "between 0.1 and 0.3"; 0.1 here)
     # against the release's 0.17 / 0.10 / 0.20 per stage, and 1.0 on timm's last, unscaled Block8
-    only_variant("stage_a.[5-9] (mul)", layer="mul", scalars=(0.17,), count=5, why=_WHY_EXTRA + "; Block35 scales by 0.17"),
-    only_variant("stage_b.1? (mul)", layer="mul", scalars=(0.1,), count=10, why=_WHY_EXTRA + "; Block17 scales by 0.10"),
-    only_variant("stage_c.[5-8] (mul)", layer="mul", scalars=(0.2,), count=4, why=_WHY_EXTRA + "; Block8 scales by 0.20"),
+    only_variant("stage_a.[5-9] (mul)", layer="mul", scalars=(0.17,), count=5,
+                 why=_WHY_EXTRA + "; Block35 scales by 0.17"),
+    only_variant("stage_b.1? (mul)", layer="mul", scalars=(0.1,), count=10,
+                 why=_WHY_EXTRA + "; Block17 scales by 0.10"),
+    only_variant("stage_c.[5-8] (mul)", layer="mul", scalars=(0.2,), count=4,
+                 why=_WHY_EXTRA + "; Block8 scales by 0.20"),
     only_variant("stage_c.9 (mul)", layer="mul", scalars=(1.0,), why="timm's last Block8: scale 1.0 (no scaling)"),
     changed("stage_a.[0-4] (mul)", layer="mul", scalars=((0.1,), (0.17,)), count=5,
             why="Block35's residual scale: 0.17 in the release, the paper entry's 0.1"),

@@ -94,7 +94,7 @@ class TFSamePad(nn.Module):
 
     def forward(self, x):
         pads = []
-        for size, k, s in zip(reversed(x.shape[-2:]), reversed(self.kernel_size), reversed(self.stride)):
+        for size, k, s in zip(reversed(x.shape[-2:]), reversed(self.kernel_size), reversed(self.stride), strict=True):
             out = math.ceil(size / s)
             total = max((out - 1) * s + k - size, 0)
             pads += [total // 2, total - total // 2]
@@ -107,7 +107,8 @@ class TFSamePad(nn.Module):
 
 
 
-def keras_conv(in_ch: int, out_ch: int, kernel_size, stride=1, *, padding: str = "same", bias: bool = True) -> nn.Module:
+def keras_conv(in_ch: int, out_ch: int, kernel_size, stride=1, *, padding: str = "same",
+               bias: bool = True) -> nn.Module:
     """A Keras ``Conv2D`` (bias on by default) with Keras' padding semantics."""
     if padding == "valid":
         return nn.Conv2d(in_ch, out_ch, kernel_size, stride, 0, bias=bias)

@@ -353,7 +353,8 @@ register(ModelInfo(
         "the paper does not print the bitmaps, so these are hand-drawn digits of that size.",
         "forward() returns minus the RBF penalties, so argmax is the prediction.",
     ),
-    published=(Published("trainable_params", 60_000, "LeCun et al. 1998, Sec. II-B: 'about 60,000 trainable parameters'"),),
+    published=(Published("trainable_params", 60_000,
+                         "LeCun et al. 1998, Sec. II-B: 'about 60,000 trainable parameters'"),),
     builder=lenet5,
 ))
 register(ModelInfo(
@@ -364,7 +365,8 @@ register(ModelInfo(
         "Dense 120-84-10; C3 fully connected, plain average pooling, no RBF output.",
         "Knobs for the article's ablations: activation (the two convolutions: sigmoid|relu|tanh), "
         "dense_activation (the two hidden dense layers; article 002 keeps them sigmoid when it switches the "
-        "convolutions to ReLU, line 760), c5_activation (the first dense layer alone, the paper's C5), pool (avg|max), kernel_size (both convolutions), conv1_kernel_size "
+        "convolutions to ReLU, line 760), c5_activation (the first dense layer alone, the paper's C5), pool (avg|max), "
+        "kernel_size (both convolutions), conv1_kernel_size "
         "(C1 alone, padding kept: the article's Table 7), pool_size, pool_stride (default pool_size).",
         "Ambiguity: the article says to change 'only the convolution layers' and to keep F6's sigmoid; the paper's "
         "C5 is a convolution but d2l writes it as Linear(400, 120). archscope reads 'convolution layers' as the "

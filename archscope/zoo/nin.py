@@ -19,7 +19,8 @@ __all__ = ["mlpconv", "nin", "nin_d2l"]
 PAPER = "Network In Network (Lin, Chen & Yan, 2013)"
 
 
-def mlpconv(in_ch: int, widths: tuple[int, int, int], kernel_size: int, stride: int = 1, padding: int = 0) -> nn.Sequential:
+def mlpconv(in_ch: int, widths: tuple[int, int, int], kernel_size: int, stride: int = 1,
+            padding: int = 0) -> nn.Sequential:
     """One mlpconv / NiN block: k x k conv, then two 1x1 convs, ReLU after each."""
     a, b, c = widths
     return nn.Sequential(

@@ -73,7 +73,7 @@ def _shortcut(kind: str, in_ch: int, out_ch: int, stride: int, bias: bool, bn_ep
     if kind == "A" and needs_change:
         return ZeroPadShortcut(in_ch, out_ch, stride)
     if (kind == "B" and needs_change) or kind == "C":
-        layers = [nn.Conv2d(in_ch, out_ch, 1, stride, bias=bias)]
+        layers: list[nn.Module] = [nn.Conv2d(in_ch, out_ch, 1, stride, bias=bias)]
         if bn:
             layers.append(nn.BatchNorm2d(out_ch, eps=bn_eps))
         return nn.Sequential(*layers)
@@ -150,7 +150,7 @@ class ResNet(nn.Module):
             nn.MaxPool2d(3, 2, 1),  # (N, 64, 56, 56)
         )
         c = 64
-        for i, (n, width) in enumerate(zip(layers, (64, 128, 256, 512))):
+        for i, (n, width) in enumerate(zip(layers, (64, 128, 256, 512), strict=True)):
             blocks = []
             for j in range(n):
                 stride = 2 if (i > 0 and j == 0) else 1
@@ -205,7 +205,7 @@ def resnet34_tutorial(num_classes=17, in_channels=3):
     class count, 17 being the article's data set)."""
     layers = [_conv_relu_bn(in_channels, 64, 7, 2), keras_max_pool(3, 2, padding="same")]  # (N, 64, 56, 56)
     c = 64
-    for width, n in zip((64, 128, 256, 512), (3, 4, 6, 3)):
+    for width, n in zip((64, 128, 256, 512), (3, 4, 6, 3), strict=True):
         for j in range(n):
             stride = 2 if (width != 64 and j == 0) else 1
             layers.append(_TutorialBlock(c, width, stride))

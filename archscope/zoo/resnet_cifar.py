@@ -121,6 +121,7 @@ class CifarPreActResNet(nn.Module):
     def __init__(self, n: int, num_classes=10, in_channels=3, *, keras=False):
         super().__init__()
         bias, eps = (True, 1e-3) if keras else (False, 1e-5)
+        self.stem: nn.Module
         if keras:  # Keras: conv-BN-ReLU stem (conv_first=True)
             self.stem = nn.Sequential(nn.Conv2d(in_channels, 16, 3, 1, 1, bias=True), nn.BatchNorm2d(16, eps=eps),
                                       nn.ReLU())
@@ -132,7 +133,7 @@ class CifarPreActResNet(nn.Module):
         # num_filters_out), so its widths are 16/64/128 with the same outputs: its
         # bottlenecks narrow by 4 only in the first stage, by 2 after.
         widths = (16, 64, 128) if keras else (16, 32, 64)
-        for i, (width, out) in enumerate(zip(widths, (64, 128, 256))):
+        for i, (width, out) in enumerate(zip(widths, (64, 128, 256), strict=True)):
             blocks = []
             for j in range(n):
                 stride = 2 if (i > 0 and j == 0) else 1
@@ -261,7 +262,7 @@ register(ModelInfo(
     published=(Published("params", _KERAS_V2[29], "Keras example ResNet29v2 summary: 'Trainable params: 843,786'"),),
     builder=cifar_preresnet, arch_kwargs={"depth": 29, "keras": True},
 ))
-for _d, _m in _V2.items():
+for _d, _v2m in _V2.items():
     register(ModelInfo(
         name=f"preresnet{_d}", family="PreAct-ResNet", year=2016, paper=PAPER_V2, source="paper",
         input_shape=(3, 32, 32), num_classes=10,
@@ -271,7 +272,7 @@ for _d, _m in _V2.items():
            if _d == 1001 else ())
         + (("The paper's own 110-layer pre-activation net uses basic blocks (6n+2); this is the 9n+2 bottleneck "
             "depth the Keras example calls ResNet110 v2.",) if _d == 110 else ()),
-        published=((Published("params", _m * 1e6, f"He et al. 2016 ({_m} M)"),) if _m else ()),
+        published=((Published("params", _v2m * 1e6, f"He et al. 2016 ({_v2m} M)"),) if _v2m else ()),
         builder=cifar_preresnet, arch_kwargs={"depth": _d},
     ))
     register(ModelInfo(

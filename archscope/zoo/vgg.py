@@ -127,7 +127,7 @@ for _name, _cfg, _depth, _table2, _tv, _gflops in _TABLE:
         published=(Published("params", _table2 * 1e6, f"Simonyan & Zisserman 2014, Table 2 ({_cfg}: {_table2} M)"),),
         builder=vgg, arch_kwargs={"config": _cfg},
     ))
-    if _tv is None:
+    if _tv is None or _gflops is None:  # torchvision ships neither
         continue
     register(ModelInfo(
         name=f"{_name}.torchvision", family="VGG", year=2014, paper=PAPER, source="torchvision",
@@ -146,7 +146,8 @@ for _name, _cfg, _depth, _table2, _tv, _gflops in _TABLE:
         aliases=(f"{_name}_bn",),
         notes=(f"Configuration {_cfg} with batch norm after every convolution, as torchvision ships it: not in "
                "the paper, which predates batch norm (2015). AdaptiveAvgPool2d(7) before the classifier.",),
-        published=(Published("params", _TV_BN[_name], f"torchvision {_name.upper()}_BN_Weights.IMAGENET1K_V1 meta num_params"),),
+        published=(Published("params", _TV_BN[_name],
+                             f"torchvision {_name.upper()}_BN_Weights.IMAGENET1K_V1 meta num_params"),),
         builder=vgg, arch_kwargs={"config": _cfg, "batch_norm": True, "adaptive_pool": True},
     ))
 
