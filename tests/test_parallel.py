@@ -72,7 +72,7 @@ def test_cli_refuses_a_bad_backend_in_one_line():
         r = runner.invoke(app, ["sweep", "lenet5", "--vary", "lr=0.1", "--device", "cpu", *args])
         assert r.exit_code == 2 and message in r.output and "Traceback" not in r.output, (args, r.output)
     r = runner.invoke(app, ["claims", "--jobs", "2"])
-    assert r.exit_code == 2 and "go with --train" in r.output
+    assert r.exit_code == 2 and "--jobs goes with --train" in r.output  # issue 26: names what it goes with
 
 
 def test_without_ray_the_error_says_how_to_install_it(monkeypatch):

@@ -52,7 +52,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 # scipy ships no type information and the project does not install scipy-stubs: mypy cannot see it
-from scipy import stats as _st  # type: ignore[import-untyped]
+from scipy import stats as _st
 
 LEVEL = 0.95  # the prediction interval's coverage
 ALPHA = 0.05  # the ordering tests' significance level
