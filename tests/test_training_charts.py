@@ -8,7 +8,7 @@ import pytest
 from archscope.claims.schema import Claim, printed
 from archscope.claims.training import Measured
 from archscope.claims.verdicts import judge
-from archscope.probe.experiments import Experiment, D2L_FMNIST
+from archscope.probe.experiments import D2L_FMNIST, Experiment
 from archscope.render import training_charts as C
 
 EXP = Experiment("toy", "Toy: batch size", "a test", D2L_FMNIST, factors={"batch_size": [2, 16]},

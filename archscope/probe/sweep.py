@@ -36,7 +36,6 @@ import statistics
 from dataclasses import asdict, dataclass, field, replace
 
 from archscope.errors import ArchscopeError
-
 from archscope.probe.config import SWEEPABLE as TRAINING_KEYS  # the config's fields a sweep may vary
 
 METRICS = ("final_loss", "train_accuracy", "test_accuracy")  # runs of a number of steps
@@ -242,7 +241,7 @@ class SweepResult:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "SweepResult":
+    def from_dict(cls, d: dict) -> SweepResult:
         """Back from ``to_dict`` (a sweep.json), e.g. to render it again."""
         d = dict(d)
         d["runs"] = [Run(**r) for r in d.get("runs", [])]

@@ -555,7 +555,7 @@ def accuracy_hint(result: ProbeResult, need: float, cfg=None) -> str | None:
     return f"the loss did not fall: try {_lower_lr(cfg)}"
 
 
-def _basic_checks(result: ProbeResult, loop: "_Loop | None", cfg=None) -> None:
+def _basic_checks(result: ProbeResult, loop: _Loop | None, cfg=None) -> None:
     c = result.checks
     finite = result.stopped is None or "non-finite" not in result.stopped
     precision = getattr(cfg, "precision", None)

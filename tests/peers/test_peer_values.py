@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pytest
 import torch
@@ -123,12 +123,12 @@ def _sdpa() -> nn.Module:
     return Fn(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _resnet18_step() -> int:
     return _train_flops(get_model("resnet18.torchvision", device="meta"), (3, 224, 224), input_grad=True)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _resnet18_layer1():
     """torchvision's ResNet-18 layer1 on its 64x56x56 input, whose gradient is needed (stem trained)."""
     layer1 = get_model("resnet18.torchvision", device="meta").layer1
@@ -248,7 +248,7 @@ class ThreeNet(nn.Module):
         return self.linear2(self.linear1(torch.flatten(self.pool(self.conv(x)), 1)))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _three():
     return analyze(ThreeNet(), (2, 10, 10), batch=4, training_memory=False)
 
@@ -423,7 +423,7 @@ class Recursive(nn.Module):
         return self(x, count - 1) if count > 0 else self.fc(x)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _by_module(cls_name: str):
     model = {"Nested": Nested, "Unused": Unused, "Repeated": Repeated, "NonForward": NonForward, "Shared": Shared,
              "Recursive": Recursive}.get(cls_name)
@@ -632,7 +632,7 @@ def ti(build, *shapes, batch=1, text=True, **kw):
     return run
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _all_cols():
     m = SingleInputNet()
     return m, analyze(m, (1, 28, 28), batch=7, training_memory=False)
