@@ -81,7 +81,7 @@ def test_charts_are_written_as_png_and_svg_byte_for_byte_again(tmp_path):
     first = C.write_charts(tmp_path / "a", EXP, m, ev)
     second = C.write_charts(tmp_path / "b", EXP, m, ev)
     assert sorted(p.name for p in first) == ["toy-curves.png", "toy-curves.svg", "toy.png", "toy.svg"]
-    for a, b in zip(first, second):
+    for a, b in zip(first, second, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name
     svg = (tmp_path / "a" / "toy.svg").read_text()
     assert "<dc:date>" not in svg and "Matplotlib v" not in svg
