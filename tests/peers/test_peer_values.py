@@ -310,7 +310,8 @@ FVCORE = [
         Fn(lambda x, m, v, w, b: F.batch_norm(x, m, v, w, b, training=True), T(2), T(2), T(2), T(2)),
         (2, 2, 2), 2, 8), "fvcore 5 per element, archscope 8 (statistics 4 + normalising 4)"),
     Peer("F.group_norm, affine", f"{FV}:899", 80, lambda: 5 * _norm_elements(
-        Fn(lambda x, w, b: F.group_norm(x, 2, w, b), T(2), T(2)), (2, 2, 2), 2, 8), "fvcore 5 per element, archscope 8"),
+        Fn(lambda x, w, b: F.group_norm(x, 2, w, b), T(2), T(2)), (2, 2, 2), 2, 8),
+        "fvcore 5 per element, archscope 8"),
     Peer("F.group_norm, no affine", f"{FV}:904", 64, lambda: 4 * _norm_elements(
         Fn(lambda x: F.group_norm(x, 2)), (2, 2, 2), 2, 6), "fvcore 4 per element, archscope 6"),
     Peer("upsample bilinear", f"{FV}:913", 2 ** 4 * 4 * 4, lambda: 4 * (analyze(
