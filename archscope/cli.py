@@ -73,7 +73,8 @@ FLAGS = {
     "init": "--init", "input_shape": "--input", "input_size": "--input", "jobs": "--jobs", "knob": "--vary",
     "layer": "--layer", "level": "--level", "lr": "--lr", "method": "--method", "mirror": "--mirror",
     "model": "MODEL", "models": "MODELS", "momentum": "--momentum", "nproc_per_node": "--nproc-per-node",
-    "optimizer": "--optimizer", "order": "--order", "out_dir": "-o", "output": "-o", "precision": "--precision", "recipe": "--recipe",
+    "optimizer": "--optimizer", "order": "--order", "out_dir": "-o", "output": "-o", "precision": "--precision",
+    "recipe": "--recipe",
     "repeats": "--repeats", "results": "--results", "save": "--save", "scaling": "--scaling", "seed": "--seed",
     "show": "--show", "source": "--source", "spread": "--spread", "steps": "--steps", "threads": "--threads",
     "train": "--train", "upsample": "--upsample", "values": "--vary", "vary": "--vary",
@@ -417,7 +418,8 @@ def sweep_cmd(
                 done, total, "" if setting is None else f"{label(setting)} (repeat {rep + 1})",
                 description=f"sweep {model or recipe}"))
     if output:
-        typer.echo(f"wrote {Path(output) / 'sweep.json'}, sweep.md and {(len(result.written) - 2) // 2} chart(s) (SVG and PNG)", err=True)
+        charts = (len(result.written) - 2) // 2
+        typer.echo(f"wrote {Path(output) / 'sweep.json'}, sweep.md and {charts} chart(s) (SVG and PNG)", err=True)
     _finish(result.render(fmt), result.interrupted, "interrupted: keeping the runs finished so far",
             not result.scored)
 

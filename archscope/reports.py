@@ -15,9 +15,9 @@ written.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 from archscope.outputs import check_output_dir, check_output_file, write_atomic
 from archscope.render import charts

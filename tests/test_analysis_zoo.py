@@ -9,11 +9,11 @@ import warnings
 import pytest
 import torch
 import torchinfo
+from helpers import HEAVY
 from torch import nn
 
 from archscope.analysis import analyze
 from archscope.zoo import get_model, list_models, model_info
-from helpers import HEAVY
 
 ALL = list_models()
 

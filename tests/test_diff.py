@@ -176,7 +176,8 @@ def test_hostile_review_cases(tmp_path):
         "    def __init__(self, share=True, p=0.5, rev=False, fn=False):\n"
         "        super().__init__(); self.c = nn.Conv2d(4, 4, 3, padding=1)\n"
         "        self.d = self.c if share else nn.Conv2d(4, 4, 3, padding=1)\n"
-        "        self.a = nn.Conv2d(4, 2, 1); self.b = nn.Conv2d(4, 3, 1); self.r = nn.ReLU(); self.drop = nn.Dropout(p)\n"
+        "        self.a = nn.Conv2d(4, 2, 1); self.b = nn.Conv2d(4, 3, 1); self.r = nn.ReLU()\n"
+        "        self.drop = nn.Dropout(p)\n"
         "        self.rev, self.fn = rev, fn\n"
         "    def forward(self, x):\n"
         "        x = self.d(self.c(x)); x = F.relu(x) if self.fn else self.r(x)\n"
@@ -196,7 +197,8 @@ def test_hostile_review_cases(tmp_path):
     assert not p2.same and [c.fields for c in p2.changes] == [{"p": [0.5, 0.2]}]
     rev = diff(spec("base"), spec("rev"), "4x8x8")
     # the two 1x1 convolutions paired with their twins; the concatenation takes them in the other order
-    assert [(c.kind, c.type_a, c.fields) for c in rev.changes] == [("changed", "cat", {"branch order": [[1, 2], [2, 1]]})]
+    assert [(c.kind, c.type_a, c.fields) for c in rev.changes] == [
+        ("changed", "cat", {"branch order": [[1, 2], [2, 1]]})]
     # F.relu is nn.ReLU's call; what remains is the ReLU module `fn` defines and never calls
     fn = diff(spec("base"), spec("fn"), "4x8x8")
     assert [(c.kind, c.b, c.fields.get("runs")) for c in fn.changes] == [("only_b", "r", "never in the traced forward")]

@@ -8,7 +8,7 @@ import pytest
 from archscope.claims.schema import Claim, printed
 from archscope.claims.training import Measured
 from archscope.claims.verdicts import judge
-from archscope.probe.experiments import Experiment, D2L_FMNIST
+from archscope.probe.experiments import D2L_FMNIST, Experiment
 from archscope.render import training_charts as C
 
 EXP = Experiment("toy", "Toy: batch size", "a test", D2L_FMNIST, factors={"batch_size": [2, 16]},
@@ -81,7 +81,7 @@ def test_charts_are_written_as_png_and_svg_byte_for_byte_again(tmp_path):
     first = C.write_charts(tmp_path / "a", EXP, m, ev)
     second = C.write_charts(tmp_path / "b", EXP, m, ev)
     assert sorted(p.name for p in first) == ["toy-curves.png", "toy-curves.svg", "toy.png", "toy.svg"]
-    for a, b in zip(first, second):
+    for a, b in zip(first, second, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name
     svg = (tmp_path / "a" / "toy.svg").read_text()
     assert "<dc:date>" not in svg and "Matplotlib v" not in svg

@@ -63,10 +63,14 @@ import threading
 import time
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from archscope.errors import ArchscopeError
+
+if TYPE_CHECKING:  # torch.distributed is imported where it is used
+    from torch.distributed import Store
 
 _STOP = threading.Event()  # set by SIGINT / SIGTERM in a rank: stop at the next window's end
 
@@ -148,7 +152,7 @@ class Ranks:
     local_world: int
     backend: str
     comm_device: torch.device = field(default_factory=lambda: torch.device("cpu"))
-    store: object = None  # the rendezvous store: the ranks' figures go to rank 0 through it
+    store: Store | None = None  # the rendezvous store: the ranks' figures go to rank 0 through it
     timeout: float = DEFAULT_TIMEOUT_S
 
     def device(self, device: str) -> torch.device:
@@ -334,7 +338,7 @@ def _gather(ranks: Ranks, mine: dict, lost: bool) -> list[dict]:
     import torch.distributed as dist
 
     if ranks.store is None:  # a group someone else set up: the collective way
-        summaries = [None] * ranks.world
+        summaries: list[Any] = [None] * ranks.world  # all_gather_object fills in every rank's dict
         dist.all_gather_object(summaries, mine)
         return summaries if ranks.rank == 0 else []
     if ranks.rank != 0:

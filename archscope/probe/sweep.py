@@ -33,10 +33,11 @@ import itertools
 import math
 import re
 import statistics
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
+from typing import Any
 
 from archscope.errors import ArchscopeError
-
 from archscope.probe.config import SWEEPABLE as TRAINING_KEYS  # the config's fields a sweep may vary
 
 METRICS = ("final_loss", "train_accuracy", "test_accuracy")  # runs of a number of steps
@@ -102,7 +103,7 @@ def check_factors(factors: dict[str, list], knobs: dict, model: str) -> dict[str
     for key, values in factors.items():
         if key in TRAINING_KEYS:
             typ = TRAINING_KEYS[key]
-            checked = []
+            checked: list[float | int | str] = []  # of one type, ``typ``: float, int or str by key
             for v in values:
                 if typ is float and isinstance(v, (int, float)) and not isinstance(v, bool):
                     checked.append(float(v))
@@ -134,7 +135,7 @@ def plan(factors: dict[str, list], base: dict, grid: bool = False) -> list[dict]
     """
     keys = list(factors)
     if grid:
-        return [dict(zip(keys, combo)) for combo in itertools.product(*(factors[k] for k in keys))]
+        return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*(factors[k] for k in keys))]
     missing = [k for k in keys if k not in base]
     if len(keys) > 1 and missing:
         raise ArchscopeError(f"no base value for {', '.join(missing)}: give it, or use `grid`")
@@ -242,7 +243,7 @@ class SweepResult:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "SweepResult":
+    def from_dict(cls, d: dict) -> SweepResult:
         """Back from ``to_dict`` (a sweep.json), e.g. to render it again."""
         d = dict(d)
         d["runs"] = [Run(**r) for r in d.get("runs", [])]
@@ -319,18 +320,19 @@ def one_group(cfgs, keys, path: str, notice=None) -> list:
     try:
         g = grouped.train_group(cfgs, compiled=path == "grouped-compiled", notice=notice)
     except ArchscopeError as e:
-        return [Outcome(Run(s, r, c.seed, False, error=str(e))) for c, (s, r) in zip(cfgs, keys)]
+        return [Outcome(Run(s, r, c.seed, False, error=str(e))) for c, (s, r) in zip(cfgs, keys, strict=True)]
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as e:
-        return [Outcome(Run(s, r, c.seed, False, error=f"{type(e).__name__}: {e}")) for c, (s, r) in zip(cfgs, keys)]
+        return [Outcome(Run(s, r, c.seed, False, error=f"{type(e).__name__}: {e}"))
+                for c, (s, r) in zip(cfgs, keys, strict=True)]
     seconds = time.perf_counter() - t0
     seeds = [c.seed for c in cfgs]
     from archscope.probe.device import machine, resolve_device
 
     where = machine(resolve_device(cfgs[0].device))
     outs = []
-    for c, (s, r), sr in zip(cfgs, keys, g.seeds):
+    for c, (s, r), sr in zip(cfgs, keys, g.seeds, strict=True):  # one SeedResult a config
         ok = sr.stopped is None and sr.test_accuracy is not None
         last = sr.history[-1] if sr.history else {}
         run = Run(s, r, c.seed, ok, sr.final_loss, None, sr.test_accuracy, seconds, sr.stopped,
@@ -344,10 +346,14 @@ def one_group(cfgs, keys, path: str, notice=None) -> list:
 
 def _task(kind: str, payload: tuple, notice=None):
     """A backend's unit of work: one run (``one_run``) or one group of seeds
-    (``one_group``, a list of outcomes)."""
+    (``one_group``, a list of outcomes). The payload is unpacked by name: a
+    payload of the wrong length fails here rather than passing its extra item
+    as ``notice``."""
     if kind == "group":
-        return one_group(*payload, notice=notice)
-    return one_run(*payload, notice=notice)
+        cfgs, keys, path = payload
+        return one_group(cfgs, keys, path, notice=notice)
+    cfg, setting, repeat = payload
+    return one_run(cfg, setting, repeat, notice=notice)
 
 
 def plan_tasks(configs: list, notice=None) -> tuple[list, list]:
@@ -364,7 +370,8 @@ def plan_tasks(configs: list, notice=None) -> tuple[list, list]:
     settings: dict = {}
     for i, c in enumerate(configs):
         settings.setdefault(repr(_replace(c, seed=0)), []).append(i)
-    tasks, costs = [], [None] * len(configs)
+    tasks: list[tuple[str, list[int]]] = []
+    costs: list[float | None] = [None] * len(configs)
     for idx in settings.values():
         choice = paths.choose(configs[idx[0]], len(idx), notice=notice)
         for i in idx:
@@ -406,7 +413,7 @@ def run_planned(configs: list, keys: list[tuple], backend=None, *, on_start=None
     def finished(t, value, error):
         path, idx = tasks[t]
         values = value if path != "plain" and error is None else [value] * len(idx)
-        for i, v in zip(idx, values):
+        for i, v in zip(idx, values, strict=True):  # a group's outcomes: one a config
             if error is not None:  # the backend's failure (a worker that died), not the run's own
                 s, r = keys[i]
                 v = Outcome(Run(s, r, configs[i].seed, False, error=error, path=path))
@@ -419,11 +426,12 @@ def run_planned(configs: list, keys: list[tuple], backend=None, *, on_start=None
             for i in tasks[t][1]:
                 on_start(i)
 
-    args = []
+    args: list[tuple[Any, ...]] = []
     for path, idx in tasks:
         payload = (configs[idx[0]], *keys[idx[0]]) if path == "plain" else \
             ([configs[i] for i in idx], [keys[i] for i in idx], path)
         args.append(("plain" if path == "plain" else "group", payload))
+    fn: Callable[..., Any]
     if backend.serial:
         fn = functools.partial(_task, notice=notice)
     else:

@@ -247,11 +247,17 @@ def run(cfg: TrainConfig, *, save=None, on_window=None, notice=None, _retry: boo
     info = model_info(cfg.model)
     name = info.name
     cfg = replace(cfg, model=name).resolve(info, dev)
+    # resolve() fills in every default but `steps` (None for a run of epochs) and `momentum` (SGD only)
+    assert cfg.input_shape is not None and cfg.batch_size is not None and cfg.precision is not None
     shape = cfg.input_shape
     result = ProbeResult(model=name, device=device_name(dev), device_type=dev.type, torch=torch.__version__,
                          settings=cfg.settings(), steps=0, machine=machine(dev))
     stage = "the analysis"
-    loop = None
+    loop: _Loop | None = None
+    # None until built; set to None again before an out-of-memory retry, to free what they hold
+    model: torch.nn.Module | None = None
+    train: datasets.Split | None = None
+    test: datasets.Split | None = None
     slots = contextlib.ExitStack()
     t_run = time.perf_counter()
     try:
@@ -412,6 +418,7 @@ def _train(cfg, model, train, dev, steps, result, loop: _Loop, on_window, ranks=
     amp = loop.amp
     warmup = min(10, max(1, steps // 10))  # steps excluded from the timing (first calls, allocator, compile)
     g = torch.Generator(device="cpu").manual_seed(cfg.seed)
+    rss_before: int | None  # None: the CPU's peak RSS could not be reset
     if dev.type == "cuda":
         torch.cuda.reset_peak_memory_stats(dev)
         rss_before = torch.cuda.memory_allocated(dev)  # weights and the data set on the device: not the training's
@@ -505,10 +512,12 @@ def _train(cfg, model, train, dev, steps, result, loop: _Loop, on_window, ranks=
                 # the analysis counts FLOPs for a full batch; scale to the images a step really saw
                 per_image = result.train_flops_per_step / cfg.batch_size
                 result.achieved_flops_per_s = per_image * result.images_per_s
-        if dev.type == "cuda":
+        if rss_before is None:  # the CPU's peak RSS could not be reset (not Linux): no figure
+            pass
+        elif dev.type == "cuda":
             result.peak_memory_bytes = max(0, torch.cuda.max_memory_allocated(dev) - rss_before)
             result.memory_kind = "CUDA allocator peak over the training loop, less what was allocated before it"
-        elif rss_before is not None:
+        else:
             peak = _status_kb("VmHWM")
             result.peak_memory_bytes = max(0, (peak or 0) - rss_before)
             result.memory_kind = "CPU peak RSS growth over the training loop (the data set is loaded before it)"
@@ -555,7 +564,7 @@ def accuracy_hint(result: ProbeResult, need: float, cfg=None) -> str | None:
     return f"the loss did not fall: try {_lower_lr(cfg)}"
 
 
-def _basic_checks(result: ProbeResult, loop: "_Loop | None", cfg=None) -> None:
+def _basic_checks(result: ProbeResult, loop: _Loop | None, cfg=None) -> None:
     c = result.checks
     finite = result.stopped is None or "non-finite" not in result.stopped
     precision = getattr(cfg, "precision", None)
@@ -570,15 +579,18 @@ def _basic_checks(result: ProbeResult, loop: "_Loop | None", cfg=None) -> None:
         c.append(Check("loss falls", False, "fewer than two windows",
                        f"train longer: --steps {2 * WINDOW} or more"))
     chance, acc = result.chance, result.test_accuracy
-    need = clear_margin(chance) if chance is not None else None
-    ok = acc is not None and acc >= need
-    c.append(Check("held-out accuracy above chance", ok,
-                   f"{acc:.3f} vs chance {chance:.3f} (needs >= {need:.3f})" if acc is not None else "not measured",
-                   None if ok or not finite else accuracy_hint(result, need, cfg)))
+    if acc is None or chance is None:  # a test accuracy comes after the data, hence the chance, is known
+        c.append(Check("held-out accuracy above chance", False, "not measured", None))
+    else:
+        need = clear_margin(chance)
+        ok = acc >= need
+        c.append(Check("held-out accuracy above chance", ok, f"{acc:.3f} vs chance {chance:.3f} (needs >= {need:.3f})",
+                       None if ok or not finite else accuracy_hint(result, need, cfg)))
     shape = loop.logits_shape if loop is not None else None
-    ok = shape is not None and len(shape) == 2 and shape[0] == loop.batch and shape[1] == result.num_classes
+    batch = loop.batch if loop is not None else None
+    ok = shape is not None and len(shape) == 2 and shape[0] == batch and shape[1] == result.num_classes
     c.append(Check("outputs have the right shape", ok, f"(batch, {result.num_classes})" if shape is None or ok
-                   else f"{shape} for a batch of {loop.batch}, expected ({loop.batch}, {result.num_classes})",
+                   else f"{shape} for a batch of {batch}, expected ({batch}, {result.num_classes})",
                    None if ok or shape is None else "the model must return logits of shape (batch, classes)"))
 
 
@@ -601,6 +613,7 @@ def _overfit_one_batch(cfg: TrainConfig, train, dev, amp: Amp, steps: int = 100)
     all drives its training loss on it far down (to under half)."""
     from archscope.zoo import get_model
 
+    assert cfg.lr is not None, "a resolved config (TrainConfig.resolve)"
     torch.manual_seed(cfg.seed)
     model = get_model(cfg.model, **cfg.overrides)
     init_weights(model, cfg.init)
@@ -616,10 +629,11 @@ def _overfit_one_batch(cfg: TrainConfig, train, dev, amp: Amp, steps: int = 100)
         last = v
         if not math.isfinite(v):
             break
-    ok = last is not None and math.isfinite(last) and last < 0.5 * first
+    assert first is not None and last is not None, "`steps` >= 1 (every model's overfit_steps is)"
+    ok = math.isfinite(last) and last < 0.5 * first
     return Check("overfits one fixed batch", ok, f"loss {first:.3f} -> {last:.3f} in {steps} steps on {n} images "
                                                   "(needs to halve)",
-                 None if ok else f"try {_lower_lr(cfg)}" if last is None or not last < first else
+                 None if ok else f"try {_lower_lr(cfg)}" if not last < first else
                  f"the loss fell, not by half: try another --lr (this run's {cfg.lr:g})")
 
 
@@ -627,6 +641,7 @@ def _time_split(model, opt, train, cfg: TrainConfig, dev, amp: Amp) -> dict:
     """Ten extra steps of the run's own ``train_step`` (taken after the run's
     figures are measured), synchronised between phases (so slower than the
     timed run): seconds per step in data, forward+backward and optimizer."""
+    assert cfg.batch_size is not None, "a resolved config (TrainConfig.resolve)"
     out = {"data": 0.0, "forward_backward": 0.0, "optimizer": 0.0}
     it = batches(len(train.y), cfg.batch_size, torch.Generator().manual_seed(cfg.seed + 1))
     marks = {}

@@ -3,7 +3,6 @@ metric against the varied value, with error bars of one standard deviation."""
 
 from __future__ import annotations
 
-
 from archscope.probe.sweep import METRIC_LABELS, METRIC_TEXT, Row, SweepResult, label
 from archscope.probe.train import clear_margin
 from archscope.render.table import md_escape

@@ -6,7 +6,8 @@ import csv
 import io
 import json
 import re
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 FORMATS = ("table", "markdown", "json", "csv")
 

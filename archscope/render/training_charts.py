@@ -32,7 +32,7 @@ MEASURED, SOURCE, SPREAD = "#3465a4", "#cc0000", "#888888"
 
 def _bands(evals) -> dict:
     """(setting as a repr, metric) -> (lo, hi) of the band each cell's verdict used."""
-    out = {}
+    out: dict[tuple[str, str], tuple[float, ...]] = {}
     for e in evals:
         args, spread = e.claim.args, e.stats or {}
         setting = args.get("setting", {})
@@ -58,7 +58,7 @@ def verdict_figure(exp, measured, evals):
     with plt.rc_context(_style()):
         fig, axes = plt.subplots(1, 3, figsize=(max(7.5, 1.1 + 0.55 * len(rows) * 3), 3.4))
         xs = range(len(rows))
-        for ax, (m, title) in zip(axes, METRICS.items()):
+        for ax, (m, title) in zip(axes, METRICS.items(), strict=True):
             seen: set = set()
 
             def once(label, seen=seen):  # each legend entry once
@@ -67,7 +67,7 @@ def verdict_figure(exp, measured, evals):
                 seen.add(label)
                 return label
 
-            for x, r in zip(xs, rows):
+            for x, r in zip(xs, rows, strict=True):
                 vals = r["ours"][m]
                 if vals:
                     mean = statistics.fmean(vals)
@@ -122,14 +122,14 @@ def curves_figure(exp, measured):
         cmap = plt.get_cmap("viridis")
         for k, (setting, c) in enumerate(curves):
             color = cmap(k / max(1, len(curves) - 1))
-            for ax, m in zip(axes, METRICS):
+            for ax, m in zip(axes, METRICS, strict=True):
                 epochs, mean, std, n = c[m]
                 ax.plot(epochs, mean, "-", color=color, linewidth=1.4, marker="." if len(epochs) < 30 else None,
                         label=f"{_short(exp, setting)} (n={n})")
-                lo = [a - b for a, b in zip(mean, std)]
-                hi = [a + b for a, b in zip(mean, std)]
+                lo = [a - b for a, b in zip(mean, std, strict=True)]
+                hi = [a + b for a, b in zip(mean, std, strict=True)]
                 ax.fill_between(epochs, lo, hi, color=color, alpha=0.15, linewidth=0)
-        for ax, title in zip(axes, METRICS.values()):
+        for ax, title in zip(axes, METRICS.values(), strict=True):
             ax.set_title(title)
             ax.set_xlabel("epoch")
             ax.grid(color="#e4e4e4")

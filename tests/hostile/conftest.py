@@ -1,7 +1,6 @@
 """Fixtures of the hostile suite (issue 26); the helpers are in hostile_helpers.py."""
 
 import pytest
-
 from hostile_helpers import Command
 
 

@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from hostile_helpers import cli_env, one_line_error, process_state, rank_pids, wait_for
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")

@@ -18,13 +18,13 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from hostile_helpers import cli_env, one_line_error, wait_for
 from typer.testing import CliRunner
 
 from archscope.cli import app
 from archscope.datasets import catalog, store
 from archscope.datasets.readers import decompressed
 from archscope.errors import ArchscopeError
-from hostile_helpers import cli_env, one_line_error, wait_for
 
 runner = CliRunner()
 

@@ -101,7 +101,7 @@ def test_every_markdown_table_and_text_escapes_alike():
                render_rows([{"name": n} for n in NAMES], ["name"], "markdown")):
         no_raw_controls(md)
         assert [c[0] for c in cells(md)[1:]] == SHOWN
-    for n, shown in zip(NAMES, SHOWN):  # outside a table: a list item, a heading
+    for n, shown in zip(NAMES, SHOWN, strict=True):  # outside a table: a list item, a heading
         assert text(f"- {md_escape(n)}").strip() == shown
         assert text(f"# {md_escape(n)}").strip() == shown
 

@@ -11,10 +11,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hostile_helpers import one_line_error
 from typer.testing import CliRunner
 
 from archscope.cli import app
-from hostile_helpers import one_line_error
 
 runner = CliRunner()
 

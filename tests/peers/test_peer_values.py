@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pytest
 import torch
@@ -123,12 +123,12 @@ def _sdpa() -> nn.Module:
     return Fn(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _resnet18_step() -> int:
     return _train_flops(get_model("resnet18.torchvision", device="meta"), (3, 224, 224), input_grad=True)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _resnet18_layer1():
     """torchvision's ResNet-18 layer1 on its 64x56x56 input, whose gradient is needed (stem trained)."""
     layer1 = get_model("resnet18.torchvision", device="meta").layer1
@@ -248,7 +248,7 @@ class ThreeNet(nn.Module):
         return self.linear2(self.linear1(torch.flatten(self.pool(self.conv(x)), 1)))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _three():
     return analyze(ThreeNet(), (2, 10, 10), batch=4, training_memory=False)
 
@@ -310,7 +310,8 @@ FVCORE = [
         Fn(lambda x, m, v, w, b: F.batch_norm(x, m, v, w, b, training=True), T(2), T(2), T(2), T(2)),
         (2, 2, 2), 2, 8), "fvcore 5 per element, archscope 8 (statistics 4 + normalising 4)"),
     Peer("F.group_norm, affine", f"{FV}:899", 80, lambda: 5 * _norm_elements(
-        Fn(lambda x, w, b: F.group_norm(x, 2, w, b), T(2), T(2)), (2, 2, 2), 2, 8), "fvcore 5 per element, archscope 8"),
+        Fn(lambda x, w, b: F.group_norm(x, 2, w, b), T(2), T(2)), (2, 2, 2), 2, 8),
+        "fvcore 5 per element, archscope 8"),
     Peer("F.group_norm, no affine", f"{FV}:904", 64, lambda: 4 * _norm_elements(
         Fn(lambda x: F.group_norm(x, 2)), (2, 2, 2), 2, 6), "fvcore 4 per element, archscope 6"),
     Peer("upsample bilinear", f"{FV}:913", 2 ** 4 * 4 * 4, lambda: 4 * (analyze(
@@ -423,7 +424,7 @@ class Recursive(nn.Module):
         return self(x, count - 1) if count > 0 else self.fc(x)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _by_module(cls_name: str):
     model = {"Nested": Nested, "Unused": Unused, "Repeated": Repeated, "NonForward": NonForward, "Shared": Shared,
              "Recursive": Recursive}.get(cls_name)
@@ -632,7 +633,7 @@ def ti(build, *shapes, batch=1, text=True, **kw):
     return run
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _all_cols():
     m = SingleInputNet()
     return m, analyze(m, (1, 28, 28), batch=7, training_memory=False)
