@@ -28,7 +28,7 @@ class Amp:
     scaler: torch.amp.GradScaler | None = None
 
     @classmethod
-    def for_precision(cls, device_type: str, precision: str) -> "Amp":
+    def for_precision(cls, device_type: str, precision: str) -> Amp:
         dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
         scaler = torch.amp.GradScaler(device_type) if precision == "fp16" else None
         return cls(device_type, dtype, scaler)

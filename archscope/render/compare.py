@@ -39,7 +39,7 @@ def render_compare(result: Comparison, fmt: str = "table") -> str:
         total_c = sum(s.macs for s in m.stages) or 1
         srows = [[s.name, s.layers, human(s.params), f"{100 * s.params / total_p:.1f}%",
                   human(s.macs), f"{100 * s.macs / total_c:.1f}%"] for s in m.stages]
-        out.append(("**" + md_escape(m.model) + "**\n" if md else m.model))
+        out.append("**" + md_escape(m.model) + "**\n" if md else m.model)
         out.append(table(srows, ["stage", "layers", "params", "% params", "MACs", "% MACs"],
                          colalign=("left", "right", "right", "right", "right", "right")))
         out.append("")

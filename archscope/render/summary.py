@@ -157,7 +157,8 @@ def totals_lines(a: Analysis, md: bool = False) -> list[str]:
         "torchvision's GFLOPS, torchinfo's mult-adds]",
         f"{b}FLOPs: {t.flops:,} ({human(t.flops)})   [2 per MAC + bias, norm, activation, pooling, adds]",
         f"{b}training FLOPs per batch: {human(t.train_flops)}   [training-mode forward + backward, gradients only "
-        f"for trainable parameters and what depends on them{', and the input' if a.training.get('input_grad') else ''}]",
+        "for trainable parameters and what depends on them"
+        f"{', and the input' if a.training.get('input_grad') else ''}]",
         f"{b}FLOPs by category: {cats}",
         f"{b}uncounted ops: {uncounted}",
         f"{b}forward activations: {mib(t.activation_bytes)}   saved for backward: {mib(t.saved_activation_bytes)}",
