@@ -1,30 +1,40 @@
 """The command line: thin Typer commands that parse options, call one function of
 ``archscope.api``, and print its result.
 
-Errors are converted once, here: an ``ArchscopeError`` becomes one line on
+Errors are converted in one place, ``archscope.cli_errors`` (each command is
+wrapped in its ``handle_errors``): an ``ArchscopeError`` becomes one line on
 stderr and exit status 2, each argument it names (`` `input_size` ``) shown as
 the flag that gives it (``--input``, from ``FLAGS``); any other exception is
 reported as an internal error (exit 1) with a hint to rerun with ``--debug``
-for the traceback.
+for the traceback. ``run`` and ``main`` give every way a command line ends its
+exit status.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
-import re
 import sys
-import traceback
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar, overload
+from typing import Annotated, Any
 
 import typer
 
 import archscope.cli_options as o
 from archscope import __version__, api, interrupts
+from archscope.cli_errors import (  # noqa: F401  (FLAGS, cli_message: read here by tests and notebooks)
+    FLAGS,
+    NO_ARGS,
+    STATE,
+    cli_message,
+    handle_errors,
+    notice,
+    usage,
+    usage_error,
+    user_prints_to_stderr,
+)
 from archscope.errors import ArchscopeError
 from archscope.options import (
     BackendKind,
@@ -42,12 +52,6 @@ from archscope.options import (
 )
 from archscope.render.progress import RunProgress
 
-try:  # typer vendors click as typer._click (0.2x on); before, it used click itself
-    from typer._click import exceptions as usage
-except ImportError:  # pragma: no cover
-    from click import exceptions as usage  # type: ignore[no-redef]
-
-
 app = typer.Typer(
     name="archscope",
     help="Understand CNN architectures: the classic zoo, exact costs, claims checked.",
@@ -56,105 +60,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-
-_state = {"debug": bool(os.environ.get("ARCHSCOPE_DEBUG"))}
-
-# The one translation table: a library argument (as errors name it, `input_size`) -> the flag that gives it.
-FLAGS = {
-    "a": "MODEL_A", "address": "--address", "all_models": "--all", "args": "--arg", "args_a": "--arg-a",
-    "args_b": "--arg-b", "b": "MODEL_B",
-    "backend": "--backend", "baseline": "--baseline", "batch": "--batch", "batch_size": "--batch-size",
-    "build_device": "--build-device",
-    "channels_last": "--channels-last", "compile": "--compile", "count": "--count", "crosscheck": "--crosscheck",
-    "data_dir": "--data-dir", "dataset": "--dataset", "depth": "--depth", "detail": "--detail", "device": "--device",
-    "download": "--no-download", "dry_run": "--dry-run", "dtype": "--dtype", "epochs": "--epochs",
-    "format": "--format", "frozen": "--frozen", "grid": "--grid", "heat": "--heat", "ids": "--claim",
-    "images": "--images",
-    "init": "--init", "input_shape": "--input", "input_size": "--input", "jobs": "--jobs", "knob": "--vary",
-    "layer": "--layer", "level": "--level", "lr": "--lr", "method": "--method", "mirror": "--mirror",
-    "model": "MODEL", "models": "MODELS", "momentum": "--momentum", "nproc_per_node": "--nproc-per-node",
-    "optimizer": "--optimizer", "order": "--order", "out_dir": "-o", "output": "-o", "precision": "--precision",
-    "recipe": "--recipe",
-    "repeats": "--repeats", "results": "--results", "save": "--save", "scaling": "--scaling", "seed": "--seed",
-    "show": "--show", "source": "--source", "spread": "--spread", "steps": "--steps", "threads": "--threads",
-    "train": "--train", "upsample": "--upsample", "values": "--vary", "vary": "--vary",
-    "weight_decay": "--weight-decay", "weights": "--weights",
-}
-
-
-def cli_message(text: str) -> str:
-    """A library message as the CLI shows it: `arg` -> its flag (names not in FLAGS keep their quotes)."""
-    return re.sub(r"`([a-z_]+)`", lambda m: FLAGS.get(m[1], m[0]), text)
-
-
-def _notice(text: str) -> None:
-    typer.echo(f"archscope: {cli_message(text)}", err=True)
-
-
-def _fail(message: str, code: int) -> None:
-    lines = str(message).strip().splitlines()
-    typer.echo(f"archscope: error: {lines[0] if lines else message}", err=True)  # one line, always
-    raise typer.Exit(code)
-
-
-def _known_failure(e: Exception) -> str | None:
-    """The message for an exception that is the environment's or the input's
-    doing, not a bug: memory exhausted, a file that cannot be written."""
-    import errno
-
-    text = str(e)
-    if isinstance(e, MemoryError) or (isinstance(e, RuntimeError) and re.search(
-            r"can't allocate memory|not enough memory|out of memory|DefaultCPUAllocator", text)):
-        first = text.strip().splitlines()[0] if text.strip() else type(e).__name__
-        return f"out of memory ({first}); give a smaller --batch, --input or --count"
-    if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT,
-                                              errno.EISDIR, errno.ENOTDIR):
-        return f"{e.filename or 'a file'}: {e.strerror}"
-    return None
-
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-@overload
-def handle_errors(fn: F) -> F: ...
-@overload
-def handle_errors(fn: None = None, *, bug_code: int = 1) -> Callable[[F], F]: ...
-def handle_errors(fn: F | None = None, *, bug_code: int = 1) -> Any:
-    """The one place library errors turn into exit codes: 2 for bad input
-    (an ``ArchscopeError``, memory exhausted, a file that cannot be written),
-    ``bug_code`` (1) for a bug. ``--debug`` adds the traceback and keeps the exit code.
-    ``diff`` uses exit 1 for "different", as diff(1) does, so its bugs exit 2."""
-    if fn is None:
-        return functools.partial(handle_errors, bug_code=bug_code)
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except (typer.Exit, typer.Abort, KeyboardInterrupt, BrokenPipeError):  # a closed pipe: main() ends quietly
-            raise
-        except ArchscopeError as e:
-            if _state["debug"]:
-                traceback.print_exc()
-            _fail(cli_message(str(e)), 2)
-        except Exception as e:  # a bug, unless _known_failure knows it: say so in one line
-            if _state["debug"]:
-                traceback.print_exc()
-            known = _known_failure(e)
-            if known:
-                _fail(known, 2)
-            _fail(f"internal error: {type(e).__name__}: {e} (rerun with --debug for the traceback)", bug_code)
-
-    return wrapper
-
-
-@contextlib.contextmanager
-def _user_prints_to_stderr() -> Iterator[None]:
-    """A user's model may print(); stdout carries archscope's results (-f json), so its prints go to stderr."""
-    with contextlib.redirect_stdout(sys.stderr):
-        yield
-
 
 def _version(value: bool) -> None:
     if value:
@@ -168,9 +73,9 @@ def _root(
                                                     help="Print the version and exit.")] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")] = False,
 ) -> None:
-    _state["debug"] = debug or bool(os.environ.get("ARCHSCOPE_DEBUG"))  # per invocation, never sticky
+    STATE["debug"] = debug or bool(os.environ.get("ARCHSCOPE_DEBUG"))  # per invocation, never sticky
     # torch's, Pillow's and Graphviz's warnings are not archscope's messages; --debug shows them
-    warnings.simplefilter("default" if _state["debug"] else "ignore")
+    warnings.simplefilter("default" if STATE["debug"] else "ignore")
 
 
 # ---- the zoo and the analysis ----------------------------------------------------------------------
@@ -204,7 +109,7 @@ def summary_cmd(model: o.UserModel, input: o.Inputs = None, arg: o.Arg = None, b
     if order is not None and fmt == Format.json:
         raise ArchscopeError("`order` orders the rows of the table, markdown and csv; JSON gives every layer with its "
                              "order")
-    with _user_prints_to_stderr():
+    with user_prints_to_stderr():
         result = api.summary(model, o.input_sizes(input), batch=batch, dtype=dtype,
                              depth=2 if depth is None else depth, args=o.builder_args(arg), crosscheck=crosscheck,
                              order=order or LayerOrder.call, frozen=frozen or (), build_device=build_device)
@@ -236,15 +141,15 @@ def claims_cmd(
         report = api.claims(
             claim_ids, source=source, train=train, repeats=repeats, device=device, data_dir=data_dir,
             download=not no_download, results=results, dry_run=dry_run, jobs=jobs, backend=backend,
-            address=address, threads=threads, notice=_notice, on_plan=lambda plan: typer.echo(str(plan), err=True),
+            address=address, threads=threads, notice=notice, on_plan=lambda plan: typer.echo(str(plan), err=True),
             on_run=_run_progress(bar))
     if train and not dry_run:
         typer.echo(f"measurements saved in {report.results_dir}"
                    + ("; interrupted: keeping the runs that finished" if report.interrupted else ""), err=True)
     for cause in report.failures[:3]:  # the table may hold on the shipped runs: say why this call's runs failed
-        _notice(f"run failed: {cause}")
+        notice(f"run failed: {cause}")
     if len(report.failures) > 3:
-        _notice(f"and {len(report.failures) - 3} more failed run(s), saved with their errors in {report.results_dir}")
+        notice(f"and {len(report.failures) - 3} more failed run(s), saved with their errors in {report.results_dir}")
     _finish(report.render(fmt), report.interrupted, None, report.errors or bool(report.failures))
 
 
@@ -297,7 +202,7 @@ def compare_cmd(models: o.CompareModels, input: o.SharedInput = None, baseline: 
                 fmt: o.PlainOutput = OutputFormat.table) -> None:
     """Networks side by side: totals, ratios to a baseline, where parameters and compute live, and the
     published claims about exactly these models."""
-    with _user_prints_to_stderr():
+    with user_prints_to_stderr():
         result = api.compare(models, o.input_sizes(input), baseline=baseline)
     typer.echo(result.render(fmt))
 
@@ -310,7 +215,7 @@ def diff_cmd(model_a: o.ModelA, model_b: o.ModelB, input: o.DiffInput = None, fm
     names), and what each difference costs. Exit status: 0 the same, 1 different, 2 error."""
     from archscope.render.progress import delayed_progress
 
-    with _user_prints_to_stderr(), delayed_progress("diff") as progress:
+    with user_prints_to_stderr(), delayed_progress("diff") as progress:
         result = api.diff(model_a, model_b, o.input_sizes(input), args=o.builder_args(arg),
                           args_a=o.builder_args(arg_a), args_b=o.builder_args(arg_b), progress=progress)
     typer.echo(result.render(fmt))
@@ -324,7 +229,7 @@ def diagram_cmd(model: o.DiagramModel, level: o.LevelOpt = Level.block, input: o
                 arg: o.DiagramArg = None, fmt: o.DiagramFormatOpt = None, output: o.DiagramOutput = None,
                 heat: o.HeatOpt = None) -> None:
     """Draw the architecture from the traced data flow: branches, merges and shortcuts as the tensors go."""
-    with _user_prints_to_stderr():
+    with user_prints_to_stderr():
         result = api.diagram(model, input_size=o.input_sizes(input), args=o.builder_args(arg), level=level,
                              format=fmt, output=output, heat=heat)
     typer.echo(str(result))
@@ -336,7 +241,7 @@ def report_cmd(models: o.Models = None, all_models: o.ReportAll = False, output:
                input_spec: o.ImageInput = None) -> None:
     """Markdown pages with summary, diagram and claims per model; index, families and claims pages with --all."""
     with o.Bar("{task.description}", "bar", "m/n", "elapsed", "{task.fields[left]}") as bar, \
-            _user_prints_to_stderr():
+            user_prints_to_stderr():
         progress = RunProgress(bar)
         result = api.report(models, output, all_models=all_models, input_size=o.image_size(input_spec),
                             on_model=lambda name, total: progress.begin(f"report {name:24s}", total))
@@ -362,12 +267,12 @@ def probe_cmd(
     Ctrl-C keeps what finished: the results so far are printed (and written with -o),
     each saying where it was interrupted, and the exit status is 130."""
     with o.Bar("{task.description}", "bar", "m/n", "{task.fields[left]}", "{task.fields[status]}") as bar, \
-            _user_prints_to_stderr():
+            user_prints_to_stderr():
         progress = RunProgress(bar, after="training done: evaluating and checking")
         runs = api.probe(
             models, all_models=all_models, recipe=recipe, input_size=o.image_size(input_spec),
             training=o.training(locals()), device=device, data_dir=data_dir, download=not no_download, seed=seed,
-            detail=detail, save=save, nproc_per_node=nproc_per_node, output=output, notice=_notice,
+            detail=detail, save=save, nproc_per_node=nproc_per_node, output=output, notice=notice,
             on_model=lambda name: progress.start(f"probe {name}"),
             on_window=lambda done, total, loss, ips: progress.update(
                 done, total, f"loss {loss:.3f}" + (f", {ips:,.0f} img/s" if ips else "")))
@@ -408,12 +313,12 @@ def sweep_cmd(
     from archscope.probe.sweep import label
 
     with o.Bar("{task.description}", "bar", "m/n", "elapsed", "{task.fields[left]}", "{task.fields[status]}") as bar, \
-            _user_prints_to_stderr():
+            user_prints_to_stderr():
         progress = RunProgress(bar, lines="each")
         result = api.sweep(
             model, o.vary(vary), grid=grid, repeats=repeats, recipe=recipe, input_size=o.image_size(input_spec),
             training=o.training(locals()), device=device, data_dir=data_dir, download=not no_download,
-            threads=threads, seed=seed, jobs=jobs, backend=backend, address=address, output=output, notice=_notice,
+            threads=threads, seed=seed, jobs=jobs, backend=backend, address=address, output=output, notice=notice,
             on_run=lambda done, total, setting, rep: progress.update(
                 done, total, "" if setting is None else f"{label(setting)} (repeat {rep + 1})",
                 description=f"sweep {model or recipe}"))
@@ -432,41 +337,12 @@ def cam_cmd(model: o.CamModel, weights: o.Weights, method: o.Method = "both", la
             spread: o.Spread = None, upsample: o.UpsampleOpt = "aligned", fmt: o.Output = OutputFormat.table,
             output: o.CamOutput = "cam-out") -> None:
     """CAM / Grad-CAM heat maps of a trained model, and the pointing game."""
-    with _user_prints_to_stderr():
+    with user_prints_to_stderr():
         result = api.cam(model, images, weights=weights, method=method, layer=layer, dataset=dataset,
                          data_dir=data_dir, count=count, input_size=o.image_size(input_spec), seed=seed,
                          spread=spread, upsample=upsample, output=output, show=show)
     typer.echo(result.render(fmt))
     typer.echo("wrote " + ", ".join(str(p) for p in result.written), err=True)
-
-
-# `archscope` alone shows the help (click >= 8.2 raises this for it)
-_NO_ARGS = getattr(usage, "NoArgsIsHelpError", ())
-
-
-def _usage_error(e: usage.UsageError, args: list[str] | None) -> str:
-    """Click's usage error (its usage line, its hint and its message: three lines) as one line: the
-    message and the hint."""
-    text = " ".join(e.format_message().split()).rstrip(".")
-    text = text.replace(": Value error, ", ": ")  # typer's value checks prefix their message so
-    text = text[:1].lower() + text[1:] if text[1:2].islower() else text
-    return f"{text}; try '{_command_path(e, args)} --help'"
-
-
-def _command_path(e: usage.UsageError, args: list[str] | None) -> str:
-    """The command the error is about (click leaves its context out of some parsing errors): the
-    command words of the line, as far as they name commands."""
-    if e.ctx is not None and e.ctx.command_path != "archscope":
-        return e.ctx.command_path
-    words, cmd = ["archscope"], typer.main.get_command(app)
-    for a in sys.argv[1:] if args is None else args:
-        subs = getattr(cmd, "commands", {})
-        if a in subs:
-            words.append(a)
-            cmd = subs[a]
-        elif not a.startswith("-"):
-            break
-    return " ".join(words)
 
 
 def run(args: list[str] | None = None) -> int:
@@ -476,11 +352,11 @@ def run(args: list[str] | None = None) -> int:
     try:
         try:
             code = app(args=args, prog_name="archscope", standalone_mode=False)
-        except _NO_ARGS as e:  # `archscope`, `archscope data`: the help
+        except NO_ARGS as e:  # `archscope`, `archscope data`: the help
             e.show()
             return int(e.exit_code)
         except usage.UsageError as e:
-            typer.echo(f"archscope: error: {_usage_error(e, args)}", err=True)
+            typer.echo(f"archscope: error: {usage_error(app, e, args)}", err=True)
             return int(e.exit_code)
         except usage.ClickException as e:
             typer.echo(f"archscope: error: {' '.join(e.format_message().split())}", err=True)

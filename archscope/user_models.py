@@ -67,9 +67,16 @@ _SPECS: dict[str, UserModel] = {}  # reference -> its entry (the last input size
 _MODULES: dict[str, UserModel] = {}  # "ClassName()" -> a module registered in this process
 
 
+def _built_by_the_entry(**kwargs: Any) -> nn.Module:
+    """A user entry's ``builder``: never called, as ``UserModel.build`` builds it (from its reference
+    or its module); the registry's entries all carry a builder."""
+    raise ArchscopeError("a user model is built by its entry (UserModel.build), not through the zoo's builder")
+
+
 def entry(name: str, input_size: tuple[int, ...] | None, **kw: Any) -> UserModel:
     return UserModel(name=name, family="user model", year=0, paper="", source=USER_SOURCE,
-                     input_shape=input_size, num_classes=0, **kw)  # type: ignore[arg-type]
+                     input_shape=input_size,  # type: ignore[arg-type]  # None: a user model has no default input
+                     num_classes=0, builder=_built_by_the_entry, **kw)
 
 
 def user_info(name: str) -> UserModel | None:
