@@ -3,6 +3,7 @@ subprocess with real signals and real exit codes), its one-line-error rule,
 and the processes it starts, found in /proc (independently of archscope)."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -20,8 +21,10 @@ def cli_env(**extra) -> dict:
 
 
 def one_line_error(stderr: str) -> str:
-    """The rule of the README: an error is one line on stderr, never a traceback."""
-    lines = [line for line in stderr.splitlines() if line.strip()]
+    """The rule of the README: an error is one line on stderr, never a traceback. Off a terminal a run
+    logs its progress on stderr too, one "[done/total] ..." line a tenth (issue 28): those are not the
+    error and are left out."""
+    lines = [line for line in stderr.splitlines() if line.strip() and not re.match(r"\[[\d,]+/[\d,]+\] ", line)]
     assert len(lines) == 1 and lines[0].startswith("archscope: error: "), stderr
     assert "internal error" not in stderr and "Traceback" not in stderr, stderr
     return lines[0]
