@@ -334,7 +334,11 @@ def test_small_batches_converge_slowly_judged_on_the_curves():
 
 
 def test_without_curves_the_convergence_claim_names_the_command():
-    e = one("002-lenet-batch-small-converges-slowly")
+    # runs measured before the per-epoch histories were kept: final figures only, no curve to read
+    c = by_id()["002-lenet-batch-small-converges-slowly"]
+    m = T.Measured("lenet-fmnist-batch", [{"setting": {"batch_size": b}, "seed": s, "ok": True, "test_accuracy": 0.8}
+                                          for b in (2, 4, 8, 16) for s in range(3)], {"date": "2026-12-01"})
+    e = V.judge(c, m, ("lenet.d2l",))
     assert e.verdict is Verdict.CANNOT_CHECK and "not measured yet" in e.detail
     assert "archscope claims --train --claim 002-lenet-batch-small-converges-slowly" in e.detail
 
