@@ -495,7 +495,8 @@ CLAIMS: list[Claim] = [
                 **_other_readings(_BEST)},
           requires="Fashion-MNIST on disk: archscope sweep --recipe lenet-fmnist-best",
           note="Table 9 gives ranges; the experiment takes lr 1.3, batch 16, 50 epochs, and its 'ReLU' is Table 5's "
-               "(C1, C3 and C5; the code's two Conv2d alone is measured beside it)."),
+               "(C1, C3 and C5; the code's two Conv2d alone is measured beside it). Both readings diverge to "
+               "chance at lr 1.3 and batch 16; plain PyTorch agrees (reports/table10-divergence.md)."),
     Claim("002-baseline-row-is-one-run", "Tables 3-8 and 10 give the defaults' row (train loss 0.469, train accuracy "
           "0.821, test accuracy 0.809) as a mean of 10 runs.",
           f"{A002}, Tables 3-8 and 10 (lines 514, 620, 748, 792, 838, 878, 910) and Fig. 10 (line 456)", "exact",
