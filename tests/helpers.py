@@ -32,3 +32,12 @@ def output_shapes(model: nn.Module, modules: list[nn.Module], x: torch.Tensor) -
         for h in hooks:
             h.remove()
     return [shapes.get(k) for k in range(len(modules))]
+
+
+def one_line_error(r) -> str:
+    """The README's rule for a CliRunner result: bad input is exit 2 and one line on stderr, never a traceback."""
+    lines = [line for line in r.output.splitlines() if line.strip()]
+    assert r.exit_code == 2, r.output
+    assert len(lines) == 1 and lines[0].startswith("archscope: error: "), r.output
+    assert "internal error" not in r.output and "Traceback" not in r.output
+    return lines[0]

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.utils.prune  # noqa: F401  (torch.nn.utils does not import it)
+from helpers import one_line_error
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from torch import nn
@@ -29,14 +30,6 @@ from archscope.errors import ArchscopeError
 runner = CliRunner()
 CONV1D_MACS = 16 * 3 * 1 * 1  # output positions x taps x C_in x C_out
 LINEAR_MACS = 20 * 10
-
-
-def one_line_error(r) -> str:
-    lines = [line for line in r.output.splitlines() if line.strip()]
-    assert r.exit_code == 2, r.output
-    assert len(lines) == 1 and lines[0].startswith("archscope: error: "), r.output
-    assert "internal error" not in r.output and "Traceback" not in r.output
-    return lines[0]
 
 
 # ---- item 1: hyper-parameters stored as tensors, numpy scalars, lists -----------------------------------

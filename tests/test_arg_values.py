@@ -6,6 +6,7 @@ import ast
 import json
 
 import pytest
+from helpers import one_line_error
 from typer.testing import CliRunner
 
 from archscope.analysis.inputs import MAX_INT_DIGITS, MAX_NESTING, parse_args, parse_value
@@ -13,14 +14,6 @@ from archscope.cli import app
 from archscope.errors import ArchscopeError
 
 runner = CliRunner()
-
-
-def one_line_error(r) -> str:
-    lines = [line for line in r.output.splitlines() if line.strip()]
-    assert r.exit_code == 2, r.output
-    assert len(lines) == 1 and lines[0].startswith("archscope: error: "), r.output
-    assert "internal error" not in r.output and "Traceback" not in r.output
-    return lines[0]
 
 
 LITERALS = ["10", "-3", "+3", "0.5", "-0.5", ".5", "1e-3", "1.5E3", "1_000", "'relu'", '"a,b"', "'b\\'c'", "(3, 3)",
