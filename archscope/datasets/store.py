@@ -316,16 +316,7 @@ def fetch(name: str, mirror: str | None = None, *, progress=None, limits: Downlo
                     continue
                 except ArchscopeError:
                     target.unlink(missing_ok=True)
-            err: ArchscopeError | None = None
-            for base in bases:
-                try:
-                    path = _pooch_get(base + f.name, f, folder, limits, progress)
-                    break
-                except ArchscopeError as e:
-                    err = e
-            else:
-                assert err is not None  # bases is never empty: a data set without mirrors is refused above
-                raise err
+            path = _from_first_mirror(f, bases, folder, limits, progress)
             try:
                 check_content(path, decompressed(path, f.size), f)
             except ArchscopeError:
@@ -334,21 +325,24 @@ def fetch(name: str, mirror: str | None = None, *, progress=None, limits: Downlo
     return folder
 
 
+def _from_first_mirror(f: DataFile, bases: list[str], folder: Path, limits: DownloadLimits, progress=None) -> Path:
+    """``f`` downloaded from the first of ``bases`` that serves it; the last mirror's error when none does."""
+    err: ArchscopeError | None = None
+    for base in bases:
+        try:
+            return _pooch_get(base + f.name, f, folder, limits, progress)
+        except ArchscopeError as e:
+            err = e
+    assert err is not None  # bases is never empty: a data set without mirrors is refused before any fetch
+    raise err
+
+
 def _fetch_archive(s: DataSpec, archive_file: DataFile, folder: Path, bases: list[str], limits: DownloadLimits,
                    progress=None) -> None:
     """Fetch ``s``'s ``archive_file`` (its ``archive``) and extract its files into ``folder``."""
     if all(p is not None for p in find_files(s, folder).values()):
         return
-    err: ArchscopeError | None = None
-    for base in bases:
-        try:
-            archive = _pooch_get(base + archive_file.name, archive_file, folder, limits, progress)
-            break
-        except ArchscopeError as e:
-            err = e
-    else:
-        assert err is not None  # bases is never empty: fetch refuses a data set without mirrors
-        raise err
+    archive = _from_first_mirror(archive_file, bases, folder, limits, progress)
     # extract into a temporary folder beside the cache, verify, then move in place
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
         try:
