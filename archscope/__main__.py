@@ -25,8 +25,11 @@ def _quiet_exit(code: int) -> None:
 def main() -> None:
     interrupts.install()
     try:
-        from archscope.cli import main as cli_main
+        with interrupts.loading():
+            from archscope.cli import main as cli_main
     except KeyboardInterrupt:  # while the modules loaded: nothing had started
+        _quiet_exit(interrupts.status())
+    if interrupts.received():  # a signal Python swallowed inside the import (interrupts.loading)
         _quiet_exit(interrupts.status())
     cli_main()
 

@@ -17,17 +17,34 @@ for a process that does not stop).
 This module imports nothing heavy: ``archscope.__main__`` installs the
 handler before it imports the CLI (and with it typer, rich and, for most
 commands, torch), so a signal while those load is a quiet exit too.
+``loading`` covers the one place Python itself swallows the interrupt: a
+``KeyboardInterrupt`` raised while importlib runs a clean-up callback (its
+module locks are released from a weakref callback) is printed as "Exception
+ignored in ..." and the import goes on, so the command would run to the end
+and exit 0 as if no signal had come. While the modules load, every signal is
+noted, and the entry point stops after the import if one came.
 """
 
 from __future__ import annotations
 
 import signal
+import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 _received: list[int] = []  # the signals that stopped this process, first first
 
 
 def _on_sigterm(signum: int, frame: object) -> None:
+    first = not _received
+    _received.append(signum)
+    if first:
+        raise KeyboardInterrupt
+
+
+def _on_sigint(signum: int, frame: object) -> None:
     first = not _received
     _received.append(signum)
     if first:
@@ -50,4 +67,33 @@ def status() -> int:
 
 def terminated() -> bool:
     """Whether SIGTERM came."""
+    return signal.SIGTERM in _received
+
+
+def received() -> bool:
+    """Whether a signal that stops the process came (noted by the handlers installed here)."""
     return bool(_received)
+
+
+@contextmanager
+def loading() -> Iterator[None]:
+    """While the modules load: note SIGINT as well as SIGTERM, and keep quiet about an interrupt
+    Python could not raise (an "unraisable" ``KeyboardInterrupt`` inside a clean-up callback);
+    the caller checks ``received()`` afterwards. Both are put back as they were on the way out."""
+    main = threading.current_thread() is threading.main_thread()
+    sigint = signal.getsignal(signal.SIGINT) if main else None
+    if sigint is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _on_sigint)
+    hook = sys.unraisablehook
+
+    def quiet(unraisable: Any) -> None:
+        if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+            hook(unraisable)
+
+    sys.unraisablehook = quiet
+    try:
+        yield
+    finally:
+        sys.unraisablehook = hook
+        if sigint is signal.default_int_handler:
+            signal.signal(signal.SIGINT, sigint)
