@@ -152,7 +152,7 @@ def test_the_choice_is_the_fastest_timed_path(monkeypatch):
                # timed again beside the eager grouped step, which now reads 6 ms (the machine got busier):
                # the compiled step is half the eager one, so 1.5 ms at the first timing's pace
                ("grouped", "grouped-compiled"): {"grouped": (6e-3, 0.0), "grouped-compiled": (3e-3, 30.0)}}
-    monkeypatch.setattr(paths, "timed", lambda c, seeds, cands: timings[cands])
+    monkeypatch.setattr(paths, "timed", lambda c, seeds, cands, before_timing=None: timings[cands])
     c = paths.choose(cfg, 5)
     # plain 300 s a seed; grouped 300,000 x 3 ms / 5 = 180 s; compiled (300,000 x 1.5 ms + 30 s) / 5 = 96 s
     assert c.path == "grouped-compiled" and c.group == 5 and c.seconds_per_seed == pytest.approx(96.0)
@@ -163,6 +163,28 @@ def test_the_choice_is_the_fastest_timed_path(monkeypatch):
     # a short run is not worth timing: plain, untimed
     short = replace(cfg, batch_size=256, epochs=1)
     assert paths.choose(short, 2).reason.endswith("too short to be worth timing the paths")
+
+
+def test_the_timing_notice_is_said_only_when_a_timing_runs(monkeypatch, tmp_path):
+    # the timings are cached in $ARCHSCOPE_HOME/paths.json: a second choice for the same build, batch and seeds
+    # (a different lr: the step's time does not depend on it) reads the cache and says nothing
+    from archscope.probe import grouped
+
+    monkeypatch.setenv("ARCHSCOPE_HOME", str(tmp_path))
+    monkeypatch.delenv("ARCHSCOPE_TRAIN_PATH", raising=False)
+    calls = []
+
+    def fake(cfg, seeds, cands):
+        calls.append(cands)
+        return {"plain": (1e-3, 0.0), "grouped": (3e-3, 0.0), "grouped-compiled": (1e-3, 30.0)}
+
+    monkeypatch.setattr(grouped, "time_paths", fake)
+    cfg = replace(D2L_FMNIST, batch_size=2, device="cpu", threads=1)
+    said: list[str] = []
+    first = paths.choose(cfg, 5, notice=said.append)
+    assert len(said) == 1 and said[0].startswith("timing the training paths") and len(calls) == 2
+    again = paths.choose(replace(cfg, lr=1.3), 5, notice=said.append)
+    assert len(said) == 1 and len(calls) == 2 and again == first
 
 
 def test_a_setting_s_seeds_run_as_one_task(monkeypatch):

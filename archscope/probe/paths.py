@@ -143,11 +143,12 @@ def _store(key: str, value: dict) -> None:
         pass  # a cache that cannot be written only costs the timing again
 
 
-def timed(cfg, seeds: int, candidates: tuple) -> dict:
+def timed(cfg, seeds: int, candidates: tuple, before_timing=None) -> dict:
     """{candidate: (seconds a step, seconds of compiling)} for ``cfg``'s model
     at its batch size, ``seeds`` at once on the grouped paths, on
     ``cfg.threads`` threads, timed side by side
-    (``archscope.probe.grouped.time_paths``); from the cache when fresh."""
+    (``archscope.probe.grouped.time_paths``); from the cache when fresh
+    (``before_timing()`` is called only when a timing is about to run)."""
     import torch
 
     from archscope.probe.grouped import time_paths
@@ -156,6 +157,8 @@ def timed(cfg, seeds: int, candidates: tuple) -> dict:
     hit = _load_cache().get(key)
     if hit and time.time() - hit.get("at", 0) < CACHE_DAYS * 86400:
         return {c: tuple(v) for c, v in hit["timings"].items()}
+    if before_timing is not None:
+        before_timing()
     before = torch.get_num_threads()
     torch.set_num_threads(cfg.threads or 1)
     try:
@@ -184,17 +187,22 @@ def choose(cfg, seeds: int, *, notice=None) -> Choice:
         return Choice(want, group, reason="ARCHSCOPE_TRAIN_PATH")
     if steps * seeds < SHORT_RUNS:
         return Choice("plain", 1, reason=f"{steps * seeds:,} steps in all: too short to be worth timing the paths")
-    if notice:
-        notice(f"timing the training paths for {info.name} at batch {cfg.batch_size}"
-               + (f", {dict(cfg.overrides)}" if cfg.overrides else ""))
+    said: list[bool] = []
+
+    def say() -> None:  # once, and only when a timing runs: the cache's answers are silent
+        if notice and not said:
+            said.append(True)
+            notice(f"timing the training paths for {info.name} at batch {cfg.batch_size}"
+                   + (f", {dict(cfg.overrides)}" if cfg.overrides else ""))
+
     per_seed = {}
-    eager = timed(cfg, group, ("plain", "grouped"))
+    eager = timed(cfg, group, ("plain", "grouped"), say)
     per_seed["plain"] = steps * eager["plain"][0]
     per_seed["grouped"] = steps * eager["grouped"][0] / group
     if min(per_seed.values()) * group > COMPILE_WORTH:
         # timed beside the eager grouped step again: the ratio of the two, taken at the same moment, scales
         # the eager figure above (the machine's load may have changed since)
-        both = timed(cfg, group, ("grouped", "grouped-compiled"))
+        both = timed(cfg, group, ("grouped", "grouped-compiled"), say)
         step, compile_s = both["grouped-compiled"]
         step *= eager["grouped"][0] / both["grouped"][0]
         per_seed["grouped-compiled"] = (steps * step + compile_s) / group
