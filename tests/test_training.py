@@ -467,6 +467,36 @@ def test_cpu_slots_do_not_oversubscribe(tmp_path, monkeypatch):
         assert (a, b) == ([0], [1])
 
 
+def test_a_waiting_run_takes_the_core_that_comes_free_not_the_first(tmp_path, monkeypatch):
+    # the deadlock seen on a clean clone: rank 0 of a distributed probe held core 0 and waited for rank 1;
+    # rank 1 found core 1 held by another test's run and blocked on core 0's lock; core 1 came free, and
+    # both ranks slept on (the suite stalled). A waiter must take whichever core is released.
+    import threading
+
+    from archscope.probe import cpus
+
+    monkeypatch.setenv("ARCHSCOPE_LOCK_DIR", str(tmp_path))
+    monkeypatch.setattr(cpus, "available_cores", lambda: [0, 1])
+    monkeypatch.setattr(cpus.os, "sched_setaffinity", lambda pid, s: None)
+    rank0 = cpus._try_lock(tmp_path, 0)  # held throughout, as rank 0 holds it while it waits for rank 1
+    other = cpus._try_lock(tmp_path, 1)  # another run's core, released below
+    assert rank0 is not None and other is not None
+    got = []
+
+    def rank1():
+        with cpus.reserved_cores(1) as b:
+            got.append(b)
+
+    t = threading.Thread(target=rank1, daemon=True)
+    t.start()
+    t.join(0.3)
+    assert t.is_alive() and not got  # every core held: it waits
+    other.close()  # the other run ends: core 1 is free
+    t.join(10)
+    rank0.close()
+    assert got == [[1]]
+
+
 def test_detail_leaves_the_measured_figures_alone():
     a = run(SHORT)
     b = run(replace(SHORT, detail=True))

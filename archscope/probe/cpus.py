@@ -8,8 +8,8 @@ held with ``flock`` for the run; the run then pins itself to the cores it
 holds and uses that many threads. A second archscope process gets the cores
 the first did not take; when every core is held it waits for one (a sweep
 releases its cores between runs, so two sweeps side by side settle on a core
-each). The locks are released by the kernel when the process exits, however
-it exits.
+each), polling every core, so it takes whichever comes free first. The locks
+are released by the kernel when the process exits, however it exits.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import contextlib
 import fcntl
 import os
 import tempfile
+import time
 from pathlib import Path
 
 
@@ -32,6 +33,15 @@ def available_cores() -> list[int]:
         return sorted(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         return list(range(os.cpu_count() or 1))
+
+
+def _can_lock(d: Path, core: int) -> bool:
+    """Whether the lock files can be opened at all (a folder that cannot be written: no slots, no wait)."""
+    try:
+        open(d / f"core-{core}.lock", "a+").close()
+        return True
+    except OSError:
+        return False
 
 
 def _try_lock(d: Path, core: int):
@@ -80,18 +90,21 @@ def reserved_cores(want: int | None = None, on_wait=None, threads: int | None = 
 
         if d is not None:
             take_free(cores)
-        if not held and d is not None:
-            try:
-                f = open(d / f"core-{cores[0]}.lock", "a+")
-            except OSError:
-                f = None
-            if f is not None:
-                if on_wait:
-                    on_wait("every CPU core is held by another archscope run; waiting for one")
-                fcntl.flock(f, fcntl.LOCK_EX)  # Ctrl-C interrupts the wait
-                files.append(f)
-                held.append(cores[0])
-                take_free(cores[1:])  # and whatever else came free with it
+        if not held and d is not None and _can_lock(d, cores[0]):
+            if on_wait:
+                on_wait("every CPU core is held by another archscope run; waiting for one")
+            # Poll every core rather than block on one: a process blocked on one core's lock deadlocks when
+            # that core's holder waits for this process (the ranks of a distributed CPU probe: rank 0 held
+            # core 0 and waited for rank 1 at the rendezvous, while rank 1, finding core 1 taken by another
+            # run, blocked on core 0; core 1 came free and nobody took it). time.sleep: Ctrl-C ends the wait.
+            delay = 0.02
+            while not held:
+                time.sleep(delay)
+                delay = min(2 * delay, 0.25)
+                take_free(cores)
+            if len(held) < want:  # cores released one after another by one holder: take those that follow
+                time.sleep(0.02)
+                take_free(cores)
         use = held if held else cores[:want]
         before_threads = torch.get_num_threads()
         before_affinity = set(cores)
@@ -105,8 +118,7 @@ def reserved_cores(want: int | None = None, on_wait=None, threads: int | None = 
             with contextlib.suppress(AttributeError, OSError):
                 os.sched_setaffinity(0, before_affinity)
     finally:
-        # last core first: a waiter blocks on the first core, so when it wakes the others it may
-        # take are already free (released in order, it would wake holding only the first)
+        # last core first (a waiter polling in between finds the later cores free with the first)
         for f in reversed(files):
             with contextlib.suppress(OSError):
                 fcntl.flock(f, fcntl.LOCK_UN)
