@@ -33,6 +33,11 @@ def render_compare(result: Comparison, fmt: str = "table") -> str:
 
     out = [f"Baseline: {md_escape(base) if md else base} (ratios in parentheses)\n",
            table(rows, ["model", "input", "params", "MACs", "FLOPs", "train memory (SGD)", "depth", "feature RF"])]
+    # the depth column's convention, said where it is shown (LeNet-5's 4 would otherwise read as a miscount
+    # of its 7 layers: the paper counts the pooling and RBF layers too)
+    out.append("\ndepth: convolutions and fully connected layers on the longest path from the input, as the VGG and "
+               "ResNet papers count (pooling, normalisation and parameter-free or fixed layers such as LeNet-5's "
+               "RBF output are not counted); feature RF: the receptive field of the last feature map.")
     out.append("\nWhere the parameters and the compute live (stages by output resolution):\n")
     for m in result.models:
         total_p = sum(s.params for s in m.stages) or 1
