@@ -292,3 +292,30 @@ def test_claims_train_ctrl_c_then_resume(tiny_fmnist, tmp_path):
     before = {r["seed"]: r["measured"]["date"] + str(r["seconds"]) for r in kept}
     assert all(before[r["seed"]] == r["measured"]["date"] + str(r["seconds"]) for r in final if r["seed"] in before)
     assert f"[{len(kept) + 1}/4]" in again.stderr
+
+
+def test_the_compiled_step_s_profiler_marker_message_is_filtered_and_nothing_else():
+    # dynamo's message when it compiles torch.optim's step (seen on stderr in the middle of `claims --train`):
+    # "Profiler record function <class 'torch.autograd.profiler.record_function'> will be ignored"
+    import logging
+
+    from archscope.probe import grouped
+
+    grouped.quiet_profiler_markers()
+    grouped.quiet_profiler_markers()  # twice: one filter
+    seen: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            seen.append(record.getMessage())
+
+    log = logging.getLogger("torch._dynamo.variables.ctx_manager")
+    assert sum(isinstance(f, grouped._NoProfilerMarkerWarning) for f in log.filters) == 1
+    handler = Keep()
+    log.addHandler(handler)
+    try:
+        log.warning("Profiler record function %s will be ignored", "<class 'record_function'>")
+        log.warning("Graph break: something else")
+    finally:
+        log.removeHandler(handler)
+    assert seen == ["Graph break: something else"]

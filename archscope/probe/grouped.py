@@ -42,6 +42,7 @@ and the test accuracy (eval mode, the whole test split).
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -258,6 +259,27 @@ def _eval_group(net, x, y, seeds: int, per_seed: bool, amp) -> list[float]:
     return [int(c) / n for c in correct]
 
 
+class _NoProfilerMarkerWarning(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        return not (text.startswith(("Profiler record function", "Profiler function")) and
+                    text.endswith("will be ignored"))
+
+
+# torch.optim's step() opens a profiler marker (record_function "Optimizer.step#SGD.step"); compiling the step,
+# dynamo drops the marker and says so on stderr ("Profiler record function ... will be ignored"), once a
+# process, in the middle of `claims --train`'s progress. The marker only names the step in a profiler's
+# trace, so nothing the run measures is lost: that one message is filtered, every other warning stays.
+_DYNAMO_LOGGERS = ("torch._dynamo.variables.ctx_manager", "torch._dynamo.variables.torch")
+
+
+def quiet_profiler_markers() -> None:
+    for name in _DYNAMO_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _NoProfilerMarkerWarning) for f in logger.filters):
+            logger.addFilter(_NoProfilerMarkerWarning())
+
+
 def train_group(cfgs, *, compiled: bool = False, notice=None, trace_steps: int = 0,
                 keep_models: bool = False) -> GroupResult:
     """Train the runs ``cfgs`` (TrainConfigs of whole epochs that differ only in
@@ -357,6 +379,7 @@ def train_group(cfgs, *, compiled: bool = False, notice=None, trace_steps: int =
             import torch._inductor.config as inductor_config
 
             inductor_config.compile_threads = 1  # a run's one thread: no pool of compile workers beside it
+            quiet_profiler_markers()
             fast = torch.compile(step)
         generators = [torch.Generator(device="cpu").manual_seed(c.seed) for c in cfgs]
         alive = torch.ones(S, dtype=torch.bool)
@@ -505,6 +528,7 @@ def time_paths(cfg, seeds: int, candidates: tuple, *, seconds: float = 1.0, max_
                 import torch._inductor.config as inductor_config
 
                 inductor_config.compile_threads = 1
+                quiet_profiler_markers()
                 run_step = torch.compile(step)
 
             def grouped(step=run_step, data_y=data_y, loss_sum=loss_sum, correct=correct):
