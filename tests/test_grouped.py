@@ -319,3 +319,25 @@ def test_the_compiled_step_s_profiler_marker_message_is_filtered_and_nothing_els
     finally:
         log.removeHandler(handler)
     assert seen == ["Graph break: something else"]
+
+
+def test_a_grouped_setting_is_split_only_where_a_worker_would_idle(monkeypatch):
+    # seeds count alike here (a forced path is not timed): one setting's 2 seeds on 2 workers were one task on
+    # one worker, the other idle (the 100-epoch runs of issue 24: 30 min on one core of two); split, the plan
+    # takes 1 seed's time instead of 2
+    from archscope.probe.sweep import plan_tasks
+
+    monkeypatch.setenv("ARCHSCOPE_TRAIN_PATH", "grouped")
+    cfg = TrainConfig("lenet.d2l", dataset="synthetic", epochs=1, batch_size=256, optimizer="sgd", lr=0.9,
+                      device="cpu", threads=1, overfit_check=False, eval_train=False)
+    two = [replace(cfg, seed=s) for s in (0, 1)]
+    assert plan_tasks(two)[0] == [("grouped", [0, 1])]  # one worker: grouped, as chosen
+    assert plan_tasks(two, workers=2)[0] == [("grouped", [0]), ("grouped", [1])]
+    # 5 seeds on 2 workers: 3 + 2 (wall time 3 seeds' instead of 5)
+    five = [replace(cfg, seed=s) for s in range(5)]
+    assert sorted(map(len, (idx for _, idx in plan_tasks(five, workers=2)[0]))) == [2, 3]
+    # 3 settings of 2 seeds on 4 workers: splitting one would still leave 2 seeds' time, so none is split
+    three = [replace(cfg, lr=lr, seed=s) for lr in (0.5, 0.9, 1.3) for s in (0, 1)]
+    assert [len(idx) for _, idx in plan_tasks(three, workers=4)[0]] == [2, 2, 2]
+    # 2 settings of 2 seeds on 2 workers: already even
+    assert [len(idx) for _, idx in plan_tasks(three[:4], workers=2)[0]] == [2, 2]

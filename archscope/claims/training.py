@@ -441,7 +441,7 @@ def estimate_plan(plan: RunPlan, *, jobs_at_once: int = 1, notice=None) -> float
 
     if not plan.configs:
         return 0.0
-    tasks, costs = plan_tasks(plan.configs, notice=notice)
+    tasks, costs = plan_tasks(plan.configs, notice=notice, workers=max(1, jobs_at_once))
     if all(c is None for c in costs):
         return None
     # the tasks' lengths, longest first onto the least loaded of the workers; a run left untimed is one too
