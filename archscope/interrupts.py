@@ -37,14 +37,7 @@ from typing import Any
 _received: list[int] = []  # the signals that stopped this process, first first
 
 
-def _on_sigterm(signum: int, frame: object) -> None:
-    first = not _received
-    _received.append(signum)
-    if first:
-        raise KeyboardInterrupt
-
-
-def _on_sigint(signum: int, frame: object) -> None:
+def _on_signal(signum: int, frame: object) -> None:
     first = not _received
     _received.append(signum)
     if first:
@@ -56,7 +49,7 @@ def install() -> None:
     handles it (or it is ignored: a ``nohup``-like parent's choice is kept)."""
     if threading.current_thread() is threading.main_thread() and \
             signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, _on_sigterm)
+        signal.signal(signal.SIGTERM, _on_signal)
 
 
 def status() -> int:
@@ -83,7 +76,7 @@ def loading() -> Iterator[None]:
     main = threading.current_thread() is threading.main_thread()
     sigint = signal.getsignal(signal.SIGINT) if main else None
     if sigint is signal.default_int_handler:
-        signal.signal(signal.SIGINT, _on_sigint)
+        signal.signal(signal.SIGINT, _on_signal)
     hook = sys.unraisablehook
 
     def quiet(unraisable: Any) -> None:

@@ -437,7 +437,7 @@ def estimate_plan(plan: RunPlan, *, jobs_at_once: int = 1, notice=None) -> float
     """Predicted wall seconds of the plan's runs on this machine: each
     setting's training path chosen and timed as the run will
     (``archscope.probe.sweep.plan_tasks``), run ``jobs_at_once`` at a time."""
-    from archscope.probe.sweep import plan_tasks
+    from archscope.probe.sweep import makespan, plan_tasks
 
     if not plan.configs:
         return 0.0
@@ -446,10 +446,7 @@ def estimate_plan(plan: RunPlan, *, jobs_at_once: int = 1, notice=None) -> float
         return None
     # the tasks' lengths, longest first onto the least loaded of the workers; a run left untimed is one too
     # short to be worth timing (archscope.probe.paths.SHORT_RUNS) and counts as nothing
-    loads = [0.0] * max(1, jobs_at_once)
-    for _path, idx in sorted(tasks, key=lambda t: -sum(costs[i] or 0.0 for i in t[1])):
-        loads[loads.index(min(loads))] += sum(costs[i] or 0.0 for i in idx)
-    return max(loads)
+    return makespan(tasks, lambda t: sum(costs[i] or 0.0 for i in t[1]), max(1, jobs_at_once))
 
 
 def run_jobs(jobs: list[Job], *, repeats: int, device: str = "auto", data_dir=None, download: bool = True,

@@ -362,9 +362,8 @@ def plan_tasks(configs: list, notice=None, workers: int = 1) -> tuple[list, list
     that differ only in their seed form a setting; each setting's path is
     chosen by ``archscope.probe.paths.choose`` from timings taken here, and
     a grouped path's seeds go in tasks of up to its group size; with
-    ``workers`` running at once, a grouped task longer than an even share
-    of the whole is split in two (``_share_out``). The tasks come longest
-    first."""
+    ``workers`` running at once, a grouped task is split in two where that
+    shortens the plan (``_share_out``). The tasks come longest first."""
     from dataclasses import replace as _replace
 
     from archscope.probe import paths
@@ -392,7 +391,7 @@ def plan_tasks(configs: list, notice=None, workers: int = 1) -> tuple[list, list
     return tasks, costs
 
 
-def _makespan(tasks: list, cost, workers: int) -> float:
+def makespan(tasks: list, cost, workers: int) -> float:
     """The plan's wall time with the tasks placed longest first onto the least loaded worker."""
     loads = [0.0] * workers
     for t in sorted(tasks, key=lambda t: -cost(t)):
@@ -419,7 +418,7 @@ def _share_out(tasks: list, costs: list, workers: int) -> None:
         path, idx = tasks[k]
         half = math.ceil(len(idx) / 2)
         trial = tasks[:k] + [(path, idx[:half]), (path, idx[half:])] + tasks[k + 1:]
-        if _makespan(trial, cost, workers) >= _makespan(tasks, cost, workers):
+        if makespan(trial, cost, workers) >= makespan(tasks, cost, workers):
             return
         tasks[:] = trial
 
