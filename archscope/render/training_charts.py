@@ -56,7 +56,10 @@ def verdict_figure(exp, measured, evals):
     plt = _plt()
     bands = _bands(evals)
     with plt.rc_context(_style()):
-        fig, axes = plt.subplots(1, 3, figsize=(max(7.5, 1.1 + 0.55 * len(rows) * 3), 3.4))
+        labels = [_short(exp, r["setting"]) for r in rows]
+        # wide enough for the rotated setting names (the best combination's run to 38 characters)
+        longest = max(map(len, labels), default=0)
+        fig, axes = plt.subplots(1, 3, figsize=(max(7.5, 1.1 + 0.55 * len(rows) * 3 + 0.06 * longest), 3.8))
         xs = range(len(rows))
         for ax, (m, title) in zip(axes, METRICS.items(), strict=True):
             seen: set = set()
@@ -84,11 +87,18 @@ def verdict_figure(exp, measured, evals):
                     ax.plot(x, pub, "x", color=SOURCE, markersize=7, mew=2, label=once("source"))
             ax.set_title(title)
             ax.set_xticks(list(xs))
-            ax.set_xticklabels([_short(exp, r["setting"]) for r in rows], rotation=35, ha="right")
+            ax.set_xticklabels(labels, rotation=35, ha="right")
+            ax.set_xlim(-0.6, len(rows) - 0.4)  # the first and last markers whole, not cut by the frame
             ax.grid(axis="y", color="#e4e4e4")
-        axes[0].legend(fontsize=7, frameon=False)
+        # one legend for the figure, under the title: inside a panel it covered that panel's tick labels
+        handles: dict = {}
+        for ax in axes:
+            for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+                handles.setdefault(lab, h)
         fig.suptitle(f"{exp.title} ({', '.join(exp.factors) or 'one setting'})", fontsize=10)
-        fig.tight_layout()
+        fig.legend(list(handles.values()), list(handles), loc="upper center", bbox_to_anchor=(0.5, 0.93),
+                   ncol=len(handles) or 1, fontsize=7, frameon=False)
+        fig.tight_layout(rect=(0, 0, 1, 0.86))
     return fig
 
 
